@@ -1,0 +1,75 @@
+# Rådtid. `make run` serves the app; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The second test run, on real services (see tests/services.py).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/radtid
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format check-migrations test-embedded test-services messages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	@test -f var/.demo-seeded || ($(PY) manage.py seed_demo && touch var/.demo-seeded)
+	@echo
+	@echo "  Rådtid runs at http://$(HOST):$(PORT)/  (sign in at http://$(HOST):$(PORT)/accounts/login/)"
+	@echo "  Demo accounts, password demo-pass-2026: entrepreneur1@example.se … entrepreneur5@example.se,"
+	@echo "  advisor1.dalarna@example.se … advisor3.dalarna@example.se (and .kronoberg),"
+	@echo "  coordinator.dalarna@example.se, coordinator.kronoberg@example.se, admin@example.se (staff)."
+	@echo "  Mail goes to var/mail/ as .eml files; the Celery worker logs to var/worker.log."
+	@echo "  Ctrl-C stops the server and the worker."
+	@echo
+	@$(PY) manage.py serve $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# The embedded mode: SQLite, the filesystem broker, the local-memory cache.
+test-embedded: install
+	DATABASE_URL= CELERY_BROKER_URL= REDIS_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The production mode: PostgreSQL and Redis, when reachable (required under CI=true).
+test-services: install
+	@if $(PY) -m tests.services; then \
+		echo "== the suite again, on PostgreSQL and Redis =="; \
+		DATABASE_URL=$(TEST_POSTGRES_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL) \
+			$(VENV)/bin/pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true: PostgreSQL and Redis are required"; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL and Redis run: start them to include it (see README)."; \
+	fi
+
+test: lint check-migrations test-embedded test-services
+
+messages: install
+	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

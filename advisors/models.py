@@ -1,0 +1,185 @@
+"""Regions, municipalities, topics and the advisors who give advice in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A Swedish region (län), by its official two-digit code ("20" Dalarna)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A Swedish municipality (kommun), by its four-digit code ("2080" Falun)."""
+
+    code = models.CharField(_("code"), max_length=4, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities")
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TranslatedName(models.Model):
+    """A name kept in Swedish and English, shown in the viewer's language."""
+
+    name_sv = models.CharField(_("name (Swedish)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+
+
+class Topic(TranslatedName):
+    """What advice is about (financing, public procurement, …). Staff edit these."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "slug"]
+
+
+class Language(TranslatedName):
+    """A language an advisor can give advice in (ISO 639 code)."""
+
+    code = models.CharField(_("code"), max_length=8, primary_key=True)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        ordering = ["name_sv"]
+
+
+class MeetingMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video")
+
+
+class Advisor(models.Model):
+    """An advisor's profile: who they are, where and what they advise on, and how."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="advisor")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="advisors")
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=150,
+        help_text=_("For example Coompanion Dalarna, Almi or Region Dalarna."),
+    )
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    bio = models.TextField(_("about"), blank=True, max_length=4000)
+    topics = models.ManyToManyField(Topic, related_name="advisors", verbose_name=_("topics"), blank=True)
+    languages = models.ManyToManyField(
+        Language, related_name="advisors", verbose_name=_("languages"), blank=True
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        related_name="advisors",
+        verbose_name=_("municipalities served"),
+        blank=True,
+        help_text=_("Leave empty to serve the whole region."),
+    )
+    offers_in_person = models.BooleanField(_("meets in person"), default=True)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    accessibility_note = models.CharField(
+        _("accessibility of the premises"),
+        max_length=500,
+        blank=True,
+        help_text=_("For example step-free entrance, hearing loop, parking."),
+    )
+    offers_phone = models.BooleanField(_("meets by phone"), default=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    offers_video = models.BooleanField(_("meets by video"), default=True)
+    meeting_url = models.URLField(_("video meeting link"), blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive advisors are hidden and cannot be booked.")
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("advisor")
+        verbose_name_plural = _("advisors")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def meeting_modes(self) -> list[str]:
+        offered = (
+            (MeetingMode.IN_PERSON, self.offers_in_person),
+            (MeetingMode.PHONE, self.offers_phone),
+            (MeetingMode.VIDEO, self.offers_video),
+        )
+        return [mode.value for mode, on in offered if on]
+
+
+class WeeklyHours(models.Model):
+    """One interval of an advisor's working week, in local wall-clock time.
+    Several a day; the gaps between them are breaks."""
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 is Monday, 6 is Sunday."))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+
+    class Meta:
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly hours")
+        ordering = ["advisor", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_hours_weekday_0_6"),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="weekly_hours_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Coordinator(models.Model):
+    """A regional coordinator at the regional development office of one region."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordinator"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="coordinators")
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("regional coordinator")
+        verbose_name_plural = _("regional coordinators")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.region})"

@@ -1,0 +1,84 @@
+"""Configuration from the environment: bad values stop start-up with a message
+naming the variable; production settings pass Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-enough-0123456789",
+    "SITE_URL": "https://radtid.example.se",
+    "ALLOWED_HOSTS": "radtid.example.se",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"}
+    clean.update(env)
+    clean["RADTID_VAR_DIR"] = env.get("RADTID_VAR_DIR", str(ROOT / "var" / "test-settings"))
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql-ish:/nowhere"),
+        ("DATABASE_URL", "postgres://"),
+        ("CELERY_BROKER_URL", "rabbit//nope"),
+        ("EMAIL_URL", "mailto:someone"),
+        ("DJANGO_DEBUG", "perhaps"),
+        ("REDIS_URL", "localhost:6379"),
+    ],
+)
+def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(variable, value):
+    result = manage("check", **{variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_a_required_variable(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_https_behaviour_follows_the_scheme_of_the_site_url():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    https = manage("shell", "-c", code, **PRODUCTION)
+    plain = manage("shell", "-c", code, **{**PRODUCTION, "SITE_URL": "http://127.0.0.1:8765"})
+    assert https.stdout.split()[-3:] == ["True", "True", "31536000"], https.stderr
+    assert plain.stdout.split()[-3:] == ["False", "False", "0"], plain.stderr
+
+
+def test_the_embedded_defaults_use_sqlite_in_immediate_mode_and_the_filesystem_broker(settings):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("this run uses DATABASE_URL for PostgreSQL")
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert settings.TIME_ZONE == "Europe/Stockholm"
+    assert settings.LANGUAGE_CODE == "sv"
+    assert settings.USE_TZ

@@ -1,0 +1,67 @@
+"""Shared fixtures. The people in them, like healthchecks' Alice and Bob:
+
+- `entrepreneur`: Sara, runs a work-integrating social enterprise in Falun
+- `other_entrepreneur`: Ahmed, another entrepreneur who must never see Sara's data
+- `advisor`: Anna, advisor at Coompanion Dalarna (region 20)
+- `other_advisor`: Erik, advisor in Kronoberg (region 07)
+- `coordinator`: Karin, regional coordinator for Dalarna
+- `other_region_coordinator`: Per, regional coordinator for Kronoberg
+- `staff`: a platform operator
+"""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def entrepreneur(db):
+    return factories.UserFactory(email="sara@example.se", full_name="Sara Nilsson")
+
+
+@pytest.fixture
+def other_entrepreneur(db):
+    return factories.UserFactory(email="ahmed@example.se", full_name="Ahmed Ali")
+
+
+@pytest.fixture
+def advisor(db):
+    return factories.AdvisorFactory(
+        user__email="anna@example.se", user__full_name="Anna Lindqvist", region_id="20"
+    )
+
+
+@pytest.fixture
+def other_advisor(db):
+    return factories.AdvisorFactory(
+        user__email="erik@example.se", user__full_name="Erik Berg", region_id="07"
+    )
+
+
+@pytest.fixture
+def coordinator(db):
+    return factories.CoordinatorFactory(user__email="karin@example.se", region_id="20")
+
+
+@pytest.fixture
+def other_region_coordinator(db):
+    return factories.CoordinatorFactory(user__email="per@example.se", region_id="07")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(email="ops@example.se", is_staff=True, is_superuser=True)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

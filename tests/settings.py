@@ -1,0 +1,10 @@
+"""Test settings: the real settings, made faster where speed costs no realism."""
+
+from backend.settings import *  # noqa: F403
+from backend.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Rate limits are tested on purpose where they matter, not tripped by accident.
+ACCOUNT_RATE_LIMITS = False
