@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
+from .models import Advisor, Coordinator, ExternalBusy, Language, Municipality, Region, Topic, WeeklyHours
 
 
 class MunicipalityInline(admin.TabularInline):
@@ -48,6 +49,66 @@ class AdvisorAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     filter_horizontal = ["topics", "languages", "municipalities"]
     inlines = [WeeklyHoursInline]
+    readonly_fields = [
+        "busy_calendar_checked_at",
+        "busy_calendar_synced_at",
+        "busy_calendar_error",
+        "created",
+    ]
+    fieldsets = [
+        (None, {"fields": ["user", "region", "organisation", "title", "bio", "is_active", "created"]}),
+        (_("What and where"), {"fields": ["topics", "languages", "municipalities"]}),
+        (
+            _("Meeting modes"),
+            {
+                "fields": [
+                    "offers_in_person",
+                    "address",
+                    "accessibility_note",
+                    "offers_phone",
+                    "phone",
+                    "offers_video",
+                    "meeting_url",
+                ]
+            },
+        ),
+        (
+            _("Booking settings"),
+            {
+                "fields": [
+                    "timezone",
+                    "session_lengths",
+                    "slot_step",
+                    "buffer_before",
+                    "buffer_after",
+                    "min_notice_hours",
+                    "horizon_days",
+                    "max_per_day",
+                    "closed_on_public_holidays",
+                    "date_overrides",
+                    "time_off",
+                ]
+            },
+        ),
+        (
+            _("Busy calendar"),
+            {
+                "fields": [
+                    "busy_calendar_url",
+                    "busy_calendar_checked_at",
+                    "busy_calendar_synced_at",
+                    "busy_calendar_error",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(ExternalBusy)
+class ExternalBusyAdmin(admin.ModelAdmin):
+    list_display = ["advisor", "start", "end"]
+    list_filter = ["advisor__region"]
+    raw_id_fields = ["advisor"]
 
 
 @admin.register(Coordinator)

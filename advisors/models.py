@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -86,6 +88,10 @@ class MeetingMode(models.TextChoices):
     VIDEO = "video", _("Video")
 
 
+def default_session_lengths() -> list[int]:
+    return [60]
+
+
 class Advisor(models.Model):
     """An advisor's profile: who they are, where and what they advise on, and how."""
 
@@ -126,6 +132,46 @@ class Advisor(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    # Booking settings. Weekly hours are rows of WeeklyHours; date overrides and
+    # time off are small documents edited as a whole (PUT /api/v1/me/availability/),
+    # kept on this row so that the directory and the slot engine read an
+    # advisor's rules in one query.
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    session_lengths = models.JSONField(
+        _("session lengths"), default=default_session_lengths, help_text=_("Minutes, for example [30, 60].")
+    )
+    slot_step = models.PositiveSmallIntegerField(_("slot step (minutes)"), default=30)
+    buffer_before = models.PositiveSmallIntegerField(_("buffer before (minutes)"), default=0)
+    buffer_after = models.PositiveSmallIntegerField(_("buffer after (minutes)"), default=15)
+    min_notice_hours = models.PositiveSmallIntegerField(_("minimum notice (hours)"), default=24)
+    horizon_days = models.PositiveSmallIntegerField(_("bookable days ahead"), default=90)
+    max_per_day = models.PositiveSmallIntegerField(
+        _("maximum sessions a day"), null=True, blank=True, default=6
+    )
+    closed_on_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    date_overrides = models.JSONField(
+        _("date overrides"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Other hours on given dates: [{"date": "2026-12-23", "intervals": [{"start": "10:00", "end": "12:00"}]}]'
+        ),
+    )
+    time_off = models.JSONField(
+        _("time off"),
+        default=list,
+        blank=True,
+        help_text=_(
+            '[{"start": "2027-07-01T00:00:00+02:00", "end": "2027-08-02T00:00:00+02:00", "reason": "…"}]'
+        ),
+    )
+
+    # An external calendar (ICS) whose events block slots; see advisors.busy_calendar.
+    busy_calendar_url = models.URLField(_("busy calendar (ICS link)"), max_length=1000, blank=True)
+    busy_calendar_checked_at = models.DateTimeField(_("busy calendar last checked"), null=True, blank=True)
+    busy_calendar_synced_at = models.DateTimeField(_("busy calendar last read"), null=True, blank=True)
+    busy_calendar_error = models.CharField(_("busy calendar error"), max_length=500, blank=True)
+
     class Meta:
         verbose_name = _("advisor")
         verbose_name_plural = _("advisors")
@@ -159,13 +205,32 @@ class WeeklyHours(models.Model):
         ordering = ["advisor", "weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_hours_weekday_0_6"),
+            # An end of 00:00 is midnight at the end of the day.
             models.CheckConstraint(
-                condition=models.Q(start__lt=models.F("end")), name="weekly_hours_start_before_end"
+                condition=models.Q(start__lt=models.F("end")) | models.Q(end=time(0)),
+                name="weekly_hours_start_before_end",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class ExternalBusy(models.Model):
+    """A busy interval read from an advisor's external calendar. Replaced as a
+    whole by each successful read; a failed read leaves the last good copy."""
+
+    advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="external_busy")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("external busy time")
+        verbose_name_plural = _("external busy times")
+        indexes = [models.Index(fields=["advisor", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
 
 
 class Coordinator(models.Model):

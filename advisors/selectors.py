@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import enum
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 
-from .models import Municipality, Region, Topic
+from django.db.models import Prefetch, Q, QuerySet
+
+from .availability import Interval, Rules, Slot, free_slots, local_to_utc
+from .busy import booked_intervals, external_busy_intervals
+from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
 
 def region_list() -> QuerySet[Region]:
@@ -16,3 +23,214 @@ def region_list() -> QuerySet[Region]:
 
 def topic_list() -> QuerySet[Topic]:
     return Topic.objects.filter(is_active=True).order_by("position", "slug")
+
+
+# --- Advisors and their free time --------------------------------------------
+
+# How far ahead the directory looks for an advisor's next free time. Bounded so
+# the directory reads a bounded number of bookings whatever the horizons are.
+NEXT_AVAILABLE_DAYS = 62
+
+
+def weekly_hours_by_advisor(advisor_ids: Sequence[int]) -> dict[int, dict[int, list[tuple[time, time]]]]:
+    """Weekly hours of many advisors as plain tuples: one query, no model instances."""
+    found: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+    rows = WeeklyHours.objects.filter(advisor_id__in=advisor_ids).order_by("weekday", "start")
+    for advisor_id, weekday, start, end in rows.values_list("advisor_id", "weekday", "start", "end"):
+        found[advisor_id][weekday].append((start, end))
+    return found
+
+
+def advisor_rules(advisor: Advisor, weekly: Mapping[int, Sequence[tuple[time, time]]] | None = None) -> Rules:
+    """The engine's rules from an advisor row; `weekly` from weekly_hours_by_advisor
+    saves the query for the weekly hours."""
+    if weekly is None:
+        weekly = weekly_hours_by_advisor([advisor.pk])[advisor.pk]
+    overrides = {
+        date.fromisoformat(o["date"]): [
+            (parse_clock(i["start"]), parse_clock(i["end"])) for i in o["intervals"]
+        ]
+        for o in advisor.date_overrides
+    }
+    time_off = [Interval(parse_instant(t["start"]), parse_instant(t["end"])) for t in advisor.time_off]
+    return Rules(
+        timezone=advisor.timezone,
+        weekly_hours=weekly,
+        overrides=overrides,
+        time_off=time_off,
+        slot_step=advisor.slot_step,
+        buffer_before=advisor.buffer_before,
+        buffer_after=advisor.buffer_after,
+        min_notice=timedelta(hours=advisor.min_notice_hours),
+        horizon_days=advisor.horizon_days,
+        max_per_day=advisor.max_per_day,
+        closed_on_public_holidays=advisor.closed_on_public_holidays,
+    )
+
+
+def parse_clock(value: str) -> time:
+    """ "HH:MM" as a time; "24:00" is midnight at the end of the day (time(0))."""
+    return time(0) if value == "24:00" else time.fromisoformat(value)
+
+
+def parse_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def advisor_overrides(advisor: Advisor) -> list[dict]:
+    """Date overrides as values: {"date": date, "intervals": [{"start": time, "end": time}]}."""
+    return [
+        {
+            "date": date.fromisoformat(o["date"]),
+            "intervals": [
+                {"start": parse_clock(i["start"]), "end": parse_clock(i["end"])} for i in o["intervals"]
+            ],
+        }
+        for o in advisor.date_overrides
+    ]
+
+
+def advisor_time_off(advisor: Advisor) -> list[dict]:
+    """Time off as values: {"start": aware datetime, "end": aware datetime, "reason": str}."""
+    return [
+        {"start": parse_instant(t["start"]), "end": parse_instant(t["end"]), "reason": t.get("reason", "")}
+        for t in advisor.time_off
+    ]
+
+
+def _window_utc(rules: Rules, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    # A day's margin each side covers buffers and whole local days for max_per_day.
+    start = local_to_utc(first_day, time(0), rules.zone) - timedelta(days=1)
+    end = local_to_utc(last_day, time(0), rules.zone) + timedelta(days=2)
+    return start, end
+
+
+def advisor_slots(
+    advisor: Advisor,
+    *,
+    first_day: date,
+    last_day: date,
+    duration: int,
+    now: datetime,
+    rules: Rules | None = None,
+) -> list[Slot]:
+    """Free slots of one advisor on local dates first_day..last_day. Three queries
+    after the advisor row: weekly hours (none when `rules` are given), external
+    busy times, bookings."""
+    rules = rules or advisor_rules(advisor)
+    start, end = _window_utc(rules, first_day, last_day)
+    return free_slots(
+        rules,
+        duration=duration,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        bookings=booked_intervals([advisor.pk], start, end).get(advisor.pk, []),
+        busy=external_busy_intervals([advisor.pk], start, end).get(advisor.pk, []),
+    )
+
+
+class SlotCheck(enum.Enum):
+    FREE = "free"
+    TAKEN = "taken"  # a slot of the advisor's hours, but booked or busy
+    NOT_A_SLOT = "not_a_slot"  # outside hours, off the grid, past, too soon or too far ahead
+
+
+def slot_check(
+    advisor: Advisor, *, start: datetime, duration: int, now: datetime, exclude: Collection[object] = ()
+) -> SlotCheck:
+    """Whether `start` is a free slot of `duration` minutes for the advisor now;
+    bookings in `exclude` (a booking being moved) do not count. Three queries."""
+    rules = advisor_rules(advisor)
+    day = start.astimezone(rules.zone).date()
+    window_start, window_end = _window_utc(rules, day, day)
+    bookings = booked_intervals([advisor.pk], window_start, window_end, exclude).get(advisor.pk, [])
+    busy = external_busy_intervals([advisor.pk], window_start, window_end).get(advisor.pk, [])
+    wanted = Slot(start, start + timedelta(minutes=duration))
+
+    def offered(booked: Sequence[Interval], busy_times: Sequence[Interval]) -> bool:
+        slots = free_slots(
+            rules, duration=duration, first_day=day, last_day=day, now=now, bookings=booked, busy=busy_times
+        )
+        return wanted in slots
+
+    if offered(bookings, busy):
+        return SlotCheck.FREE
+    if offered((), ()):
+        return SlotCheck.TAKEN
+    return SlotCheck.NOT_A_SLOT
+
+
+def next_available(advisors: Sequence[Advisor], *, now: datetime) -> dict[int, datetime | None]:
+    """Each advisor's first free slot (of their first session length) within
+    NEXT_AVAILABLE_DAYS, or None. Three queries for all of them: weekly hours,
+    busy times and bookings."""
+    if not advisors:
+        return {}
+    weekly = weekly_hours_by_advisor([a.pk for a in advisors])
+    rules = {a.pk: advisor_rules(a, weekly[a.pk]) for a in advisors}
+    first_day = now.astimezone(next(iter(rules.values())).zone).date() - timedelta(days=1)
+    last_day = first_day + timedelta(days=NEXT_AVAILABLE_DAYS + 1)
+    start = now - timedelta(days=1)
+    end = now + timedelta(days=NEXT_AVAILABLE_DAYS + 2)
+    ids = list(rules)
+    bookings = booked_intervals(ids, start, end)
+    busy = external_busy_intervals(ids, start, end)
+    found: dict[int, datetime | None] = {}
+    for advisor in advisors:
+        slots = free_slots(
+            rules[advisor.pk],
+            duration=advisor.session_lengths[0] if advisor.session_lengths else 60,
+            first_day=first_day,
+            last_day=last_day,
+            now=now,
+            bookings=bookings.get(advisor.pk, []),
+            busy=busy.get(advisor.pk, []),
+            limit=1,
+        )
+        found[advisor.pk] = slots[0].start if slots else None
+    return found
+
+
+def advisor_directory(
+    *,
+    region: str | None = None,
+    municipality: str | None = None,
+    topic: str | None = None,
+    mode: str | None = None,
+    language: str | None = None,
+) -> QuerySet[Advisor]:
+    """Active advisors matching the filters, with what the directory shows
+    prefetched (topics and languages). Filters are codes and slugs:
+    an unknown one matches nobody rather than costing a lookup query."""
+    advisors = Advisor.objects.filter(is_active=True, user__is_active=True)
+    if region:
+        advisors = advisors.filter(region_id=region)
+    if municipality:
+        # Advisors who list the municipality, and those who serve their whole
+        # region (no list); a municipality code starts with its region's code.
+        advisors = advisors.filter(
+            Q(municipalities__code=municipality) | Q(municipalities__isnull=True, region_id=municipality[:2])
+        )
+    if topic:
+        advisors = advisors.filter(topics__slug=topic, topics__is_active=True)
+    if mode:
+        advisors = advisors.filter(**{f"offers_{mode}": True})
+    if language:
+        advisors = advisors.filter(languages__code=language)
+    return (
+        advisors.distinct()
+        .select_related("user", "region")
+        .prefetch_related("topics", "languages")
+        .order_by("user__full_name", "pk")
+    )
+
+
+def advisor_public(pk: int) -> Advisor | None:
+    """One active advisor's public profile, or None."""
+    return (
+        Advisor.objects.filter(pk=pk, is_active=True, user__is_active=True)
+        .select_related("user", "region")
+        .prefetch_related("topics", "languages", "municipalities")
+        .first()
+    )

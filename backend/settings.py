@@ -311,7 +311,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sync-busy-calendars": {"task": "advisors.tasks.sync_busy_calendars", "schedule": 15 * 60},
+}
 
 # --- API --------------------------------------------------------------------
 
@@ -373,3 +375,10 @@ LOGGING = {
 # --- Rådtid -----------------------------------------------------------------
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+# Advisors' external busy calendars (ICS links), read by advisors.tasks.
+BUSY_CALENDAR_TIMEOUT = env_int("BUSY_CALENDAR_TIMEOUT", 10)  # seconds
+BUSY_CALENDAR_MAX_BYTES = 5 * 1024 * 1024
+# Links to private, loopback and link-local addresses are refused (request
+# forgery); only a deployment whose calendars live on its own network allows them.
+BUSY_CALENDAR_ALLOW_PRIVATE_HOSTS = env_bool("BUSY_CALENDAR_ALLOW_PRIVATE_HOSTS", False)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("advisor/", include("advisors.urls_web_advisor")),
+    path("", include("advisors.urls_web_directory")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
@@ -25,5 +27,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler403 = "backend.views.permission_denied"
 handler404 = "backend.views.page_not_found"
 handler500 = "backend.views.server_error"

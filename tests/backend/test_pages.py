@@ -42,3 +42,19 @@ def test_an_unknown_page_gets_the_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Sidan hittades inte" in response.content.decode()
+
+
+def test_a_page_for_another_role_gets_the_friendly_403(client, entrepreneur):
+    client.force_login(entrepreneur)
+    response = client.get("/advisor/")
+    assert response.status_code == 403
+    assert "Hoppa till innehållet" in response.content.decode()  # the site's layout, not Django's bare page
+
+
+def test_the_menu_shows_each_role_its_own_pages(client, advisor, coordinator):
+    assert 'href="/advisors/"' in client.get("/").content.decode()
+    client.force_login(advisor.user)
+    assert 'href="/advisor/"' in client.get("/").content.decode()
+    client.force_login(coordinator.user)
+    html = client.get("/").content.decode()
+    assert 'href="/coordinator/advisors/"' in html and 'href="/advisor/"' not in html

@@ -66,3 +66,13 @@ def test_it_is_idempotent(db):
 def test_the_password_can_be_chosen(db):
     seed(password="another-password-9")
     assert User.objects.get(email="entrepreneur1@example.se").check_password("another-password-9")
+
+
+def test_every_demo_advisor_has_free_time_to_show(db, client):
+    seed()
+
+    advisors = client.get("/api/v1/advisors/?page_size=50").json()["results"]
+
+    assert len(advisors) == 6
+    assert all(a["next_available"] for a in advisors)
+    assert {tuple(a["session_lengths"]) for a in advisors} >= {(30, 60), (60, 90)}

@@ -4,13 +4,14 @@ is already there except the demo passwords."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
 from backend.models import Role
@@ -35,6 +36,8 @@ ADVISORS = {
             "municipalities": [],
             "address": "Åsgatan 23, 791 71 Falun",
             "week": STANDARD_WEEK,
+            "session_lengths": [30, 60],
+            "extra_evening": True,
         },
         {
             "name": "Erik Johansson",
@@ -46,6 +49,7 @@ ADVISORS = {
             "municipalities": [],
             "address": "Borganäsvägen 28, 784 33 Borlänge",
             "week": LATE_WEEK,
+            "session_lengths": [60, 90],
         },
         {
             "name": "Fatima Hassan",
@@ -70,6 +74,8 @@ ADVISORS = {
             "municipalities": [],
             "address": "Kungsgatan 8, 352 33 Växjö",
             "week": STANDARD_WEEK,
+            "session_lengths": [45, 90],
+            "extra_evening": True,
         },
         {
             "name": "Johan Berg",
@@ -125,6 +131,24 @@ class Command(BaseCommand):
         for email, what in accounts:
             self.stdout.write(f"  {email.ljust(width)}  {what}")
 
+    @staticmethod
+    def extra_evening() -> list[dict]:
+        """A one-off evening for those who cannot come in the daytime: the
+        Thursday three weeks from now, 17–20."""
+        day = timezone.localdate() + timedelta(days=21)
+        day += timedelta(days=(3 - day.weekday()) % 7)
+        return [{"date": day.isoformat(), "intervals": [{"start": "17:00", "end": "20:00"}]}]
+
+    @staticmethod
+    def summer_vacation() -> list[dict]:
+        """Four weeks off from the first Monday of July, the Swedish way."""
+        today = timezone.localdate()
+        year = today.year if today.month < 7 else today.year + 1
+        start = date(year, 7, 1)
+        start += timedelta(days=(7 - start.weekday()) % 7)
+        end = start + timedelta(weeks=4)
+        return [{"start": f"{start}T00:00:00+02:00", "end": f"{end}T00:00:00+02:00", "reason": "Semester"}]
+
     def account(self, email: str, name: str, password: str, **extra) -> User:
         user, _ = User.objects.update_or_create(email=email, defaults={"full_name": name, **extra})
         user.set_password(password)
@@ -165,6 +189,14 @@ class Command(BaseCommand):
                         "accessibility_note": "Entré utan trappsteg, hörslinga i mötesrummet.",
                         "phone": f"010-{100 + n:03d} {20 + n:02d} {30 + n:02d}",
                         "meeting_url": f"https://meet.example.se/{slug}-{n}",
+                        "session_lengths": person.get("session_lengths", [60]),
+                        "slot_step": 30,
+                        "buffer_after": 15,
+                        "min_notice_hours": 24,
+                        "horizon_days": 90,
+                        "max_per_day": 6,
+                        "date_overrides": self.extra_evening() if person.get("extra_evening") else [],
+                        "time_off": self.summer_vacation(),
                     },
                 )
                 if created:

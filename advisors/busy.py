@@ -1,0 +1,52 @@
+"""Where the slot engine's busy intervals come from.
+
+The advisors app knows the external calendars it reads itself. Bookings live
+in the bookings app, which imports this one, never the other way round
+(DESIGN.md): so bookings registers a *booked source* here when it starts, and
+the selectors ask every registered source for many advisors in one query each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+
+from .availability import Interval
+from .models import ExternalBusy
+
+# (advisor ids, from, to, booking keys to leave out) -> {advisor id: [active
+# bookings overlapping the window]}. A reschedule leaves out the booking it moves.
+BookedSource = Callable[
+    [Collection[int], datetime, datetime, Collection[object]], Mapping[int, list[Interval]]
+]
+
+_booked_sources: list[BookedSource] = []
+
+
+def register_booked_source(source: BookedSource) -> None:
+    if source not in _booked_sources:
+        _booked_sources.append(source)
+
+
+def booked_intervals(
+    advisor_ids: Collection[int], start: datetime, end: datetime, exclude: Collection[object] = ()
+) -> dict[int, list[Interval]]:
+    """Active bookings of these advisors overlapping [start, end), but those in
+    `exclude`: one query a source."""
+    found: dict[int, list[Interval]] = defaultdict(list)
+    for source in _booked_sources:
+        for advisor_id, intervals in source(advisor_ids, start, end, exclude).items():
+            found[advisor_id].extend(intervals)
+    return found
+
+
+def external_busy_intervals(
+    advisor_ids: Collection[int], start: datetime, end: datetime
+) -> dict[int, list[Interval]]:
+    """Busy intervals read from the advisors' external calendars: one query."""
+    found: dict[int, list[Interval]] = defaultdict(list)
+    rows = ExternalBusy.objects.filter(advisor_id__in=advisor_ids, end__gt=start, start__lt=end)
+    for advisor_id, busy_start, busy_end in rows.values_list("advisor_id", "start", "end"):
+        found[advisor_id].append(Interval(busy_start, busy_end))
+    return found

@@ -1,0 +1,431 @@
+"""Forms of the signed-in advisor's pages. They parse input and check it with
+the rules shared with the API (advisors.validation); the views hand the
+cleaned values to a service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
+
+from . import validation
+from .availability import local_to_utc
+from .models import Advisor, Language, Municipality, Topic
+from .selectors import parse_instant
+from .services_profile import meeting_mode_errors
+
+# Rows of time inputs per weekday on the weekly hours page; more are shown
+# when an advisor already has more intervals on a day (set through the API).
+INTERVALS_PER_DAY = 4
+OVERRIDE_INTERVALS = 2
+
+COMMON_TIMEZONES = (
+    "Europe/Stockholm",
+    "Europe/Helsinki",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Berlin",
+    "Europe/London",
+    "UTC",
+)
+
+
+def _time_field(label, **kwargs) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        **kwargs,
+    )
+
+
+def _date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        **kwargs,
+    )
+
+
+class ErrorSummaryMixin:
+    """`error_links`: what the error summary at the top of a form lists, as
+    (field id or None, text) pairs, in the order of the fields."""
+
+    def error_links(self) -> list[tuple[str | None, str]]:
+        links: list[tuple[str | None, str]] = [(None, str(e)) for e in self.non_field_errors()]
+        for bound in self:
+            links.extend((bound.auto_id, f"{bound.label}: {error}") for error in bound.errors)
+        return links
+
+
+# --- The week ----------------------------------------------------------------------
+
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class WeekForm(forms.Form):
+    """`?week=2026-W49`: an ISO week, cleaned to its Monday."""
+
+    week = forms.CharField(required=False, max_length=8)
+
+    def clean_week(self) -> date | None:
+        value = self.cleaned_data["week"].strip()
+        if not value:
+            return None
+        match = WEEK_RE.match(value)
+        if match is None:
+            raise forms.ValidationError(_("Give a week as 2026-W49."))
+        year, week = int(match[1]), int(match[2])
+        # A bounded range keeps the previous and next week links inside `date`.
+        if not 1900 <= year <= 2999:
+            raise forms.ValidationError(_("Give a week as 2026-W49."))
+        try:
+            return date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise forms.ValidationError(_("That week does not exist.")) from None
+
+
+# --- Weekly hours ------------------------------------------------------------------
+
+
+class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
+    """Fields day{weekday}_start_{n} and day{weekday}_end_{n}. An end of 00:00
+    is midnight at the end of the day."""
+
+    def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
+        existing: dict[int, list[tuple[time, time]]] = {d: [] for d in range(7)}
+        for hours in advisor.weekly_hours.all():
+            existing[hours.weekday].append((hours.start, hours.end))
+        initial = {}
+        for weekday, intervals in existing.items():
+            for n, (start, end) in enumerate(sorted(intervals), start=1):
+                initial[f"day{weekday}_start_{n}"] = start
+                initial[f"day{weekday}_end_{n}"] = end
+        super().__init__(*args, initial=initial, **kwargs)
+        self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d])) for d in range(7)}
+        for weekday in range(7):
+            for n in range(1, self.rows[weekday] + 1):
+                names = {"day": WEEKDAYS[weekday], "n": n}
+                self.fields[f"day{weekday}_start_{n}"] = _time_field(_("%(day)s, from (%(n)s)") % names)
+                self.fields[f"day{weekday}_end_{n}"] = _time_field(_("%(day)s, to (%(n)s)") % names)
+
+    def _pairs(self, weekday: int) -> Iterator[tuple[int, time | None, time | None]]:
+        for n in range(1, self.rows[weekday] + 1):
+            yield (
+                n,
+                self.cleaned_data.get(f"day{weekday}_start_{n}"),
+                self.cleaned_data.get(f"day{weekday}_end_{n}"),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        hours = []
+        for weekday in range(7):
+            if any(name.startswith(f"day{weekday}_") for name in self.errors):
+                continue  # a time that did not parse already has its error
+            day = []
+            for n, start, end in self._pairs(weekday):
+                if start is None and end is None:
+                    continue
+                if start is None or end is None:
+                    missing = "start" if start is None else "end"
+                    self.add_error(f"day{weekday}_{missing}_{n}", _("Give both a start and an end."))
+                elif error := validation.interval_error(start, end):
+                    self.add_error(f"day{weekday}_end_{n}", error)
+                else:
+                    day.append((n, start, end))
+            if any(name.startswith(f"day{weekday}_") for name in self.errors):
+                continue
+            if error := validation.overlap_error((start, end) for _n, start, end in day):
+                self.add_error(f"day{weekday}_start_{day[0][0]}", error)
+                continue
+            hours.extend({"weekday": weekday, "start": start, "end": end} for _n, start, end in day)
+        self.weekly_hours = hours
+        return cleaned
+
+    def days(self) -> list[dict]:
+        """The weekdays as the template lays them out: name, rows of (start,
+        end) bound fields, and the day's errors."""
+        days = []
+        for weekday in range(7):
+            rows = [
+                (n, self[f"day{weekday}_start_{n}"], self[f"day{weekday}_end_{n}"])
+                for n in range(1, self.rows[weekday] + 1)
+            ]
+            errors = []
+            for _n, start, end in rows:
+                errors.extend(e for e in [*start.errors, *end.errors] if e not in errors)
+            days.append({"weekday": weekday, "name": WEEKDAYS[weekday], "rows": rows, "errors": errors})
+        return days
+
+    def error_links(self) -> list[tuple[str | None, str]]:
+        links = []
+        for day in self.days():
+            for _n, start, end in day["rows"]:
+                for bound in (start, end):
+                    links.extend((bound.auto_id, f"{day['name']}: {error}") for error in bound.errors)
+        return links
+
+
+# --- Date overrides ----------------------------------------------------------------
+
+
+class OverrideForm(ErrorSummaryMixin, forms.Form):
+    """Other hours on one date (replacing that date's weekly hours), or closed."""
+
+    date = _date_field(_("Date"))
+    closed = forms.BooleanField(label=_("Closed all day"), required=False)
+    start_1 = _time_field(_("From"))
+    end_1 = _time_field(_("To"))
+    start_2 = _time_field(_("From (second interval)"))
+    end_2 = _time_field(_("To (second interval)"))
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date"].widget.attrs["min"] = today.isoformat()
+
+    def clean_date(self) -> date:
+        day = self.cleaned_data["date"]
+        if day < self.today:
+            raise forms.ValidationError(_("Choose today or a later date."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        intervals = []
+        for n in range(1, OVERRIDE_INTERVALS + 1):
+            start, end = cleaned.get(f"start_{n}"), cleaned.get(f"end_{n}")
+            if f"start_{n}" in self.errors or f"end_{n}" in self.errors or (start is None and end is None):
+                continue
+            if start is None or end is None:
+                missing = "start" if start is None else "end"
+                self.add_error(f"{missing}_{n}", _("Give both a start and an end."))
+            elif error := validation.interval_error(start, end):
+                self.add_error(f"end_{n}", error)
+            else:
+                intervals.append({"start": start, "end": end})
+        if self.errors:
+            return cleaned
+        if cleaned.get("closed") and intervals:
+            self.add_error("closed", _("Either mark the day as closed or give its hours, not both."))
+        elif not cleaned.get("closed") and not intervals:
+            self.add_error("start_1", _("Give the hours for this date, or mark it as closed all day."))
+        elif error := validation.overlap_error((i["start"], i["end"]) for i in intervals):
+            self.add_error("start_2", error)
+        else:
+            self.override = {"date": cleaned["date"], "intervals": intervals}
+        return cleaned
+
+
+class OverrideDeleteForm(forms.Form):
+    delete_date = forms.DateField(input_formats=["%Y-%m-%d"])
+
+
+# --- Time off ----------------------------------------------------------------------
+
+
+class TimeOffForm(ErrorSummaryMixin, forms.Form):
+    """A period away, in the advisor's time zone. Without times it covers whole
+    days: from the start of the first date to the end of the last."""
+
+    start_date = _date_field(_("First day"))
+    start_time = _time_field(_("From time"), help_text=_("Leave empty to start at the beginning of the day."))
+    end_date = _date_field(_("Last day"))
+    end_time = _time_field(_("Until time"), help_text=_("Leave empty to include the whole last day."))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Only you see this, for example Semester."),
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, now: datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.now = now
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        start = local_to_utc(cleaned["start_date"], cleaned.get("start_time") or time(0), self.zone)
+        if cleaned.get("end_time") is None:
+            end = local_to_utc(cleaned["end_date"] + timedelta(days=1), time(0), self.zone)
+        else:
+            end = local_to_utc(cleaned["end_date"], cleaned["end_time"], self.zone)
+        if end <= start:
+            self.add_error("end_date", _("The end must be after the start."))
+        elif end <= self.now:
+            self.add_error("end_date", _("This time has already passed."))
+        else:
+            self.time_off = {"start": start, "end": end, "reason": cleaned.get("reason", "")}
+        return cleaned
+
+
+class TimeOffDeleteForm(forms.Form):
+    delete_start = forms.CharField(max_length=40)
+    delete_end = forms.CharField(max_length=40)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            self.interval = (parse_instant(cleaned["delete_start"]), parse_instant(cleaned["delete_end"]))
+        except (KeyError, ValueError):
+            raise forms.ValidationError(_("That time off was not found.")) from None
+        return cleaned
+
+
+# --- Booking settings --------------------------------------------------------------
+
+
+class SessionLengthsField(forms.CharField):
+    """Minutes separated by commas, "30, 60": the first is offered by default."""
+
+    def to_python(self, value) -> list[int]:
+        text = super().to_python(value)
+        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+        try:
+            return [int(p) for p in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write whole minutes separated by commas, for example 30, 60.")
+            ) from None
+
+    def prepare_value(self, value):
+        return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+    def validate(self, value: list[int]) -> None:
+        super().validate(value)
+        if errors := sorted({validation.session_length_error(m) for m in value} - {None}):
+            raise forms.ValidationError(errors)
+        if len(set(value)) != len(value):
+            raise forms.ValidationError(_("Each session length once, please."))
+        if len(value) > 6:
+            raise forms.ValidationError(_("Offer at most 6 session lengths."))
+
+
+class SettingsForm(ErrorSummaryMixin, forms.Form):
+    timezone = forms.ChoiceField(label=_("Time zone"))
+    session_lengths = SessionLengthsField(
+        label=_("Session lengths (minutes)"),
+        help_text=_("Separate with commas, for example 30, 60. The first is offered by default."),
+    )
+    slot_step = forms.IntegerField(
+        label=_("Start times every (minutes)"),
+        min_value=validation.SLOT_STEP_RANGE[0],
+        max_value=validation.SLOT_STEP_RANGE[1],
+    )
+    buffer_before = forms.IntegerField(
+        label=_("Buffer before a session (minutes)"), min_value=0, max_value=validation.BUFFER_MAX
+    )
+    buffer_after = forms.IntegerField(
+        label=_("Buffer after a session (minutes)"), min_value=0, max_value=validation.BUFFER_MAX
+    )
+    min_notice_hours = forms.IntegerField(
+        label=_("Minimum notice (hours)"),
+        min_value=0,
+        max_value=validation.MIN_NOTICE_HOURS_MAX,
+        help_text=_("How long before a session it can be booked at the latest."),
+    )
+    horizon_days = forms.IntegerField(
+        label=_("Bookable days ahead"), min_value=1, max_value=validation.HORIZON_DAYS_MAX
+    )
+    max_per_day = forms.IntegerField(
+        label=_("Maximum sessions a day"),
+        min_value=1,
+        max_value=validation.MAX_PER_DAY_MAX,
+        required=False,
+        help_text=_("Leave empty for no limit."),
+    )
+    closed_on_public_holidays = forms.BooleanField(label=_("Closed on public holidays"), required=False)
+    busy_calendar_url = forms.CharField(
+        label=_("Busy calendar (ICS link)"),
+        max_length=1000,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https", "webcal"])],
+        widget=forms.URLInput,
+        help_text=_(
+            "A link to a calendar whose events block your free time. Outlook and Google "
+            "publish these; it starts with https:// or webcal://."
+        ),
+    )
+
+    def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
+        initial = {name: getattr(advisor, name) for name in self.base_fields}
+        super().__init__(*args, initial=initial, **kwargs)
+        zones = list(COMMON_TIMEZONES)
+        if advisor.timezone not in zones:
+            zones.insert(0, advisor.timezone)
+        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in zones]
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"]
+        if not validation.is_known_timezone(value):
+            raise forms.ValidationError(_("Unknown time zone: use a name such as Europe/Stockholm."))
+        return value
+
+
+# --- Profile -----------------------------------------------------------------------
+
+
+def _model_field(name: str, **kwargs) -> forms.Field:
+    return Advisor._meta.get_field(name).formfield(**kwargs)
+
+
+class ProfileForm(ErrorSummaryMixin, forms.Form):
+    title = _model_field("title")
+    organisation = _model_field("organisation")
+    bio = _model_field("bio", widget=forms.Textarea(attrs={"rows": 6}))
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    languages = forms.ModelMultipleChoiceField(
+        label=_("Languages you advise in"),
+        queryset=Language.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Municipalities served"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to serve the whole region."),
+    )
+    offers_in_person = _model_field("offers_in_person")
+    address = _model_field("address", help_text=_("Needed when you meet in person."))
+    accessibility_note = _model_field("accessibility_note")
+    offers_phone = _model_field("offers_phone")
+    phone = _model_field("phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    offers_video = _model_field("offers_video")
+    meeting_url = _model_field(
+        "meeting_url", assume_scheme="https", help_text=_("Needed when you meet by video.")
+    )
+
+    def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
+        initial = {name: getattr(advisor, name) for name in self.base_fields}
+        for relation in ("topics", "languages", "municipalities"):
+            initial[relation] = [obj.pk for obj in getattr(advisor, relation).all()]
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.filter(is_active=True).order_by("position", "slug")
+        self.fields["municipalities"].queryset = Municipality.objects.filter(region_id=advisor.region_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service checks the same; checking here too shows every error at
+        # once. A detail that failed its own check (a bad link) counts as given.
+        values = {"address": "?", "meeting_url": "?", **cleaned}
+        for name, errors in meeting_mode_errors(values).items():
+            for error in errors:
+                self.add_error(name, error)
+        return cleaned

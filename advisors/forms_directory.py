@@ -1,0 +1,186 @@
+"""Forms of the public directory and the coordinator's advisor pages. They only
+parse: choices come from the selectors, writes go through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Language, MeetingMode, Region, Topic
+
+# How far from today the advisor page shows a week. Past weeks hold no free
+# times, and no advisor takes bookings years ahead; the bound also keeps date
+# arithmetic far from date.max.
+WEEK_PAST_DAYS = 366
+WEEK_FUTURE_DAYS = 2 * 366
+
+
+class SiteForm(forms.Form):
+    """A form whose labels stand alone, without Django's trailing colon."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DirectoryFilterForm(SiteForm):
+    """The directory's filters, as codes and slugs (the API's vocabulary)."""
+
+    region = forms.ChoiceField(
+        label=_("Region"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a region from the list.")},
+    )
+    municipality = forms.ChoiceField(
+        label=_("Municipality"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a municipality from the list.")},
+    )
+    topic = forms.ChoiceField(
+        label=_("Topic"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a topic from the list.")},
+    )
+    mode = forms.ChoiceField(
+        label=_("Meeting mode"),
+        required=False,
+        choices=[("", _("Any way of meeting")), *MeetingMode.choices],
+        error_messages={"invalid_choice": _("Choose a meeting mode from the list.")},
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )
+
+    def __init__(
+        self,
+        *args,
+        regions: Iterable[Region],
+        topics: Iterable[Topic],
+        languages: Iterable[Language],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        regions = list(regions)
+        self.fields["region"].choices = [("", _("Any region")), *((r.code, r.name) for r in regions)]
+        # Grouped choices render as <optgroup>, one per region.
+        self.fields["municipality"].choices = [
+            ("", _("Any municipality")),
+            *((r.name, [(m.code, m.name) for m in r.municipalities.all()]) for r in regions),
+        ]
+        self.fields["topic"].choices = [("", _("Any topic")), *((t.slug, t.name) for t in topics)]
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *sorted(((lang.code, lang.name) for lang in languages), key=lambda c: c[1]),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        region, municipality = cleaned.get("region"), cleaned.get("municipality")
+        # A municipality code starts with its region's code ("2080" is in "20").
+        if region and municipality and not municipality.startswith(region):
+            self.add_error("municipality", _("This municipality is not in the region you chose."))
+        return cleaned
+
+    def filters(self) -> dict[str, str]:
+        """The chosen filters, as keyword arguments for selectors.advisor_directory."""
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class AdvisorWeekForm(SiteForm):
+    """Which week of free times the advisor page shows, and for which session
+    length. Each field that does not parse falls back to its default; the
+    error says so, and the page shows it as a message."""
+
+    week = forms.RegexField(
+        regex=r"^[0-9]{4}-W[0-9]{2}$",
+        required=False,
+        error_messages={"invalid": _("We could not read that week, so the coming seven days are shown.")},
+    )
+    start = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("We could not read that date, so the coming seven days are shown.")},
+    )
+    duration = forms.TypedChoiceField(label=_("Length of the meeting"), required=False, coerce=int)
+
+    def __init__(self, *args, session_lengths: Sequence[int], today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.session_lengths = list(session_lengths)
+        self.fields["duration"].choices = [
+            (minutes, _("%(minutes)s minutes") % {"minutes": minutes}) for minutes in self.session_lengths
+        ]
+        offered = ", ".join(str(m) for m in self.session_lengths)
+        self.fields["duration"].error_messages["invalid_choice"] = _(
+            "This advisor offers meetings of %(offered)s minutes, so the first of them is shown."
+        ) % {"offered": offered}
+
+    def clean_week(self) -> date | None:
+        value = self.cleaned_data["week"]
+        if not value:
+            return None
+        year, week = value.split("-W")
+        try:
+            monday = date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            raise forms.ValidationError(
+                self.fields["week"].error_messages["invalid"], code="invalid"
+            ) from None
+        return self._within_range(monday)
+
+    def clean_start(self) -> date | None:
+        value = self.cleaned_data["start"]
+        return self._within_range(value) if value else None
+
+    def _within_range(self, day: date) -> date:
+        earliest = self.today - timedelta(days=WEEK_PAST_DAYS)
+        latest = self.today + timedelta(days=WEEK_FUTURE_DAYS)
+        if not earliest <= day <= latest:
+            raise forms.ValidationError(
+                _("There are no free times that far away, so the coming seven days are shown."),
+                code="out_of_range",
+            )
+        return day
+
+    def chosen_first_day(self) -> date:
+        """The first day of the week to show: the ISO week's Monday, the start
+        date, or today; whatever of them parsed, in that order."""
+        data = getattr(self, "cleaned_data", {})
+        return data.get("week") or data.get("start") or self.today
+
+    def chosen_duration(self) -> int:
+        data = getattr(self, "cleaned_data", {})
+        return data.get("duration") or (self.session_lengths[0] if self.session_lengths else 60)
+
+
+class AdvisorInviteForm(SiteForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the advisor's email address."),
+            "invalid": _("Enter an email address like name@example.se."),
+        },
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        error_messages={"required": _("Enter the advisor's full name.")},
+    )
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=150,
+        help_text=_("For example Coompanion Dalarna, Almi or Region Dalarna."),
+        error_messages={"required": _("Enter the organisation the advisor works for.")},
+    )
+    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "off"

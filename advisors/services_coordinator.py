@@ -1,0 +1,152 @@
+"""Writes a regional coordinator makes: inviting the region's advisors and
+taking them out of (and back into) the directory."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from backend.models import Role
+
+from .models import Advisor, Coordinator
+
+logger = logging.getLogger(__name__)
+
+User = get_user_model()
+
+
+class AdvisorAdminError(Exception):
+    """A coordinator's change that cannot be made. `field` names the form field
+    the message belongs to, if any."""
+
+    def __init__(self, message, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _email_taken(email: str) -> AdvisorAdminError | None:
+    """Why `email` cannot get a new advisor account, or None if it can."""
+    # A secondary address of someone's account is taken too: allauth signs
+    # people in by any of their verified addresses.
+    owner = User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email)).first()
+    if owner is None:
+        return None
+    if Advisor.objects.filter(user=owner).exists():
+        return AdvisorAdminError(_("There is already an advisor with this email address."), field="email")
+    # Entrepreneurs, coordinators and staff keep their accounts as they are: an
+    # account has one role, and turning an entrepreneur into an advisor would
+    # mix their own bookings with the ones they advise on.
+    return AdvisorAdminError(
+        _(
+            "Someone already has an account with this email address. "
+            "Invite the advisor with another address, for example their work address."
+        ),
+        field="email",
+    )
+
+
+def invitation_url(user) -> str:
+    """An absolute link at which `user` sets their password. It is allauth's
+    password-reset link: it stops working once a password is set, and after
+    PASSWORD_RESET_TIMEOUT."""
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def advisor_invite(
+    *, coordinator: Coordinator, email: str, full_name: str, organisation: str, title: str = ""
+) -> Advisor:
+    """Create an advisor in the coordinator's region and mail them, in Swedish
+    and English, a link to set their password.
+
+    Keeps: one account per email address (allauth's addresses included), and
+    an account is an advisor's only if it was made one here. An address that
+    already has an account is refused with AdvisorAdminError and nothing is
+    written. The user, their verified email address and the advisor profile
+    are created together or not at all; the mail leaves only after commit.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    with transaction.atomic():
+        if error := _email_taken(email):
+            raise error
+        try:
+            # Two coordinators can invite the same address at once; both pass
+            # the check above, and the unique email constraint stops the second.
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email, password=None, full_name=full_name.strip(), role=Role.ADVISOR
+                )
+        except IntegrityError:
+            raise AdvisorAdminError(
+                _("There is already an account with this email address."), field="email"
+            ) from None
+        # The invitation link proves the address, as a confirmation mail would.
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        advisor = Advisor.objects.create(
+            user=user, region=coordinator.region, organisation=organisation.strip(), title=title.strip()
+        )
+        context = {
+            "advisor": advisor,
+            "coordinator": coordinator,
+            "url": invitation_url(user),
+            "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
+            "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
+        }
+        subject = render_to_string("advisors/coordinator/email/invitation_subject.txt", context)
+        body = render_to_string("advisors/coordinator/email/invitation.txt", context)
+        # robust: a mail server that is down must not turn the committed
+        # invitation into an error page. The advisor can still use "forgot
+        # password" on the sign-in page, which the mail's footer says.
+        transaction.on_commit(partial(send_mail, " ".join(subject.split()), body, None, [email]), robust=True)
+        logger.info(
+            "advisor invited: advisor=%s region=%s by coordinator user=%s",
+            advisor.pk,
+            coordinator.region_id,
+            coordinator.user_id,
+        )
+    return advisor
+
+
+def advisor_set_active(*, coordinator: Coordinator, advisor: Advisor, active: bool) -> Advisor:
+    """Show (active=True) or hide (active=False) an advisor of the
+    coordinator's own region in the directory, the slots and booking.
+
+    Keeps: a coordinator changes only their own region's advisors; any other
+    advisor raises AdvisorAdminError (the views answer 404, so another
+    region's advisors are not even confirmed to exist). Nothing is deleted:
+    the profile, rules and bookings stay, and reactivating restores them.
+    Setting the state an advisor already has changes nothing.
+    """
+    with transaction.atomic():
+        # Same lock the booking service and the availability editor take, so
+        # a booking that is being made finishes against a consistent row.
+        locked = Advisor.objects.select_for_update().filter(pk=advisor.pk).first()
+        if locked is None or locked.region_id != coordinator.region_id:
+            raise AdvisorAdminError(_("This advisor is not in your region."))
+        if locked.is_active != active:
+            locked.is_active = active
+            locked.save(update_fields=["is_active"])
+            logger.info(
+                "advisor %s: advisor=%s region=%s by coordinator user=%s",
+                "reactivated" if active else "deactivated",
+                locked.pk,
+                locked.region_id,
+                coordinator.user_id,
+            )
+    return locked

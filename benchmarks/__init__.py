@@ -1,0 +1,1 @@
+"""`make bench`: performance figures, each printed with its target."""

@@ -1,0 +1,25 @@
+"""`python -m benchmarks` (`make bench`): every figure with its target.
+Exit status 1 when a target is missed."""
+
+from __future__ import annotations
+
+import sys
+
+from .harness import setup_django, throwaway_database
+
+
+def main() -> int:
+    setup_django()
+    from django.db import connection
+
+    from . import availability
+
+    print(f"Rådtid benchmarks on {connection.vendor}")
+    with throwaway_database():
+        ok = availability.run()
+    print("\nall targets met" if ok else "\nsome targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""The coordinator's advisor pages (/coordinator/advisors/) and the services
+behind them: inviting an advisor, deactivating and reactivating one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+
+from advisors.models import Advisor
+from advisors.services_coordinator import AdvisorAdminError, advisor_invite, advisor_set_active
+from backend.models import Role
+from tests import factories
+
+User = get_user_model()
+
+PAGE = "/coordinator/advisors/"
+NEW_PASSWORD = "ett-nytt-långt-lösenord-7"
+
+LISA = {
+    "email": "Lisa.Berg@Example.se",
+    "full_name": "Lisa Berg",
+    "organisation": "Almi Företagspartner Dalarna",
+    "title": "Finansieringsrådgivare",
+}
+
+
+def signed_in(client: Client, user, *, language: str = "en") -> Client:
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    return client
+
+
+def counts() -> tuple[int, int, int]:
+    return User.objects.count(), Advisor.objects.count(), EmailAddress.objects.count()
+
+
+def directory_ids(client: Client) -> set[int]:
+    return {row["advisor"].pk for row in client.get("/advisors/").context["results"]}
+
+
+def api_ids(client: Client) -> set[int]:
+    return {a["id"] for a in client.get("/api/v1/advisors/").json()["results"]}
+
+
+# --- Who may see what ------------------------------------------------------------
+
+
+def test_a_coordinator_sees_the_advisors_of_their_region_active_or_not(
+    client, coordinator, advisor, other_advisor
+):
+    resting = factories.AdvisorFactory(user__full_name="Vilande Rådgivare", region_id="20", is_active=False)
+    signed_in(client, coordinator.user)
+
+    response = client.get(PAGE)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert set(response.context["advisors"]) == {advisor, resting}
+    assert "Anna Lindqvist" in html and "Vilande Rådgivare" in html
+    assert "Erik Berg" not in html
+    assert f'action="/coordinator/advisors/{advisor.pk}/deactivate/"' in html
+    assert f'action="/coordinator/advisors/{resting.pk}/reactivate/"' in html
+    assert "<h1>Advisors in Dalarnas län</h1>" in html
+
+
+@pytest.mark.parametrize("who", ["entrepreneur", "advisor"])
+def test_people_who_are_not_coordinators_get_403(client, coordinator, entrepreneur, advisor, who):
+    client.force_login({"entrepreneur": entrepreneur, "advisor": advisor.user}[who])
+    before = counts()
+
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, LISA).status_code == 403
+    assert client.post(f"{PAGE}{advisor.pk}/deactivate/").status_code == 403
+    assert counts() == before
+    advisor.refresh_from_db()
+    assert advisor.is_active
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, advisor):
+    response = client.get(PAGE)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=/coordinator/advisors/")
+    assert client.post(f"{PAGE}{advisor.pk}/deactivate/").status_code == 302
+    advisor.refresh_from_db()
+    assert advisor.is_active
+
+
+# --- Inviting an advisor ---------------------------------------------------------
+
+
+def test_a_coordinator_invites_an_advisor_who_sets_a_password_and_signs_in(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    signed_in(client, coordinator.user)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(PAGE, LISA)
+
+    assert response.status_code == 302
+    assert response.url == PAGE
+    user = User.objects.get(email="lisa.berg@example.se")
+    assert user.role == Role.ADVISOR
+    assert user.full_name == "Lisa Berg"
+    assert not user.has_usable_password()
+    advisor = Advisor.objects.get(user=user)
+    assert advisor.region_id == "20"
+    assert advisor.organisation == "Almi Företagspartner Dalarna"
+    assert advisor.title == "Finansieringsrådgivare"
+    assert advisor.is_active
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.verified, address.primary) == ("lisa.berg@example.se", True, True)
+
+    assert len(callbacks) == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["lisa.berg@example.se"]
+    assert "Inbjudan till Rådtid" in message.subject and "Invitation to Rådtid" in message.subject
+    assert "Hej Lisa Berg" in message.body and "Hello Lisa Berg" in message.body
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/password/reset/key/\S+/)", message.body)
+    assert link, message.body
+
+    page = client.get(PAGE)
+    assert "Lisa Berg is invited" in page.content.decode()
+    assert advisor in page.context["advisors"]
+
+    # The invitee follows the link in another browser and chooses a password.
+    invitee = Client()
+    response = invitee.get(link.group(1))
+    assert response.status_code == 302
+    form_url = response.url
+    assert invitee.get(form_url).status_code == 200
+    response = invitee.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+    response = invitee.post("/accounts/login/", {"login": "lisa.berg@example.se", "password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert int(invitee.session["_auth_user_id"]) == user.pk
+
+    # The link works once.
+    response = Client().get(link.group(1))
+    assert response.status_code == 200
+    assert response.context["token_fail"]
+
+
+def test_the_invitation_leaves_only_after_the_commit(client, coordinator, django_capture_on_commit_callbacks):
+    signed_in(client, coordinator.user)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(PAGE, LISA)
+        assert mail.outbox == []
+
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+
+
+def test_an_invited_advisor_is_listed_in_the_directory_without_free_times(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        advisor = advisor_invite(coordinator=coordinator, **LISA)
+
+    assert directory_ids(Client()) == {advisor.pk}
+    assert advisor.weekly_hours.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("anna@example.se", "There is already an advisor with this email address."),
+        ("ANNA@example.se", "There is already an advisor with this email address."),
+        ("erik@example.se", "There is already an advisor with this email address."),
+        ("sara@example.se", "Someone already has an account with this email address."),
+        ("sara.work@example.se", "Someone already has an account with this email address."),
+        ("karin@example.se", "Someone already has an account with this email address."),
+    ],
+)
+def test_an_address_that_already_has_an_account_is_refused_and_nothing_is_created(
+    client,
+    coordinator,
+    advisor,
+    other_advisor,
+    entrepreneur,
+    django_capture_on_commit_callbacks,
+    email,
+    message,
+):
+    EmailAddress.objects.create(user=entrepreneur, email="sara.work@example.se", verified=True, primary=False)
+    signed_in(client, coordinator.user)
+    before = counts()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(PAGE, {**LISA, "email": email})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html
+    assert 'class="error-summary"' in html and 'href="#id_email"' in html
+    assert any(message in str(error) for error in response.context["form"].errors["email"])
+    assert counts() == before
+    assert callbacks == []
+    assert mail.outbox == []
+
+
+def test_an_incomplete_invitation_gets_form_errors_and_creates_nothing(client, coordinator):
+    signed_in(client, coordinator.user)
+    before = counts()
+
+    response = client.post(PAGE, {"email": "not an address", "full_name": "", "organisation": ""})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"email", "full_name", "organisation"}
+    assert "Enter the advisor&#x27;s full name." in html
+    assert 'href="#id_full_name"' in html
+    assert counts() == before
+    assert mail.outbox == []
+
+
+def test_the_service_refuses_an_existing_account_with_its_one_error_type(coordinator, entrepreneur):
+    with pytest.raises(AdvisorAdminError) as refused:
+        advisor_invite(coordinator=coordinator, email=entrepreneur.email, full_name="Sara", organisation="X")
+
+    assert refused.value.field == "email"
+    entrepreneur.refresh_from_db()
+    assert entrepreneur.role == Role.ENTREPRENEUR
+    assert not Advisor.objects.filter(user=entrepreneur).exists()
+
+
+# --- Deactivating and reactivating -----------------------------------------------
+
+
+def test_deactivating_hides_the_advisor_from_the_directory_and_the_api_and_reactivating_shows_them(
+    client, coordinator, advisor, other_advisor
+):
+    visitor = Client()
+    assert advisor.pk in directory_ids(visitor) and advisor.pk in api_ids(visitor)
+    signed_in(client, coordinator.user)
+
+    response = client.post(f"{PAGE}{advisor.pk}/deactivate/")
+
+    assert response.status_code == 302
+    assert response.url == PAGE
+    advisor.refresh_from_db()
+    assert not advisor.is_active
+    assert directory_ids(visitor) == {other_advisor.pk}
+    assert api_ids(visitor) == {other_advisor.pk}
+    assert visitor.get(f"/advisors/{advisor.pk}/").status_code == 404
+    assert visitor.get(f"/api/v1/advisors/{advisor.pk}/").status_code == 404
+    assert visitor.get(f"/api/v1/advisors/{advisor.pk}/slots/").status_code == 404
+    # Nothing is deleted: the account, the profile and the rules stay.
+    advisor.user.refresh_from_db()
+    assert advisor.user.is_active
+    assert advisor.weekly_hours.count() == 10
+    page = client.get(PAGE).content.decode()
+    assert "Anna Lindqvist is deactivated" in page
+    assert f'action="/coordinator/advisors/{advisor.pk}/reactivate/"' in page
+
+    response = client.post(f"{PAGE}{advisor.pk}/reactivate/")
+
+    assert response.status_code == 302
+    advisor.refresh_from_db()
+    assert advisor.is_active
+    assert directory_ids(visitor) == {advisor.pk, other_advisor.pk}
+    assert api_ids(visitor) == {advisor.pk, other_advisor.pk}
+    assert "Anna Lindqvist is active again" in client.get(PAGE).content.decode()
+
+
+def test_deactivating_twice_changes_nothing_more(coordinator, advisor):
+    advisor_set_active(coordinator=coordinator, advisor=advisor, active=False)
+    advisor_set_active(coordinator=coordinator, advisor=advisor, active=False)
+
+    advisor.refresh_from_db()
+    assert not advisor.is_active
+
+
+def test_a_coordinator_of_another_region_gets_404_and_changes_nothing(
+    client, other_region_coordinator, advisor
+):
+    signed_in(client, other_region_coordinator.user)
+
+    assert client.post(f"{PAGE}{advisor.pk}/deactivate/").status_code == 404
+    assert client.post(f"{PAGE}{advisor.pk}/reactivate/").status_code == 404
+    assert client.post(f"{PAGE}999999/deactivate/").status_code == 404
+    advisor.refresh_from_db()
+    assert advisor.is_active
+    with pytest.raises(AdvisorAdminError):
+        advisor_set_active(coordinator=other_region_coordinator, advisor=advisor, active=False)
+
+
+def test_deactivating_needs_a_post(client, coordinator, advisor):
+    signed_in(client, coordinator.user)
+
+    assert client.get(f"{PAGE}{advisor.pk}/deactivate/").status_code == 405
+    advisor.refresh_from_db()
+    assert advisor.is_active
