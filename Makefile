@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/radtid
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2 --dist loadscope
 
 .PHONY: install run test lint format check-migrations test-embedded test-services messages bench clean
 

@@ -46,6 +46,17 @@ class Slot(NamedTuple):
     end: datetime
 
 
+class Booked(NamedTuple):
+    """A booking as stored: its session and the range it blocks, widened by the
+    buffers it was booked with (they may differ from today's). No blocked range
+    (None): widen by today's buffers."""
+
+    start: datetime
+    end: datetime
+    blocked_start: datetime | None = None
+    blocked_end: datetime | None = None
+
+
 LocalInterval = tuple[time, time]
 
 
@@ -149,13 +160,13 @@ def free_slots(
     first_day: date,
     last_day: date,
     now: datetime,
-    bookings: Sequence[Interval] = (),
+    bookings: Sequence[Booked | Interval] = (),
     busy: Sequence[Interval] = (),
     limit: int | None = None,
 ) -> list[Slot]:
     """Free slots of `duration` minutes on the local dates first_day..last_day
-    (both inclusive). `bookings` are the advisor's active bookings (they block,
-    widened by the buffers, and count toward max_per_day); `busy` are other busy
+    (both inclusive). `bookings` are the advisor's active bookings (they block
+    what they blocked when booked, and count toward max_per_day); `busy` are other busy
     intervals such as an external calendar's. `limit` stops after that many
     slots (the directory's next free time). See the module docstring."""
     if duration <= 0 or rules.slot_step <= 0 or last_day < first_day:
@@ -168,10 +179,15 @@ def free_slots(
     earliest = now + rules.min_notice
     latest = now + timedelta(days=rules.horizon_days)
 
-    # A slot [s, e) is free of a booking b when [s - before, e + after) misses
-    # [b.start - before, b.end + after): block b widened by both buffers on both sides.
+    # A new booking blocks [s - before, e + after); it must miss what each
+    # booking blocks. So a slot [s, e) is free when it misses the booking's
+    # blocked range widened by after (on the left) and before (on the right),
+    # the same test the database's exclusion constraint makes.
     blocks = _Blocks(
-        [Interval(b.start - before - after, b.end + after + before) for b in bookings]
+        [
+            Interval(b_start - after, b_end + before)
+            for b_start, b_end in map(_blocked_range(before, after), bookings)
+        ]
         + [Interval(x.start - after, x.end + before) for x in busy]
         + list(rules.time_off)
     )
@@ -197,6 +213,15 @@ def free_slots(
         day += timedelta(days=1)
     slots = sorted(found)
     return slots[:limit] if limit is not None else slots
+
+
+def _blocked_range(before: timedelta, after: timedelta):
+    def blocked(b: Booked | Interval) -> tuple[datetime, datetime]:
+        if isinstance(b, Booked) and b.blocked_start is not None and b.blocked_end is not None:
+            return b.blocked_start, b.blocked_end
+        return b.start - before, b.end + after
+
+    return blocked
 
 
 def _first_on_grid(origin: datetime, earliest: datetime, step: timedelta) -> datetime:

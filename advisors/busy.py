@@ -12,14 +12,12 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
-from .availability import Interval
+from .availability import Booked, Interval
 from .models import ExternalBusy
 
 # (advisor ids, from, to, booking keys to leave out) -> {advisor id: [active
 # bookings overlapping the window]}. A reschedule leaves out the booking it moves.
-BookedSource = Callable[
-    [Collection[int], datetime, datetime, Collection[object]], Mapping[int, list[Interval]]
-]
+BookedSource = Callable[[Collection[int], datetime, datetime, Collection[object]], Mapping[int, list[Booked]]]
 
 _booked_sources: list[BookedSource] = []
 
@@ -31,10 +29,10 @@ def register_booked_source(source: BookedSource) -> None:
 
 def booked_intervals(
     advisor_ids: Collection[int], start: datetime, end: datetime, exclude: Collection[object] = ()
-) -> dict[int, list[Interval]]:
+) -> dict[int, list[Booked]]:
     """Active bookings of these advisors overlapping [start, end), but those in
     `exclude`: one query a source."""
-    found: dict[int, list[Interval]] = defaultdict(list)
+    found: dict[int, list[Booked]] = defaultdict(list)
     for source in _booked_sources:
         for advisor_id, intervals in source(advisor_ids, start, end, exclude).items():
             found[advisor_id].extend(intervals)

@@ -312,7 +312,9 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
     "sync-busy-calendars": {"task": "advisors.tasks.sync_busy_calendars", "schedule": 15 * 60},
+    "expire-waitlist-offers": {"task": "bookings.tasks.expire_waitlist_offers", "schedule": 60},
 }
 
 # --- API --------------------------------------------------------------------
@@ -373,6 +375,23 @@ LOGGING = {
 }
 
 # --- Rådtid -----------------------------------------------------------------
+
+# Notifications: reminders this many hours before a session; a reminder more
+# than REMINDER_LATE_LIMIT late is marked missed instead of sent; the feedback
+# request goes this many hours after the end; SMTP retries wait these seconds.
+REMINDER_HOURS = (24, 2)
+REMINDER_LATE_LIMIT_MINUTES = 120
+FEEDBACK_REQUEST_DELAY_HOURS = 1
+EMAIL_RETRY_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 12 * 3600)
+# A message claimed by a worker that died stays "sending"; after this long the
+# sweep hands it out again (a kill after the SMTP accept may repeat one mail).
+OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+
+# Waitlist: how long the first in line may claim a freed slot.
+WAITLIST_CLAIM_HOURS = env_int("WAITLIST_CLAIM_HOURS", 12)
+
+# Fair access: how many upcoming sessions one person may hold at once.
+BOOKING_MAX_UPCOMING = env_int("BOOKING_MAX_UPCOMING", 3)
 
 DEMO_PASSWORD = "demo-pass-2026"
 

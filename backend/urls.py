@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from advisors.urls import api_urlpatterns as advisors_api
+from bookings.urls import api_urlpatterns as bookings_api
+from bookings.urls_waitlist import api_urlpatterns as waitlist_api
 
 from . import views
 from .api import TokenView
@@ -10,6 +12,8 @@ from .api import TokenView
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     *advisors_api,
+    *bookings_api,
+    *waitlist_api,
 ]
 
 urlpatterns = [
@@ -20,6 +24,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("advisor/", include("advisors.urls_web_advisor")),
     path("", include("advisors.urls_web_directory")),
+    path("", include("bookings.urls_waitlist")),
+    path("", include("bookings.urls_web")),
+    path("", include("notifications.urls_web")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

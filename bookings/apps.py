@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self) -> None:
+        # The slot engine learns about bookings through advisors' registry, so
+        # advisors never imports this app (imports flow bookings -> advisors).
+        from advisors.busy import register_booked_source
+
+        from .selectors import booked_source
+
+        # booked_source covers bookings and the slots held for the waitlist.
+        register_booked_source(booked_source)

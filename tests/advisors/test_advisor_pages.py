@@ -303,15 +303,15 @@ def test_the_bookings_block_is_there_for_each_day_for_the_bookings_app_to_fill(a
 
 def test_the_calendar_costs_a_fixed_number_of_queries(advisor_client, advisor, django_assert_num_queries):
     advisor_client.get("/advisor/")  # the first request may warm caches
-    # Session, user, advisor, weekly hours, external busy times, whatever the
-    # week's contents (bookings add their own query once that app registers).
+    # Session, user, advisor, weekly hours, external busy times, bookings:
+    # whatever the week's contents.
     Advisor.objects.filter(pk=advisor.pk).update(
         horizon_days=365,
         min_notice_hours=0,
         date_overrides=[{"date": "2027-03-31", "intervals": []}],
         time_off=[{"start": "2027-03-30T00:00:00+02:00", "end": "2027-03-31T00:00:00+02:00", "reason": ""}],
     )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = advisor_client.get("/advisor/?week=2027-W13")
     assert sum(len(day.slots) for day in response.context["days"]) == 2 * 10  # Thursday and Friday
 

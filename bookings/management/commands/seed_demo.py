@@ -1,20 +1,25 @@
 """Demo data: accounts for two regions (Dalarna 20, Kronoberg 07), advisors with
-weekly hours, entrepreneurs. Idempotent: running it again changes nothing that
-is already there except the demo passwords."""
+weekly hours, entrepreneurs, and a year of past bookings with outcomes and
+feedback (bookings.demo_history). Idempotent: running it again changes nothing
+that is already there except the demo passwords. `--history-bookings N` adds N
+more past bookings every time it is given (benchmarks)."""
 
 from __future__ import annotations
 
+import time as clock
 from datetime import date, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
 from backend.models import Role
+from bookings import demo_history
+from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm
 
 User = get_user_model()
 
@@ -107,11 +112,123 @@ COORDINATORS = {
     "07": ("coordinator.kronoberg@example.se", "Per Nyström", "Region Kronoberg, regional utveckling"),
 }
 
-ENTREPRENEURS = ["Sara Nilsson", "Ahmed Ali", "Lena Ek", "Mikael Holm", "Noor Rahimi"]
+# (name, gender, enterprises: (name, organisation number, kind, legal form, municipality))
+ENTREPRENEURS = [
+    (
+        "Sara Nilsson",
+        Gender.WOMAN,
+        [
+            (
+                "Returhuset Falun ekonomisk förening",
+                "769600-0004",
+                EnterpriseKind.WORK_INTEGRATING,
+                LegalForm.ECONOMIC_ASSOCIATION,
+                "2080",
+            ),
+            ("Cykelköket", "", EnterpriseKind.IDEA, LegalForm.UNKNOWN, "2080"),
+        ],
+    ),
+    (
+        "Ahmed Ali",
+        Gender.MAN,
+        [
+            (
+                "Borlänge Matlag AB (SVB)",
+                "559000-0005",
+                EnterpriseKind.WORK_INTEGRATING,
+                LegalForm.LIMITED_COMPANY_SVB,
+                "2081",
+            )
+        ],
+    ),
+    (
+        "Lena Ek",
+        Gender.WOMAN,
+        [
+            (
+                "Ludvika Omsorgskooperativ",
+                "769610-0002",
+                EnterpriseKind.SOCIAL,
+                LegalForm.ECONOMIC_ASSOCIATION,
+                "2085",
+            )
+        ],
+    ),
+    (
+        "Mikael Holm",
+        Gender.MAN,
+        [
+            (
+                "Växjö Snickeri och Service",
+                "769620-0000",
+                EnterpriseKind.WORK_INTEGRATING,
+                LegalForm.ECONOMIC_ASSOCIATION,
+                "0780",
+            )
+        ],
+    ),
+    (
+        "Noor Rahimi",
+        Gender.NOT_STATED,
+        [
+            (
+                "Alvesta Språkcafé ideell förening",
+                "802500-0004",
+                EnterpriseKind.SOCIAL,
+                LegalForm.NON_PROFIT_ASSOCIATION,
+                "0764",
+            )
+        ],
+    ),
+]
+
+
+def advisor_emails() -> list[str]:
+    slugs = {"20": "dalarna", "07": "kronoberg"}
+    return [
+        f"advisor{n}.{slugs[code]}@example.se"
+        for code, people in ADVISORS.items()
+        for n in range(1, len(people) + 1)
+    ]
+
+
+def entrepreneur_emails() -> list[str]:
+    return [f"entrepreneur{n}@example.se" for n in range(1, len(ENTREPRENEURS) + 1)]
+
+
+class ProgressBar:
+    """A text bar on stderr: redrawn in place on a terminal, otherwise a line
+    at every 5 %."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, total: int) -> None:
+        self.stream = stream
+        self.total = max(total, 1)
+        self.tty = stream.isatty()
+        self.started = clock.monotonic()
+        self.shown = 0  # the last 5 % step shown
+
+    def __call__(self, done: int) -> None:
+        percent = min(100, done * 100 // self.total)
+        if not self.tty and percent // 5 <= self.shown:
+            return
+        self.shown = percent // 5
+        filled = self.WIDTH * percent // 100
+        elapsed = clock.monotonic() - self.started
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}% {done:,}/{self.total:,} bookings, {elapsed:.0f} s"
+        if self.tty:
+            self.stream.write("\r" + line, style_func=str, ending="\n" if done >= self.total else "")
+            self.stream.flush()
+        else:
+            self.stream.write(line, style_func=str)
 
 
 class Command(BaseCommand):
-    help = "Load demo accounts, advisors with weekly hours and entrepreneurs (idempotent)."
+    help = (
+        "Load demo accounts, advisors with weekly hours, entrepreneurs and a year of past bookings "
+        "(idempotent); --history-bookings N adds N more past bookings."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -119,13 +236,43 @@ class Command(BaseCommand):
             default=settings.DEMO_PASSWORD,
             help="Password of every demo account (default: %(default)s).",
         )
+        parser.add_argument(
+            "--history-bookings",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "Add N more past bookings (the last 365 days) in Dalarna and Kronoberg, with generated "
+                "advisors (one per 1,000 bookings) and entrepreneurs, for benchmarks. Added on every run."
+            ),
+        )
 
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, history_bookings: int = 0, **options):
+        if history_bookings < 0:
+            raise CommandError("--history-bookings must be 0 or more.")
         if Region.objects.count() != 21:
             self.stderr.write("Regions are missing: run `manage.py migrate` first.")
             raise SystemExit(1)
         with transaction.atomic():
             accounts = self.seed_accounts(password)
+        history = demo_history.seed_history(
+            advisor_emails=advisor_emails(), entrepreneur_emails=entrepreneur_emails()
+        )
+        if history is None:
+            self.stdout.write("A year of past bookings is already in place.")
+        else:
+            self.stdout.write(
+                f"Added a year of past bookings: {history[0]} bookings, {history[1]} with feedback."
+            )
+        if history_bookings:
+            started = clock.monotonic()
+            added, feedback = demo_history.seed_bulk_history(
+                history_bookings, progress=ProgressBar(self.stderr, history_bookings)
+            )
+            self.stdout.write(
+                f"Added {added:,} more past bookings ({feedback:,} with feedback) "
+                f"in {clock.monotonic() - started:.1f} s."
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo data is in place. Accounts (password: {password}):"))
         width = max(len(email) for email, _ in accounts)
         for email, what in accounts:
@@ -208,8 +355,20 @@ class Command(BaseCommand):
                     )
                 accounts.append((email, f"advisor, {person['organisation']}"))
 
-        for n, name in enumerate(ENTREPRENEURS, start=1):
+        for n, (name, gender, enterprises) in enumerate(ENTREPRENEURS, start=1):
             email = f"entrepreneur{n}@example.se"
-            self.account(email, name, password, role=Role.ENTREPRENEUR)
-            accounts.append((email, "entrepreneur"))
+            user = self.account(email, name, password, role=Role.ENTREPRENEUR)
+            EntrepreneurProfile.objects.update_or_create(user=user, defaults={"gender": gender})
+            for enterprise_name, org_number, kind, legal_form, municipality in enterprises:
+                enterprise, _ = Enterprise.objects.get_or_create(
+                    name=enterprise_name,
+                    defaults={
+                        "org_number": org_number,
+                        "kind": kind,
+                        "legal_form": legal_form,
+                        "municipality_id": municipality,
+                    },
+                )
+                enterprise.members.add(user)
+            accounts.append((email, f"entrepreneur, {enterprises[0][0]}"))
         return accounts

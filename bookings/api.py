@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from . import selectors, services
+from .serializers import (
+    AdvisorBookingSerializer,
+    BookingCreateSerializer,
+    BookingSerializer,
+    CancelSerializer,
+    FeedbackSerializer,
+    OutcomeSerializer,
+    RescheduleSerializer,
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def refusal(error: services.BookingError) -> APIException:
+    """A service's refusal as the API answers it: 409 for a clash with the
+    current state, 400 with the field (or detail) otherwise."""
+    if error.conflict:
+        body = {"detail": error.message}
+        if error.field:
+            body[error.field] = [error.message]
+        return Conflict(body)
+    return ValidationError({error.field: [error.message]} if error.field else {"detail": error.message})
+
+
+class BookingViewSet(viewsets.GenericViewSet):
+    """Your bookings, as the entrepreneur who booked or as the advisor. Others'
+    bookings do not exist for you (404)."""
+
+    permission_classes = [IsAuthenticated]
+    lookup_field = "uid"
+    lookup_value_regex = r"[0-9a-fA-F-]{32,36}"
+    serializer_class = BookingSerializer
+
+    def get_queryset(self):
+        return selectors.bookings_visible_to(self.request.user).select_related("feedback")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return BookingCreateSerializer
+        return BookingSerializer
+
+    def show(self, booking, **kwargs) -> Response:
+        """One booking in the shape its viewer may see."""
+        is_advisor = booking.advisor.user_id == self.request.user.pk
+        serializer = (AdvisorBookingSerializer if is_advisor else BookingSerializer)(booking)
+        return Response(serializer.data, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        user = request.user
+        data = [
+            (AdvisorBookingSerializer if b.advisor.user_id == user.pk else BookingSerializer)(b).data
+            for b in page
+        ]
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.show(self.get_object())
+
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
+    def create(self, request, *args, **kwargs):
+        body = BookingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            booking = services.booking_create(entrepreneur=request.user, **body.validated_data)
+        except services.BookingError as error:
+            raise refusal(error) from error
+        return self.show(selectors.booking_for(request.user, booking.uid), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CancelSerializer, responses={200: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, uid=None):
+        booking = self.get_object()
+        body = CancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.booking_cancel(booking=booking, by=request.user, reason=body.validated_data["reason"])
+        except services.BookingError as error:
+            raise refusal(error) from error
+        return self.show(self.get_object())
+
+    @extend_schema(request=RescheduleSerializer, responses={200: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, uid=None):
+        booking = self.get_object()
+        body = RescheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.booking_reschedule(booking=booking, by=request.user, **body.validated_data)
+        except services.BookingError as error:
+            raise refusal(error) from error
+        return self.show(self.get_object())
+
+    @extend_schema(request=OutcomeSerializer, responses={200: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def outcome(self, request, uid=None):
+        booking = self.get_object()
+        body = OutcomeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.booking_record_outcome(
+                booking=booking,
+                by=request.user,
+                attended=body.validated_data["outcome"] == "attended",
+                private_notes=body.validated_data.get("private_notes"),
+            )
+        except services.BookingError as error:
+            raise refusal(error) from error
+        return self.show(self.get_object())
+
+    @extend_schema(request=FeedbackSerializer, responses={201: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, uid=None):
+        booking = self.get_object()
+        body = FeedbackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.booking_give_feedback(booking=booking, by=request.user, **body.validated_data)
+        except services.BookingError as error:
+            raise refusal(error) from error
+        return self.show(self.get_object(), status=status.HTTP_201_CREATED)

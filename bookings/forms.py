@@ -1,0 +1,307 @@
+"""Forms of the booking pages. They only parse what people send; the rules
+(free times, who may do what, once-only feedback) live in bookings.services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import MeetingMode, Municipality, Region, Topic
+
+from .models import Enterprise, EnterpriseKind, Gender, LegalForm
+from .services import MESSAGE_MAX
+from .validation import normalise_org_number
+
+
+class SiteForm(forms.Form):
+    """A form whose labels stand alone (no trailing colon) and whose error
+    summary links to the first input of every field, radio buttons too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def error_links(self) -> list[tuple[str | None, str]]:
+        """(input id, message) pairs for templates/_error_summary.html."""
+        links: list[tuple[str | None, str]] = [(None, str(e)) for e in self.non_field_errors()]
+        for field in self:
+            if field.is_hidden:
+                links.extend((None, str(error)) for error in field.errors)
+                continue
+            # A radio group's label points nowhere; its first button takes focus.
+            target = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else None)
+            links.extend((target, str(error)) for error in field.errors)
+        return links
+
+
+# --- The time a booking is for ------------------------------------------------------
+
+# "+" in a query string written by hand arrives as a space.
+_SPACE_FOR_PLUS = re.compile(r" (\d\d:?\d\d)$")
+
+
+class InstantField(forms.Field):
+    """An ISO 8601 instant with its UTC offset ("2026-12-08T10:00:00+01:00"),
+    as the advisor's page writes it into its links; cleaned to UTC."""
+
+    default_error_messages = {
+        "invalid": _("The time is not one we can read. Please choose a free time on the advisor's page."),
+    }
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        text = _SPACE_FOR_PLUS.sub(r"+\1", str(value).strip())
+        if len(text) > 40:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        # Without an offset the time is ambiguous; far-off years are nobody's
+        # free time and keep date arithmetic away from datetime's limits.
+        if parsed.utcoffset() is None or not 2000 <= parsed.year <= 2100:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed.astimezone(UTC)
+
+
+class SlotForm(SiteForm):
+    """Which advisor, when and how long: the query of /bookings/new/."""
+
+    advisor = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    start = InstantField(widget=forms.HiddenInput)
+    duration = forms.IntegerField(min_value=1, max_value=24 * 60, required=False, widget=forms.HiddenInput)
+
+
+class MoveForm(SiteForm):
+    """The new time picked when moving a booking."""
+
+    start = InstantField()
+
+
+# --- Describing the need --------------------------------------------------------------
+
+
+class DescribeForm(SiteForm):
+    """Step one of booking: what about, how to meet, for which enterprise."""
+
+    topic = forms.ChoiceField(
+        label=_("What would you like advice on?"),
+        error_messages={
+            "required": _("Choose what you would like advice on."),
+            "invalid_choice": _("Choose one of the advisor's topics."),
+        },
+    )
+    mode = forms.ChoiceField(
+        label=_("How would you like to meet?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how you would like to meet."),
+            "invalid_choice": _("Choose one of the ways this advisor meets."),
+        },
+    )
+    enterprise = forms.ChoiceField(
+        label=_("For which enterprise?"),
+        error_messages={
+            "required": _("Choose the enterprise the session is for."),
+            "invalid_choice": _("Choose one of your enterprises."),
+        },
+    )
+    message = forms.CharField(
+        label=_("What would you like help with? (optional)"),
+        help_text=_(
+            "A few lines help the advisor prepare. Please do not write about health or other "
+            "sensitive personal matters."
+        ),
+        required=False,
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": _("Write at most 2,000 characters.")},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        topics: Sequence[Topic],
+        modes: Sequence[str],
+        enterprises: Sequence[Enterprise],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.topics = {t.slug: t for t in topics}
+        self.enterprises = {str(e.pk): e for e in enterprises}
+        self.fields["topic"].choices = [("", _("Choose a topic")), *((t.slug, t.name) for t in topics)]
+        self.fields["mode"].choices = [(m, MeetingMode(m).label) for m in modes]
+        if len(modes) == 1:
+            self.fields["mode"].initial = modes[0]
+        if len(enterprises) > 1:
+            self.fields["enterprise"].choices = [
+                ("", _("Choose an enterprise")),
+                *((str(e.pk), e.name) for e in enterprises),
+            ]
+        else:
+            # One enterprise: the session is for it, nothing to ask.
+            del self.fields["enterprise"]
+
+    def clean_topic(self) -> Topic:
+        return self.topics[self.cleaned_data["topic"]]
+
+    def clean_enterprise(self) -> Enterprise:
+        return self.enterprises[self.cleaned_data["enterprise"]]
+
+    def clean_message(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF; one character each,
+        # as the person counted them while typing.
+        message = self.cleaned_data["message"].replace("\r\n", "\n")
+        if len(message) > MESSAGE_MAX:
+            raise ValidationError(self.fields["message"].error_messages["max_length"], code="max_length")
+        return message
+
+    def chosen_enterprise(self) -> Enterprise:
+        if "enterprise" in self.fields:
+            return self.cleaned_data["enterprise"]
+        return next(iter(self.enterprises.values()))
+
+
+# --- Enterprise and profile -------------------------------------------------------------
+
+
+class EnterpriseForm(SiteForm):
+    """An enterprise, and the person's gender for anonymous statistics."""
+
+    name = forms.CharField(
+        label=_("Name of the enterprise or idea"),
+        max_length=200,
+        error_messages={"required": _("Write the name of the enterprise or idea.")},
+    )
+    org_number = forms.CharField(
+        label=_("Organisation number (optional)"),
+        help_text=_("NNNNNN-NNNN. Leave it empty for an idea or a sole trader."),
+        max_length=20,
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of enterprise"),
+        choices=[("", _("Choose a kind")), *EnterpriseKind.choices],
+        error_messages={"required": _("Choose the kind of enterprise.")},
+    )
+    legal_form = forms.ChoiceField(label=_("Legal form"), choices=LegalForm.choices, required=False)
+    municipality = forms.ChoiceField(
+        label=_("Municipality"),
+        help_text=_("Where the enterprise works, or mostly works."),
+        error_messages={
+            "required": _("Choose the municipality."),
+            "invalid_choice": _("Choose a municipality from the list."),
+        },
+    )
+    gender = forms.ChoiceField(
+        label=_("Your gender"),
+        help_text=_("We use this only for anonymous statistics: no one can see it about you."),
+        choices=Gender.choices,
+        widget=forms.RadioSelect,
+        initial=Gender.NOT_STATED,
+        error_messages={"required": _("Choose one of the options, “Prefer not to say” too.")},
+    )
+
+    def __init__(self, *args: Any, regions: Iterable[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipalities: dict[str, Municipality] = {}
+        groups = []
+        for region in regions:
+            municipalities = list(region.municipalities.all())
+            self.municipalities.update((m.code, m) for m in municipalities)
+            groups.append((region.name, [(m.code, m.name) for m in municipalities]))
+        # Grouped choices render as <optgroup>, one per region.
+        self.fields["municipality"].choices = [("", _("Choose a municipality")), *groups]
+
+    def clean_org_number(self) -> str:
+        value = self.cleaned_data["org_number"].strip()
+        return normalise_org_number(value) if value else ""
+
+    def clean_municipality(self) -> Municipality:
+        return self.municipalities[self.cleaned_data["municipality"]]
+
+    @staticmethod
+    def initial_for(enterprise: Enterprise | None, gender: str) -> dict[str, Any]:
+        if enterprise is None:
+            return {"gender": gender}
+        return {
+            "name": enterprise.name,
+            "org_number": enterprise.org_number,
+            "kind": enterprise.kind,
+            "legal_form": enterprise.legal_form,
+            "municipality": enterprise.municipality_id,
+            "gender": gender,
+        }
+
+
+# --- After booking ------------------------------------------------------------------------
+
+
+class CancelForm(SiteForm):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        help_text=_("The advisor sees it. Please do not write about health or other sensitive matters."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Write at most 500 characters.")},
+    )
+
+
+RATINGS = [
+    (5, _("5, very good")),
+    (4, _("4, good")),
+    (3, _("3, fair")),
+    (2, _("2, poor")),
+    (1, _("1, very poor")),
+]
+
+
+class FeedbackForm(SiteForm):
+    rating = forms.TypedChoiceField(
+        label=_("How useful was the session?"),
+        choices=RATINGS,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        help_text=_("What was good, what could be better? The advisor and their organisation read it."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": _("Write at most 2,000 characters.")},
+    )
+
+
+class OutcomeForm(SiteForm):
+    outcome = forms.ChoiceField(
+        label=_("Did the session take place?"),
+        choices=[("attended", _("Yes, held")), ("no_show", _("No, they did not come"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether the session took place.")},
+    )
+    private_notes = forms.CharField(
+        label=_("Private notes"),
+        help_text=_("Only you can see these."),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Write at most 10,000 characters.")},
+    )
+
+
+class DayForm(SiteForm):
+    day = forms.DateField(input_formats=["%Y-%m-%d"])

@@ -1,0 +1,328 @@
+"""Enterprises, bookings, feedback, the waitlist and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import Advisor, MeetingMode, Municipality, Topic
+
+
+class EnterpriseKind(models.TextChoices):
+    WORK_INTEGRATING = "work_integrating", _("Work-integrating social enterprise")
+    SOCIAL = "social", _("Other social enterprise")
+    IDEA = "idea", _("Idea, not yet registered")
+    OTHER = "other", _("Other")
+
+
+class LegalForm(models.TextChoices):
+    ECONOMIC_ASSOCIATION = "economic_association", _("Economic association (ekonomisk förening)")
+    NON_PROFIT_ASSOCIATION = "non_profit_association", _("Non-profit association (ideell förening)")
+    LIMITED_COMPANY = "limited_company", _("Limited company (aktiebolag)")
+    LIMITED_COMPANY_SVB = "limited_company_svb", _("Limited company with restricted dividends (AB SVB)")
+    FOUNDATION = "foundation", _("Foundation (stiftelse)")
+    TRADING_PARTNERSHIP = "trading_partnership", _("Trading partnership (handelsbolag)")
+    SOLE_TRADER = "sole_trader", _("Sole trader (enskild firma)")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Not known")
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    OTHER = "other", _("Other or non-binary")
+    NOT_STATED = "not_stated", _("Prefer not to say")
+
+
+class Enterprise(models.Model):
+    """A social enterprise, or the idea of one. A person may belong to several."""
+
+    name = models.CharField(_("name"), max_length=200)
+    org_number = models.CharField(
+        _("organisation number"), max_length=11, blank=True, help_text=_("NNNNNN-NNNN, if registered.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EnterpriseKind.choices)
+    legal_form = models.CharField(_("legal form"), max_length=30, choices=LegalForm.choices, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("municipality")
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="enterprises", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntrepreneurProfile(models.Model):
+    """What an entrepreneur tells about themself for anonymous statistics."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entrepreneur"
+    )
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.NOT_STATED)
+
+    class Meta:
+        verbose_name = _("entrepreneur profile")
+        verbose_name_plural = _("entrepreneur profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Held")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class Booking(models.Model):
+    """One advice session between an entrepreneur and an advisor.
+
+    `blocked_start`..`blocked_end` is the session widened by the advisor's
+    buffers when it was booked; on PostgreSQL the exclusion constraint
+    `booking_no_overlap_per_advisor` (migration 0002; SQLite cannot express it)
+    keeps the blocked ranges of one advisor's active bookings from overlapping
+    (invariant 1), whatever code writes them. The `stat_*` fields are the facts
+    statistics need, fixed when the booking is made, so that later edits or an
+    erased account do not change history (invariant 5)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    advisor = models.ForeignKey(Advisor, on_delete=models.PROTECT, related_name="bookings")
+    entrepreneur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    duration = models.PositiveSmallIntegerField(_("minutes"))
+    blocked_start = models.DateTimeField(editable=False)
+    blocked_end = models.DateTimeField(editable=False)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("topic")
+    )
+    mode = models.CharField(_("meeting mode"), max_length=10, choices=MeetingMode.choices)
+    location = models.CharField(_("place"), max_length=250, blank=True)
+    meeting_url = models.URLField(_("video meeting link"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    message = models.TextField(_("what you would like help with"), max_length=2000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    # RFC 5545 SEQUENCE of the invite: raised by every change a calendar must follow.
+    sequence = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    private_notes = models.TextField(_("private notes"), blank=True, max_length=10000)
+
+    # Statistical facts, fixed at booking time.
+    stat_region = models.CharField(max_length=2, editable=False)
+    stat_municipality = models.CharField(max_length=4, editable=False)
+    stat_enterprise_kind = models.CharField(max_length=20, editable=False)
+    stat_gender = models.CharField(max_length=12, editable=False)
+    stat_first_time = models.BooleanField(editable=False)
+    stat_waiting_days = models.PositiveIntegerField(editable=False)
+    stat_enterprise_key = models.CharField(max_length=64, editable=False)
+    stat_person_key = models.CharField(max_length=64, editable=False)
+    stat_advisor_organisation = models.CharField(max_length=150, editable=False)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["advisor", "blocked_end"]),
+            models.Index(fields=["entrepreneur", "start"]),
+            models.Index(fields=["stat_region", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} {self.advisor}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != BookingStatus.CANCELLED
+
+
+class Feedback(models.Model):
+    """The entrepreneur's rating of a held session."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when. Written by every booking service."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a time")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Offer expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class WaitlistEntry(models.Model):
+    """A person waiting for a time with one advisor, or on one topic in one region,
+    when nothing was free in the next days (see bookings.waitlist).
+
+    While `status` is offered, the offered slot is held for this person until
+    `offer_expires_at`: the waitlist's booked source makes it busy for everyone
+    else. The `stat_*` fields are unmet demand for statistics, fixed at joining
+    and kept when the account is erased (invariant 5)."""
+
+    entrepreneur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+    )
+    # The target: this advisor, or this topic in this region.
+    advisor = models.ForeignKey(
+        Advisor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name=_("advisor"),
+    )
+    region = models.ForeignKey(
+        "advisors.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name=_("region"),
+    )
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name=_("topic"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+
+    # The open (or last) offer: one exact slot of one advisor.
+    offered_start = models.DateTimeField(null=True, blank=True)
+    offered_end = models.DateTimeField(null=True, blank=True)
+    offered_duration = models.PositiveSmallIntegerField(null=True, blank=True)
+    offered_advisor = models.ForeignKey(
+        Advisor, on_delete=models.PROTECT, null=True, blank=True, related_name="waitlist_offers"
+    )
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    booking = models.OneToOneField(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry"
+    )
+
+    # Statistical facts (unmet demand), fixed when joining.
+    stat_region = models.CharField(max_length=2, editable=False)
+    stat_topic = models.CharField(max_length=60, editable=False, blank=True)
+    stat_municipality = models.CharField(max_length=4, editable=False)
+    stat_gender = models.CharField(max_length=12, editable=False)
+    stat_enterprise_kind = models.CharField(max_length=20, editable=False)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created", "pk"]
+        indexes = [
+            models.Index(fields=["status", "offer_expires_at"]),
+            models.Index(fields=["offered_advisor", "status"]),
+            models.Index(fields=["stat_region", "created"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(advisor__isnull=False, region__isnull=True, topic__isnull=True)
+                | Q(advisor__isnull=True, region__isnull=False, topic__isnull=False),
+                name="waitlist_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=WaitlistStatus.OFFERED)
+                | Q(
+                    offered_start__isnull=False,
+                    offered_end__isnull=False,
+                    offered_duration__isnull=False,
+                    offered_advisor__isnull=False,
+                    offer_expires_at__isnull=False,
+                ),
+                name="waitlist_offer_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["entrepreneur", "advisor"],
+                condition=Q(status__in=WAITLIST_ACTIVE, advisor__isnull=False),
+                name="waitlist_one_active_per_advisor",
+            ),
+            models.UniqueConstraint(
+                fields=["entrepreneur", "region", "topic"],
+                condition=Q(status__in=WAITLIST_ACTIVE, advisor__isnull=True),
+                name="waitlist_one_active_per_region_topic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.advisor or f"{self.topic} ({self.region_id})"
+        return f"{target}: {self.get_status_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in WAITLIST_ACTIVE

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from advisors.models import Advisor, MeetingMode, Topic
+
+from .models import Booking, Enterprise
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as its entrepreneur and its advisor see it. Private notes are
+    added only for the advisor (see BookingViewSet)."""
+
+    uid = serializers.UUIDField(read_only=True)
+    advisor = serializers.IntegerField(source="advisor_id", read_only=True)
+    advisor_name = serializers.CharField(source="advisor.user.full_name", read_only=True)
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    enterprise = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "uid",
+            "advisor",
+            "advisor_name",
+            "start",
+            "end",
+            "duration",
+            "status",
+            "topic",
+            "mode",
+            "location",
+            "meeting_url",
+            "phone",
+            "message",
+            "sequence",
+            "enterprise",
+            "cancel_reason",
+            "feedback",
+            "created",
+        ]
+        read_only_fields = fields
+
+    def _local(self, booking: Booking, value) -> str:
+        return value.astimezone(ZoneInfo(booking.advisor.timezone)).isoformat()
+
+    def get_start(self, booking: Booking) -> str:
+        return self._local(booking, booking.start)
+
+    def get_end(self, booking: Booking) -> str:
+        return self._local(booking, booking.end)
+
+    def get_enterprise(self, booking: Booking) -> dict | None:
+        e = booking.enterprise
+        return {"id": e.pk, "name": e.name} if e else None
+
+    def get_feedback(self, booking: Booking) -> dict | None:
+        feedback = getattr(booking, "feedback", None)
+        return {"rating": feedback.rating, "comment": feedback.comment} if feedback else None
+
+
+class AdvisorBookingSerializer(BookingSerializer):
+    """What the booking's advisor sees in addition: who booked, and their own notes."""
+
+    entrepreneur_name = serializers.CharField(source="entrepreneur.full_name", read_only=True, default=None)
+    entrepreneur_email = serializers.EmailField(source="entrepreneur.email", read_only=True, default=None)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "entrepreneur_name", "entrepreneur_email", "private_notes"]
+        read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    advisor = serializers.PrimaryKeyRelatedField(queryset=Advisor.objects.filter(is_active=True))
+    start = serializers.DateTimeField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
+    duration = serializers.IntegerField(
+        min_value=1, help_text="Minutes, one of the advisor's session lengths."
+    )
+    topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.filter(is_active=True))
+    mode = serializers.ChoiceField(choices=MeetingMode.choices)
+    message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="Default: your latest."
+    )
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    duration = serializers.IntegerField(min_value=1, required=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[("attended", _("Attended")), ("no_show", _("Did not come"))],
+    )
+    private_notes = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")

@@ -1,0 +1,419 @@
+"""Booking operations: book, reschedule, cancel, record the outcome, give feedback.
+
+Each runs in one transaction, checks state first, raises BookingError (or its
+subclass SlotTaken) with a message for the person, writes an audit entry and
+sends the bookings signal that notifications listens to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from advisors.models import Advisor, Topic
+from advisors.selectors import SlotCheck, slot_check
+from backend.models import User
+
+from . import signals
+from .models import AuditEntry, Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback, Gender
+from .validation import normalise_org_number
+
+MESSAGE_MAX = 2000
+
+
+class BookingError(Exception):
+    """A booking operation that cannot be done. `field` names the input the
+    message is about (None: the request as a whole); `conflict` marks a clash
+    with the current state (HTTP 409) rather than bad input (400)."""
+
+    conflict = False
+
+    def __init__(self, message: Any, *, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class SlotTaken(BookingError):
+    conflict = True
+
+    def __init__(self, message: Any = None, *, field: str | None = "start") -> None:
+        super().__init__(message or _("This time has just been taken. Please pick another one."), field=field)
+
+
+class StateConflict(BookingError):
+    conflict = True
+
+
+# --- Shared steps -------------------------------------------------------------
+
+
+def _audit(action: str, *, booking: Booking | None, actor: User | None, **data: Any) -> None:
+    AuditEntry.objects.create(action=action, booking=booking, actor=actor, data=data)
+
+
+def advisor_zone(advisor: Advisor) -> ZoneInfo:
+    return ZoneInfo(advisor.timezone)
+
+
+def _blocked(advisor: Advisor, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    return start - timedelta(minutes=advisor.buffer_before), end + timedelta(minutes=advisor.buffer_after)
+
+
+def _check_slot(advisor: Advisor, *, start: datetime, duration: int, now: datetime, exclude=()) -> None:
+    if duration not in advisor.session_lengths:
+        offered = ", ".join(str(m) for m in advisor.session_lengths)
+        raise BookingError(
+            _("This advisor offers sessions of %(offered)s minutes.") % {"offered": offered}, field="duration"
+        )
+    if start <= now:
+        raise BookingError(_("That time has already passed."), field="start")
+    if start < now + timedelta(hours=advisor.min_notice_hours):
+        raise BookingError(
+            _("This advisor needs at least %(hours)s hours' notice.") % {"hours": advisor.min_notice_hours},
+            field="start",
+        )
+    check = slot_check(advisor, start=start, duration=duration, now=now, exclude=exclude)
+    if check is SlotCheck.TAKEN:
+        raise SlotTaken()
+    if check is SlotCheck.NOT_A_SLOT:
+        raise BookingError(
+            _("That is not one of the advisor's free times. Please pick one of them."), field="start"
+        )
+
+
+def _save_guarded(booking: Booking, **save_kwargs: Any) -> None:
+    """Save, turning PostgreSQL's exclusion constraint (the last line of defence
+    of invariant 1) into the same answer as a lost re-check."""
+    try:
+        with transaction.atomic():  # a savepoint, so the outer transaction survives
+            booking.save(**save_kwargs)
+    except IntegrityError as exc:
+        if "booking_no_overlap_per_advisor" in str(exc):
+            raise SlotTaken() from exc
+        raise
+
+
+def _person_key(user: User) -> str:
+    """A pseudonymous key for counting unique people; not reversible to the account."""
+    return salted_hmac("radtid.statistics.person", str(user.pk), algorithm="sha256").hexdigest()
+
+
+def _enterprise_key(enterprise: Enterprise) -> str:
+    """Unique enterprises count once, by organisation number when there is one."""
+    ref = f"org:{enterprise.org_number}" if enterprise.org_number else f"enterprise:{enterprise.pk}"
+    return salted_hmac("radtid.statistics.enterprise", ref, algorithm="sha256").hexdigest()
+
+
+def upcoming_count(user: User, now: datetime) -> int:
+    return Booking.objects.filter(entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=now).count()
+
+
+# --- Book -------------------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    entrepreneur: User,
+    advisor: Advisor,
+    start: datetime,
+    duration: int,
+    topic: Topic,
+    mode: str,
+    message: str = "",
+    enterprise: Enterprise | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book `start` (aware) for `duration` minutes with `advisor`.
+
+    Keeps invariant 1: two people can pick the same slot at once, so the
+    advisor row is locked and the slot re-checked against the engine before
+    the insert; on PostgreSQL the exclusion constraint stops any overlap that
+    slips past (code that skips this service). Raises SlotTaken (409) when the
+    time is no longer free, BookingError (400) for anything else wrong with the
+    request; nothing is written then."""
+    now = now or timezone.now()
+    if not entrepreneur.is_entrepreneur:
+        raise BookingError(_("Only entrepreneurs book advice sessions."))
+    if len(message) > MESSAGE_MAX:
+        raise BookingError(_("Write at most 2,000 characters."), field="message")
+    if enterprise is None:
+        enterprise = entrepreneur.enterprises.order_by("-created", "-pk").first()
+        if enterprise is None:
+            raise BookingError(
+                _("Tell us about your enterprise first (an idea is fine too)."), field="enterprise"
+            )
+    elif not enterprise.members.filter(pk=entrepreneur.pk).exists():
+        raise BookingError(_("You can only book for an enterprise you belong to."), field="enterprise")
+    with transaction.atomic():
+        # One person booking several times at once: lock their row so the
+        # count and the insert are one step for them (fair access).
+        User.objects.select_for_update().filter(pk=entrepreneur.pk).first()
+        if upcoming_count(entrepreneur, now) >= settings.BOOKING_MAX_UPCOMING:
+            raise BookingError(
+                _(
+                    "You already have %(count)s upcoming sessions, the most one person may have at once, so "
+                    "that everyone gets a chance. Cancel one or wait until it has taken place."
+                )
+                % {"count": settings.BOOKING_MAX_UPCOMING}
+            )
+
+        # Two people can pick the same slot at once. Lock the advisor row so the
+        # re-check and the insert are one step; the exclusion constraint is the
+        # last line of defence for code that skips this service.
+        advisor = Advisor.objects.select_for_update().select_related("region").get(pk=advisor.pk)
+        if not advisor.is_active:
+            raise BookingError(_("This advisor does not take bookings at the moment."), field="advisor")
+        _check_topic_and_mode(advisor, topic, mode)
+        _check_slot(advisor, start=start, duration=duration, now=now)
+
+        end = start + timedelta(minutes=duration)
+        blocked_start, blocked_end = _blocked(advisor, start, end)
+        enterprise_key = _enterprise_key(enterprise)
+        profile = EntrepreneurProfile.objects.filter(user=entrepreneur).first()
+        local = timezone.localtime(now, advisor_zone(advisor)).date()
+        booking = Booking(
+            advisor=advisor,
+            entrepreneur=entrepreneur,
+            enterprise=enterprise,
+            start=start,
+            end=end,
+            duration=duration,
+            blocked_start=blocked_start,
+            blocked_end=blocked_end,
+            topic=topic,
+            mode=mode,
+            location=advisor.address if mode == "in_person" else "",
+            meeting_url=advisor.meeting_url if mode == "video" else "",
+            phone=advisor.phone if mode == "phone" else "",
+            message=message,
+            stat_region=advisor.region_id,
+            stat_municipality=enterprise.municipality_id,
+            stat_enterprise_kind=enterprise.kind,
+            stat_gender=profile.gender if profile else Gender.NOT_STATED,
+            stat_first_time=not Booking.objects.filter(stat_enterprise_key=enterprise_key)
+            .exclude(status=BookingStatus.CANCELLED)
+            .exists(),
+            stat_waiting_days=(timezone.localtime(start, advisor_zone(advisor)).date() - local).days,
+            stat_enterprise_key=enterprise_key,
+            stat_person_key=_person_key(entrepreneur),
+            stat_advisor_organisation=advisor.organisation,
+        )
+        _save_guarded(booking)
+        _audit(
+            "booking.created", booking=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
+        )
+        signals.booking_created.send(sender=Booking, booking=booking, by=entrepreneur)
+    return booking
+
+
+def _check_topic_and_mode(advisor: Advisor, topic: Topic, mode: str) -> None:
+    if not topic.is_active:
+        raise BookingError(_("Unknown topic."), field="topic")
+    offered_topics = {t.pk for t in advisor.topics.all()}
+    if offered_topics and topic.pk not in offered_topics:
+        raise BookingError(_("This advisor does not advise on that topic."), field="topic")
+    if mode not in advisor.meeting_modes:
+        raise BookingError(_("This advisor does not meet that way."), field="mode")
+
+
+# --- Change ----------------------------------------------------------------------------
+
+
+def _may_change(booking: Booking, by: User) -> bool:
+    return by.is_staff or by.pk in (booking.entrepreneur_id, booking.advisor.user_id)
+
+
+def booking_reschedule(
+    *, booking: Booking, by: User, start: datetime, duration: int | None = None, now: datetime | None = None
+) -> Booking:
+    """Move a confirmed, future booking to `start` (and `duration`), keeping its
+    uid and raising its sequence, so calendars update the event in place
+    (invariant 4). The same lock, re-check and constraint as booking_create keep
+    invariant 1; the booking being moved does not block its own new time.
+    Raises SlotTaken (409) when the new time is taken, StateConflict (409) when
+    the booking is past or cancelled, BookingError (400) otherwise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        advisor = Advisor.objects.select_for_update().get(pk=booking.advisor_id)
+        booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
+        if not _may_change(booking, by):
+            raise BookingError(_("You cannot change this booking."))
+        if booking.status != BookingStatus.CONFIRMED:
+            raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
+        if booking.start <= now:
+            raise StateConflict(_("This session has already started and cannot be moved."))
+        duration = duration or booking.duration
+        _check_slot(advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
+
+        previous_start, previous_end = booking.start, booking.end
+        booking.start, booking.end, booking.duration = start, start + timedelta(minutes=duration), duration
+        booking.blocked_start, booking.blocked_end = _blocked(advisor, booking.start, booking.end)
+        booking.sequence += 1
+        created_local = timezone.localtime(booking.created, advisor_zone(advisor)).date()
+        booking.stat_waiting_days = max(
+            0, (timezone.localtime(start, advisor_zone(advisor)).date() - created_local).days
+        )
+        _save_guarded(booking)
+        _audit(
+            "booking.rescheduled",
+            booking=booking,
+            actor=by,
+            previous_start=previous_start.isoformat(),
+            start=start.isoformat(),
+            duration=duration,
+        )
+        signals.booking_rescheduled.send(
+            sender=Booking, booking=booking, by=by, previous_start=previous_start, previous_end=previous_end
+        )
+    return booking
+
+
+def booking_cancel(
+    *, booking: Booking, by: User | None, reason: str = "", now: datetime | None = None
+) -> Booking:
+    """Cancel a confirmed, future booking. Frees its time at once (the exclusion
+    constraint and the engine ignore cancelled bookings) and raises the
+    sequence for the METHOD:CANCEL invite. `by` None is the system (an erased
+    account). Raises StateConflict (409) when already cancelled or started."""
+    now = now or timezone.now()
+    if len(reason) > 500:
+        raise BookingError(_("Write at most 500 characters."), field="reason")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
+        if by is not None and not _may_change(booking, by):
+            raise BookingError(_("You cannot change this booking."))
+        if booking.status == BookingStatus.CANCELLED:
+            raise StateConflict(_("This booking is already cancelled."))
+        if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
+            raise StateConflict(_("This session has already started and cannot be cancelled."))
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.cancel_reason = reason
+        booking.sequence += 1
+        booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated"])
+        _audit("booking.cancelled", booking=booking, actor=by, reason=reason)
+        signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, reason=reason)
+        # A freed slot goes to the waitlist first (imported here: waitlist imports this module).
+        from .waitlist import waitlist_offer_freed_slot
+
+        waitlist_offer_freed_slot(booking=booking)
+    return booking
+
+
+def booking_record_outcome(
+    *,
+    booking: Booking,
+    by: User,
+    attended: bool,
+    private_notes: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """The advisor records whether the session was held (and private notes only
+    they will see). Allowed once the session has started, and again to correct
+    it; never for a cancelled booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
+        if by.pk != booking.advisor.user_id:
+            raise BookingError(_("Only the booking's advisor records its outcome."))
+        if booking.status == BookingStatus.CANCELLED:
+            raise StateConflict(_("This booking was cancelled."))
+        if booking.start > now:
+            raise BookingError(_("The session has not started yet."), field="attended")
+        booking.status = BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW
+        fields = ["status", "updated"]
+        if private_notes is not None:
+            booking.private_notes = private_notes
+            fields.append("private_notes")
+        booking.save(update_fields=fields)
+        _audit("booking.outcome", booking=booking, actor=by, attended=attended)
+        signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
+    return booking
+
+
+def booking_give_feedback(
+    *, booking: Booking, by: User, rating: int, comment: str = "", now: datetime | None = None
+) -> Feedback:
+    """The entrepreneur rates a session once it is over (unless it was
+    cancelled or they did not come), once."""
+    now = now or timezone.now()
+    if not 1 <= rating <= 5:
+        raise BookingError(_("Give a rating from 1 to 5."), field="rating")
+    if len(comment) > 2000:
+        raise BookingError(_("Write at most 2,000 characters."), field="comment")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if by.pk != booking.entrepreneur_id:
+            raise BookingError(_("Only the person who booked gives feedback."))
+        held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+        if not held or booking.end > now:
+            raise BookingError(_("Feedback can be given once the session has been held."))
+        if Feedback.objects.filter(booking=booking).exists():
+            raise BookingError(_("You have already given feedback on this session. Thank you!"))
+        feedback = Feedback.objects.create(booking=booking, rating=rating, comment=comment)
+        _audit("booking.feedback", booking=booking, actor=by, rating=rating)
+    return feedback
+
+
+# --- Enterprises and the entrepreneur's profile -------------------------------------
+
+ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "municipality")
+
+
+def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: dict[str, Any]) -> Enterprise:
+    """Create an enterprise with `user` as its first member, or update one they
+    belong to. `data` holds ENTERPRISE_FIELDS (municipality as a Municipality).
+    The organisation number is stored normalised (NNNNNN-NNNN) and never a
+    personal identity number. Raises BookingError naming the field; nothing is
+    written then."""
+    if not user.is_entrepreneur:
+        raise BookingError(_("Only entrepreneurs describe an enterprise."))
+    values = {name: data[name] for name in ENTERPRISE_FIELDS if name in data}
+    org_number = (values.get("org_number") or "").strip()
+    if org_number:
+        try:
+            org_number = normalise_org_number(org_number)
+        except ValidationError as error:
+            raise BookingError(error.messages[0], field="org_number") from error
+    values["org_number"] = org_number
+    with transaction.atomic():
+        created = enterprise is None
+        if created:
+            enterprise = Enterprise()
+        elif not enterprise.members.filter(pk=user.pk).exists():
+            raise BookingError(_("You can only change an enterprise you belong to."))
+        for name, value in values.items():
+            setattr(enterprise, name, value)
+        enterprise.save()
+        if created:
+            enterprise.members.add(user)
+        _audit(
+            "enterprise.created" if created else "enterprise.updated",
+            booking=None,
+            actor=user,
+            enterprise=enterprise.pk,
+        )
+    return enterprise
+
+
+def entrepreneur_profile_save(*, user: User, gender: str) -> EntrepreneurProfile:
+    """Record the gender the person gives, used only for anonymous statistics
+    (bookings copy it into their stat_ fields when made). The value itself is
+    not written to the audit trail."""
+    if gender not in Gender.values:
+        raise BookingError(_("Choose one of the options."), field="gender")
+    with transaction.atomic():
+        profile, _created = EntrepreneurProfile.objects.update_or_create(
+            user=user, defaults={"gender": gender}
+        )
+        _audit("entrepreneur_profile.saved", booking=None, actor=user)
+    return profile

@@ -1,0 +1,16 @@
+"""Celery tasks of the bookings app. Tasks load rows and call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .waitlist import waitlist_expire_offers
+
+
+# Beat runs this every minute (CELERY_BEAT_SCHEDULE). Safe to run twice, even
+# at once: each offer is expired under its row lock, only while still due.
+@shared_task
+def expire_waitlist_offers() -> int:
+    """Expire waitlist offers whose time to claim has run out, passing each
+    slot on to the next in line."""
+    return waitlist_expire_offers()

@@ -1,0 +1,725 @@
+"""Web pages for booking: the entrepreneur's enterprises, the booking flow,
+my bookings (move, cancel, feedback), the advisor's bookings (outcome), and
+the signed one-click links from emails.
+
+Views parse with bookings.forms, write through bookings.services and read
+through the selectors; a service's refusal becomes a form error (400) or, for
+a clash with the current state, a page that says so (409). Whatever the query,
+no page answers 500.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import push_url
+
+from advisors.availability import Slot, free_slots, local_to_utc
+from advisors.busy import booked_intervals, external_busy_intervals
+from advisors.models import Advisor, MeetingMode
+from advisors.selectors import (
+    SlotCheck,
+    advisor_public,
+    advisor_rules,
+    advisor_slots,
+    region_list,
+    slot_check,
+    topic_list,
+)
+from backend.models import User
+
+from . import links, selectors, services
+from .forms import (
+    CancelForm,
+    DayForm,
+    DescribeForm,
+    EnterpriseForm,
+    FeedbackForm,
+    MoveForm,
+    OutcomeForm,
+    SlotForm,
+)
+from .models import Booking, BookingStatus, EntrepreneurProfile, Feedback, Gender
+
+# How far ahead a booking can be moved from its pages, and how many free
+# times a page offers when the chosen one was taken.
+MOVE_DAYS = 14
+ALTERNATIVES = 10
+PAST_PER_PAGE = 20
+
+
+# --- Shared helpers ---------------------------------------------------------------
+
+
+def entrepreneur_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in as an entrepreneur, or a page saying that booking is for them (403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_entrepreneur:
+            return render(request, "bookings/not_entrepreneur.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _zone(advisor: Advisor) -> ZoneInfo:
+    return ZoneInfo(advisor.timezone)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` the request carries if it stays on this site, else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _when(at: datetime, advisor: Advisor) -> str:
+    """A session's start as a sentence says it, in the advisor's zone."""
+    local = timezone.localtime(at, _zone(advisor))
+    return _("%(date)s at %(time)s") % {
+        "date": date_format(local, "l j F Y"),
+        "time": date_format(local, "H:i"),
+    }
+
+
+def _by_day(items: Iterable[Any], zone: ZoneInfo, key: Callable[[Any], datetime]) -> list[tuple[date, list]]:
+    days: dict[date, list] = defaultdict(list)
+    for item in items:
+        days[key(item).astimezone(zone).date()].append(item)
+    return list(days.items())
+
+
+def _own_booking(request: HttpRequest, uid: Any) -> Booking:
+    """A booking the signed-in person is a party to; everyone else's is not
+    there (404, invariant 7)."""
+    booking = selectors.booking_for(request.user, uid)
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _is_advisor_of(booking: Booking, user: User) -> bool:
+    return booking.advisor.user_id == user.pk
+
+
+def _feedback_of(booking: Booking) -> Feedback | None:
+    return Feedback.objects.filter(booking=booking).first()
+
+
+def _refusal_to_form(form: Any, error: services.BookingError) -> None:
+    """A service's refusal as a form error, on its field when the form has one."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+# --- Enterprises ----------------------------------------------------------------------
+
+
+@entrepreneur_required
+@require_http_methods(["GET"])
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "bookings/enterprise_list.html",
+        {"enterprises": selectors.enterprises_of(request.user), "next": _safe_next(request, "")},
+    )
+
+
+@entrepreneur_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    enterprise = None
+    if pk is not None:
+        enterprise = selectors.enterprises_of(request.user).filter(pk=pk).first()
+        if enterprise is None:
+            raise Http404
+    profile = EntrepreneurProfile.objects.filter(user=request.user).first()
+    gender = profile.gender if profile else Gender.NOT_STATED
+    form = EnterpriseForm(
+        request.POST if request.method == "POST" else None,
+        regions=region_list(),
+        initial=EnterpriseForm.initial_for(enterprise, gender),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.enterprise_save(user=request.user, enterprise=enterprise, data=data)
+                services.entrepreneur_profile_save(user=request.user, gender=data["gender"])
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+            else:
+                messages.success(request, _("Your enterprise is saved."))
+                return redirect(_safe_next(request, reverse("bookings:enterprises")))
+        status = 400
+    return render(
+        request,
+        "bookings/enterprise_form.html",
+        {"form": form, "enterprise": enterprise, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+# --- Booking: describe, confirm, book --------------------------------------------------
+
+
+def _slot_query(advisor_pk: int, start: datetime, duration: int) -> str:
+    return urlencode({"advisor": advisor_pk, "start": start.isoformat(), "duration": duration})
+
+
+def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetime) -> str | None:
+    """Why `start` cannot be booked, said before the person writes anything;
+    None when it can, "taken" when it was free but is no longer. The service
+    checks all of it again when booking."""
+    if duration not in advisor.session_lengths:
+        offered = ", ".join(str(m) for m in advisor.session_lengths)
+        return _("This advisor offers sessions of %(offered)s minutes.") % {"offered": offered}
+    if start <= now:
+        return _("That time has already passed.")
+    if start < now + timedelta(hours=advisor.min_notice_hours):
+        return _("This advisor needs at least %(hours)s hours' notice.") % {"hours": advisor.min_notice_hours}
+    check = slot_check(advisor, start=start, duration=duration, now=now)
+    if check is SlotCheck.TAKEN:
+        return "taken"
+    if check is SlotCheck.NOT_A_SLOT:
+        return _("That is not one of the advisor's free times. Please pick one of them.")
+    return None
+
+
+def _alternatives(advisor: Advisor, duration: int, now: datetime) -> list[tuple[date, list[Slot]]]:
+    """The advisor's next free times, grouped by the advisor's local day."""
+    zone = _zone(advisor)
+    today = now.astimezone(zone).date()
+    slots = advisor_slots(
+        advisor, first_day=today, last_day=today + timedelta(days=MOVE_DAYS - 1), duration=duration, now=now
+    )[:ALTERNATIVES]
+    return _by_day(slots, zone, key=lambda slot: slot.start)
+
+
+def _topics_of(advisor: Advisor) -> list:
+    # An advisor who lists no topic advises on all of them (as the service agrees).
+    topics = [t for t in advisor.topics.all() if t.is_active]
+    return topics or list(topic_list())
+
+
+def _flow_response(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    response = render(request, f"bookings/new/{template}", context, status=status)
+    if request.htmx and request.method == "POST":
+        # A step shown in answer to a POST has no address of its own: the
+        # bare /bookings/new/ in the address bar would not reload it.
+        push_url(response, False)
+    return response
+
+
+@entrepreneur_required
+@require_http_methods(["GET", "POST"])
+def booking_new(request: HttpRequest) -> HttpResponse:
+    """The booking flow on one address: GET shows the time and asks what the
+    session is about (step "describe"); its POST shows everything for a last
+    look (step "confirm"); that POST books. Each step carries the earlier
+    answers in the form, so no state waits on the server between steps."""
+    data = request.POST if request.method == "POST" else request.GET
+    slot = SlotForm(data)
+    if not slot.is_valid():
+        return _flow_response(
+            request,
+            "refused.html",
+            {
+                "advisor": None,
+                "reason": _("This link does not lead to a free time. Please choose one again."),
+            },
+            status=400,
+        )
+    advisor = advisor_public(slot.cleaned_data["advisor"])
+    if advisor is None:
+        return _flow_response(
+            request,
+            "refused.html",
+            {"advisor": None, "reason": _("This advisor cannot be booked at the moment.")},
+            status=404,
+        )
+    start = slot.cleaned_data["start"]
+    duration = slot.cleaned_data["duration"] or (advisor.session_lengths or [60])[0]
+    query = _slot_query(advisor.pk, start, duration)
+
+    enterprises = list(selectors.enterprises_of(request.user))
+    if not enterprises:
+        # Statistics need the enterprise; the person comes back here after.
+        messages.info(request, _("Tell us about your enterprise first (an idea is fine too)."))
+        back = f"{reverse('bookings:new')}?{query}"
+        return redirect(f"{reverse('bookings:enterprise_new')}?{urlencode({'next': back})}")
+
+    now = timezone.now()
+    step = data.get("step") if request.method == "POST" else None
+    context: dict[str, Any] = {
+        "advisor": advisor,
+        "start": start,
+        "end": start + timedelta(minutes=duration),
+        "duration": duration,
+        "slot": slot,
+        "query": query,
+        "add_enterprise_url": f"{reverse('bookings:enterprise_new')}?"
+        + urlencode({"next": f"{reverse('bookings:new')}?{query}"}),
+    }
+    describe_kwargs = {
+        "topics": _topics_of(advisor),
+        "modes": advisor.meeting_modes,
+        "enterprises": enterprises,
+    }
+
+    refusal = _slot_refusal(advisor, start, duration, now)
+    if refusal == "taken":
+        return _taken(request, context, now)
+    if refusal:
+        return _flow_response(request, "refused.html", {**context, "reason": refusal}, status=400)
+
+    if step in ("describe", "confirm", "change"):
+        form = DescribeForm(data, **describe_kwargs)
+    elif step == "pick":
+        # Another time picked after the first was taken: the answers so far
+        # come along, to be looked over before going on.
+        form = DescribeForm(initial=data.dict(), **describe_kwargs)
+    else:
+        form = DescribeForm(**describe_kwargs)
+    context["form"] = form
+
+    if step == "change" or step not in ("describe", "confirm"):
+        return _flow_response(request, "describe.html", context)
+    if not form.is_valid():
+        return _flow_response(request, "describe.html", context, status=400)
+    mode = form.cleaned_data["mode"]
+    context |= {
+        "topic": form.cleaned_data["topic"],
+        "mode": mode,
+        "mode_label": MeetingMode(mode).label,
+        "enterprise": form.chosen_enterprise(),
+        "several_enterprises": len(enterprises) > 1,
+    }
+    if step == "describe":
+        return _flow_response(request, "confirm.html", context)
+
+    try:
+        booking = services.booking_create(
+            entrepreneur=request.user,
+            advisor=advisor,
+            start=start,
+            duration=duration,
+            topic=form.cleaned_data["topic"],
+            mode=mode,
+            message=form.cleaned_data["message"],
+            enterprise=form.chosen_enterprise(),
+            now=now,
+        )
+    except services.SlotTaken:
+        return _taken(request, context, now)
+    except services.BookingError as error:
+        _refusal_to_form(form, error)
+        return _flow_response(request, "describe.html", context, status=409 if error.conflict else 400)
+    messages.success(
+        request, _("We are sending you a confirmation by email, with an invitation for your calendar.")
+    )
+    return redirect("bookings:detail", uid=booking.uid)
+
+
+def _taken(request: HttpRequest, context: dict[str, Any], now: datetime) -> HttpResponse:
+    """The time was taken meanwhile: say so, and offer the next free times,
+    keeping what the person has written."""
+    advisor, duration = context["advisor"], context["duration"]
+    keep = {
+        name: request.POST[name]
+        for name in ("topic", "mode", "enterprise", "message")
+        if request.method == "POST" and name in request.POST
+    }
+    return _flow_response(
+        request,
+        "taken.html",
+        {**context, "days": _alternatives(advisor, duration, now), "keep": keep},
+        status=409,
+    )
+
+
+# --- One booking ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def booking_detail(request: HttpRequest, uid: Any) -> HttpResponse:
+    booking = _own_booking(request, uid)
+    now = timezone.now()
+    as_advisor = _is_advisor_of(booking, request.user)
+    feedback = _feedback_of(booking)
+    held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+    context = {
+        "booking": booking,
+        "advisor": booking.advisor,
+        "as_advisor": as_advisor,
+        "upcoming": booking.status == BookingStatus.CONFIRMED and booking.start > now,
+        "feedback": feedback,
+        "feedback_form": FeedbackForm()
+        if not as_advisor and held and booking.end <= now and feedback is None
+        else None,
+        "outcome_form": _outcome_form(booking)
+        if as_advisor and booking.start <= now and booking.status != BookingStatus.CANCELLED
+        else None,
+    }
+    return render(request, "bookings/detail.html", context)
+
+
+def _outcome_form(booking: Booking, data: Any = None) -> OutcomeForm:
+    initial = {"private_notes": booking.private_notes}
+    if booking.status == BookingStatus.COMPLETED:
+        initial["outcome"] = "attended"
+    elif booking.status == BookingStatus.NO_SHOW:
+        initial["outcome"] = "no_show"
+    # One form a booking on the advisor's list: the prefix keeps ids unique.
+    return OutcomeForm(data, initial=initial, prefix=f"b{booking.pk}")
+
+
+def _move_slots(booking: Booking, now: datetime) -> list[tuple[date, list[Slot]]]:
+    """The advisor's free times for the next MOVE_DAYS days that `booking` can
+    move to. Its own time does not block them (so it can move by half an
+    hour), and its current start is not offered again."""
+    advisor = booking.advisor
+    rules = advisor_rules(advisor)
+    zone = rules.zone
+    first_day = now.astimezone(zone).date()
+    last_day = first_day + timedelta(days=MOVE_DAYS - 1)
+    # A day's margin each side covers buffers and whole local days for max_per_day.
+    window_start = local_to_utc(first_day, time(0), zone) - timedelta(days=1)
+    window_end = local_to_utc(last_day, time(0), zone) + timedelta(days=2)
+    slots = free_slots(
+        rules,
+        duration=booking.duration,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        bookings=booked_intervals([advisor.pk], window_start, window_end, [booking.pk]).get(advisor.pk, []),
+        busy=external_busy_intervals([advisor.pk], window_start, window_end).get(advisor.pk, []),
+    )
+    return _by_day((s for s in slots if s.start != booking.start), zone, key=lambda slot: slot.start)
+
+
+def _move(request: HttpRequest, booking: Booking, by: User, now: datetime) -> tuple[Booking | None, Any]:
+    """Parse the picked time and move the booking: (moved booking, None) or
+    (None, the form with the reason and the status to answer)."""
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return None, (form, 400)
+    try:
+        moved = services.booking_reschedule(booking=booking, by=by, start=form.cleaned_data["start"], now=now)
+    except services.BookingError as error:
+        form.add_error(None, str(error.message))
+        return None, (form, 409 if error.conflict else 400)
+    return moved, None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request: HttpRequest, uid: Any) -> HttpResponse:
+    booking = _own_booking(request, uid)
+    now = timezone.now()
+    form, status = MoveForm(), 200
+    if request.method == "POST":
+        moved, refused = _move(request, booking, request.user, now)
+        if moved is not None:
+            messages.success(
+                request, _("Your session is moved to %(when)s.") % {"when": _when(moved.start, moved.advisor)}
+            )
+            return redirect("bookings:detail", uid=moved.uid)
+        form, status = refused
+    movable = booking.status == BookingStatus.CONFIRMED and booking.start > now
+    return render(
+        request,
+        "bookings/reschedule.html",
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "movable": movable,
+            "days": _move_slots(booking, now) if movable else [],
+            "action": reverse("bookings:reschedule", args=[booking.uid]),
+            "move_days": MOVE_DAYS,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
+    booking = _own_booking(request, uid)
+    now = timezone.now()
+    form, status = CancelForm(request.POST or None), 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.booking_cancel(
+                    booking=booking, by=request.user, reason=form.cleaned_data["reason"], now=now
+                )
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+            else:
+                messages.success(
+                    request,
+                    _("Your session on %(when)s is cancelled.")
+                    % {"when": _when(booking.start, booking.advisor)},
+                )
+                mine = "bookings:advisor" if _is_advisor_of(booking, request.user) else "bookings:list"
+                return redirect(mine)
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/cancel.html",
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "cancellable": booking.status == BookingStatus.CONFIRMED and booking.start > now,
+            "action": reverse("bookings:cancel", args=[booking.uid]),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_feedback(request: HttpRequest, uid: Any) -> HttpResponse:
+    booking = _own_booking(request, uid)
+    if booking.entrepreneur_id != request.user.pk:
+        raise Http404  # the advisor reads feedback elsewhere; it is the entrepreneur's to give
+    form, status = FeedbackForm(request.POST or None), 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.booking_give_feedback(booking=booking, by=request.user, **form.cleaned_data)
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+            else:
+                messages.success(request, _("Thank you for your feedback!"))
+                return redirect("bookings:detail", uid=booking.uid)
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/feedback.html",
+        {"booking": booking, "advisor": booking.advisor, "form": form, "feedback": _feedback_of(booking)},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_outcome(request: HttpRequest, uid: Any) -> HttpResponse:
+    booking = _own_booking(request, uid)
+    if not _is_advisor_of(booking, request.user):
+        raise Http404  # outcome and private notes are the advisor's alone
+    form, status = _outcome_form(booking, request.POST or None), 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.booking_record_outcome(
+                    booking=booking,
+                    by=request.user,
+                    attended=form.cleaned_data["outcome"] == "attended",
+                    private_notes=form.cleaned_data["private_notes"],
+                )
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+            else:
+                messages.success(request, _("The outcome is saved."))
+                return redirect(_safe_next(request, reverse("bookings:advisor")))
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/outcome.html",
+        {"booking": booking, "advisor": booking.advisor, "form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def booking_list(request: HttpRequest) -> HttpResponse:
+    """The entrepreneur's bookings: upcoming, then past and cancelled. An
+    advisor's are on their own page."""
+    user = request.user
+    if user.is_advisor:
+        return render(request, "bookings/list_advisor_pointer.html")
+    if not user.is_entrepreneur:
+        raise PermissionDenied
+    now = timezone.now()
+    mine = selectors.bookings_visible_to(user).filter(entrepreneur=user).select_related("feedback")
+    upcoming_filter = Q(status=BookingStatus.CONFIRMED, end__gt=now)
+    past = Paginator(mine.exclude(upcoming_filter).order_by("-start", "-pk"), PAST_PER_PAGE)
+    return render(
+        request,
+        "bookings/list.html",
+        {
+            "upcoming": list(mine.filter(upcoming_filter)),
+            "past": past.get_page(request.GET.get("page")),
+            "now": now,
+        },
+    )
+
+
+def _advisor_bookings(user: User) -> QuerySet[Booking]:
+    return selectors.bookings_visible_to(user).filter(advisor__user=user)
+
+
+@login_required
+@require_http_methods(["GET"])
+def advisor_bookings(request: HttpRequest) -> HttpResponse:
+    """The advisor's sessions: coming ones day by day, with what the
+    entrepreneur wrote; past ones with the outcome to record. `?day=` shows
+    one day (the calendar links each day here)."""
+    advisor = Advisor.objects.filter(user=request.user).first()
+    if advisor is None:
+        raise PermissionDenied
+    zone = _zone(advisor)
+    now = timezone.now()
+    bookings = _advisor_bookings(request.user)
+    context: dict[str, Any] = {"advisor": advisor, "now": now}
+
+    day_form = DayForm(request.GET) if "day" in request.GET else None
+    if day_form is not None and not day_form.is_valid():
+        messages.warning(request, _("That is not a date we can read; here are all your bookings."))
+    if day_form is not None and day_form.is_valid():
+        day = day_form.cleaned_data["day"]
+        on_day = list(
+            bookings.filter(
+                start__gte=local_to_utc(day, time(0), zone),
+                start__lt=local_to_utc(day + timedelta(days=1), time(0), zone),
+            )
+        )
+        context |= {
+            "day": day,
+            "day_bookings": [
+                (b, _outcome_form(b) if b.start <= now and b.is_active else None) for b in on_day
+            ],
+        }
+        return render(request, "bookings/advisor_bookings.html", context)
+
+    upcoming = bookings.filter(status=BookingStatus.CONFIRMED, end__gt=now)
+    past = Paginator(
+        bookings.filter(start__lte=now).exclude(status=BookingStatus.CANCELLED).order_by("-start", "-pk"),
+        PAST_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    context |= {
+        "upcoming_days": _by_day(upcoming, zone, key=lambda b: b.start),
+        "past": past,
+        "past_rows": [(b, _outcome_form(b)) for b in past.object_list],
+    }
+    return render(request, "bookings/advisor_bookings.html", context)
+
+
+# --- Signed links from emails -----------------------------------------------------------
+
+LINK_STATUS = {"invalid": 400, "expired": 410, "stale": 410}
+
+
+def _link_refused(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    return render(
+        request, "bookings/link/refused.html", {"reason": error.reason}, status=LINK_STATUS[error.reason]
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """Cancel from an email without signing in. GET only asks (mail scanners
+    open links); the POST cancels."""
+    now = timezone.now()
+    try:
+        booking = links.booking_from_token(token, "cancel", now=now)
+    except links.LinkError as error:
+        return _link_refused(request, error)
+    form, status = CancelForm(request.POST or None), 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.booking_cancel(
+                    booking=booking, by=booking.entrepreneur, reason=form.cleaned_data["reason"], now=now
+                )
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+            else:
+                return render(
+                    request, "bookings/link/cancelled.html", {"booking": booking, "advisor": booking.advisor}
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/link/cancel.html",
+        {"booking": booking, "advisor": booking.advisor, "form": form, "action": request.path},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_reschedule(request: HttpRequest, token: str) -> HttpResponse:
+    """Move a booking from an email without signing in: GET lists the free
+    times, the POST of one moves it (and makes this link stale)."""
+    now = timezone.now()
+    try:
+        booking = links.booking_from_token(token, "reschedule", now=now)
+    except links.LinkError as error:
+        return _link_refused(request, error)
+    form, status = MoveForm(), 200
+    if request.method == "POST":
+        moved, refused = _move(request, booking, booking.entrepreneur, now)
+        if moved is not None:
+            return render(request, "bookings/link/moved.html", {"booking": moved, "advisor": moved.advisor})
+        form, status = refused
+    return render(
+        request,
+        "bookings/link/reschedule.html",
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "movable": True,
+            "days": _move_slots(booking, now),
+            "action": request.path,
+            "move_days": MOVE_DAYS,
+        },
+        status=status,
+    )

@@ -1,0 +1,174 @@
+"""Rendering an outbox message as a mail: plain text, HTML, and for invites a
+text/calendar part (method=REQUEST or CANCEL) plus the same .ics attached.
+
+MIME: multipart/mixed
+        multipart/alternative: text/plain, text/html, text/calendar; method=…
+        invite.ics (application/ics)
+"""
+
+from __future__ import annotations
+
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from bookings.links import cancel_url, feedback_url, reschedule_url
+from bookings.models import Booking, BookingStatus
+
+from .ical import booking_ics
+from .models import MessageKind, OutboxMessage, Recipient
+
+INVITE_METHOD = {
+    MessageKind.CONFIRMATION: "REQUEST",
+    MessageKind.RESCHEDULE: "REQUEST",
+    MessageKind.CANCELLATION: "CANCEL",
+}
+
+
+class CalendarEmail(EmailMultiAlternatives):
+    """An EmailMultiAlternatives whose text/calendar alternative keeps its
+    `method` parameter (Django would fold it into a broken subtype)."""
+
+    calendar: tuple[bytes, str] | None = None  # (ics, method)
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if self.calendar is not None:
+            ics, method = self.calendar
+            part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
+            part.set_param("method", method)
+            msg.attach(part)
+        return msg
+
+    def _create_attachments(self, msg):
+        msg = super()._create_attachments(msg)
+        if self.calendar is None:
+            return msg
+        if msg.get_content_subtype() != "mixed":
+            mixed = SafeMIMEMultipart(_subtype="mixed", encoding=self.encoding or settings.DEFAULT_CHARSET)
+            mixed.attach(msg)
+            msg = mixed
+        ics, _method = self.calendar
+        attachment = MIMEBase("application", "ics", name="invite.ics")
+        attachment.set_payload(ics)
+        encoders.encode_base64(attachment)
+        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        msg.attach(attachment)
+        return msg
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
+
+
+def _people(booking: Booking, recipient: str):
+    advisor_user = booking.advisor.user
+    entrepreneur = booking.entrepreneur
+    if recipient == Recipient.ADVISOR:
+        return advisor_user, entrepreneur
+    return entrepreneur, advisor_user
+
+
+def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, str]:
+    kind = message.kind
+    if kind == MessageKind.CONFIRMATION:
+        return _("Booked: advice session with %(name)s") % {"name": other_name}, _(
+            "Your advice session is booked. The calendar invite is attached."
+        )
+    if kind == MessageKind.RESCHEDULE:
+        return _("Moved: advice session with %(name)s") % {"name": other_name}, _(
+            "Your advice session has been moved to a new time. Your calendar updates the event."
+        )
+    if kind == MessageKind.CANCELLATION:
+        return _("Cancelled: advice session with %(name)s") % {"name": other_name}, _(
+            "Your advice session has been cancelled. Your calendar removes the event."
+        )
+    if kind == MessageKind.REMINDER:
+        return _("Reminder: advice session with %(name)s") % {"name": other_name}, _(
+            "A reminder of your advice session."
+        )
+    return _("How was your advice session with %(name)s?") % {"name": other_name}, _(
+        "Thank you for meeting us. Would you tell us in a minute how the session was? It helps us improve."
+    )
+
+
+def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
+    """The mail for `message`, rendered now in the recipient's language and
+    time zone; None when the recipient has no address (an erased account)."""
+    booking = message.booking
+    person, other = _people(booking, message.recipient)
+    if person is None or not person.email:
+        return None
+    other_name = other.get_full_name() if other else _("an entrepreneur")
+    zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
+    with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
+        subject, intro = _subject_and_intro(message, other_name)
+        is_future = booking.status == BookingStatus.CONFIRMED and booking.start > timezone.now()
+        context = {
+            "message": message,
+            "booking": booking,
+            "person": person,
+            "other_name": other_name,
+            "intro": intro,
+            "is_advisor": message.recipient == Recipient.ADVISOR,
+            "start": timezone.localtime(booking.start, zone),
+            "end": timezone.localtime(booking.end, zone),
+            "zone": zone,
+            "site_url": settings.SITE_URL,
+            "cancel_url": _absolute(cancel_url(booking)) if is_future else None,
+            "reschedule_url": _absolute(reschedule_url(booking)) if is_future else None,
+            "feedback_url": _absolute(feedback_url(booking))
+            if message.kind == MessageKind.FEEDBACK_REQUEST
+            else None,
+            "kind": message.kind,
+            "kinds": MessageKind,
+        }
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+        email = CalendarEmail(
+            subject=" ".join(subject.split()),
+            body=text,
+            to=[f"{person.get_full_name()} <{person.email}>"],
+            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key},
+        )
+        email.attach_alternative(html, "text/html")
+        method = INVITE_METHOD.get(message.kind)
+        if method:
+            email.calendar = (invite_for(booking, method=method), method)
+    return email
+
+
+def invite_for(booking: Booking, *, method: str) -> bytes:
+    """The booking's invite: UID from the booking, its current SEQUENCE."""
+    advisor = booking.advisor.user
+    entrepreneur = booking.entrepreneur
+    cancelled = method == "CANCEL" or booking.status == BookingStatus.CANCELLED
+    with translation.override(advisor.language or settings.LANGUAGE_CODE):
+        summary = _("Advice session: %(topic)s") % {"topic": booking.topic.name}
+        description = render_to_string("notifications/email/invite_description.txt", {"booking": booking})
+    return booking_ics(
+        uid=str(booking.uid),
+        sequence=booking.sequence,
+        method=method,
+        start=booking.start,
+        end=booking.end,
+        summary=summary,
+        description=description,
+        location=booking.location or None,
+        url=booking.meeting_url or None,
+        organizer=(advisor.get_full_name(), advisor.email),
+        attendee=(
+            (entrepreneur.get_full_name(), entrepreneur.email) if entrepreneur else (_("Entrepreneur"), "")
+        ),
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        site_domain=settings.SITE_DOMAIN,
+        dtstamp=timezone.now(),
+    )

@@ -1,0 +1,101 @@
+"""The outbox: one row per message to send. The row is the truth, written in
+the booking's transaction; Celery only delivers it (invariant 3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Booking
+
+
+class MessageKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Confirmation")
+    RESCHEDULE = "reschedule", _("Moved")
+    CANCELLATION = "cancellation", _("Cancellation")
+    REMINDER = "reminder", _("Reminder")
+    FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed")
+
+
+class Recipient(models.TextChoices):
+    ENTREPRENEUR = "entrepreneur", _("Entrepreneur")
+    ADVISOR = "advisor", _("Advisor")
+
+
+class OutboxMessage(models.Model):
+    """One mail about one booking to one person.
+
+    `key` makes the row unique per event (booking, kind, recipient, sequence
+    or reminder), so an event recorded twice still gives one mail. The mail
+    is rendered when it is sent, from the booking as it is then, so it never
+    shows stale times; a newer invite supersedes an older unsent one."""
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="outbox")
+    recipient = models.CharField(_("recipient"), max_length=12, choices=Recipient.choices)
+    # Hours before the start, for reminders (24, 2); None for other kinds.
+    reminder_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MessageState.choices, default=MessageState.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.state})"
+
+
+class NotificationSettings(models.Model):
+    """A person's choices about reminders."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    reminder_2h = models.BooleanField(_("a reminder two hours before"), default=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar subscription (GET /calendar/<token>.ics). Only the
+    token's SHA-256 digest is stored; the token is shown once, when made."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,28 @@
+"""Listening to the bookings app: each event becomes outbox rows, written in
+the booking's own transaction (the signals are sent inside it)."""
+
+from django.dispatch import receiver
+
+from bookings import signals
+
+from . import outbox
+
+
+@receiver(signals.booking_created, dispatch_uid="notifications.booking_created")
+def on_booking_created(sender, booking, **kwargs):
+    outbox.record_booking_created(booking)
+
+
+@receiver(signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
+def on_booking_rescheduled(sender, booking, **kwargs):
+    outbox.record_booking_rescheduled(booking)
+
+
+@receiver(signals.booking_cancelled, dispatch_uid="notifications.booking_cancelled")
+def on_booking_cancelled(sender, booking, **kwargs):
+    outbox.record_booking_cancelled(booking)
+
+
+@receiver(signals.booking_completed, dispatch_uid="notifications.booking_completed")
+def on_booking_completed(sender, booking, attended, **kwargs):
+    outbox.record_booking_completed(booking, attended=attended)

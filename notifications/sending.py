@@ -1,0 +1,121 @@
+"""Delivering outbox messages: claiming due rows, sending one under its row
+lock, classifying SMTP errors."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from bookings.models import BookingStatus
+
+from .email import build_email
+from .models import MessageKind, MessageState, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 500
+
+
+def claim_due(*, now=None, limit: int = CLAIM_BATCH) -> list[int]:
+    """Mark due pending messages (and ones stuck in 'sending' by a dead worker)
+    as claimed and return their ids. Two sweeps running at once skip each
+    other's locked rows, so each row is handed out by one of them."""
+    now = now or timezone.now()
+    stuck = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state=MessageState.PENDING, due_at__lte=now)
+                | Q(state=MessageState.SENDING, claimed_at__lt=stuck)
+            )
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(state=MessageState.SENDING, claimed_at=now)
+    return ids
+
+
+def is_transient(error: Exception) -> bool:
+    """Worth trying again later: timeouts, connection trouble, 4xx answers.
+    A 5xx answer (a recipient refused, a message rejected) will not change."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, OSError | smtplib.SMTPServerDisconnected | socket.timeout)
+
+
+def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
+    """(state, why) when the message should not go out now, else None."""
+    booking = message.booking
+    if message.kind == MessageKind.REMINDER:
+        if booking.status != BookingStatus.CONFIRMED:
+            return MessageState.CANCELLED, "the booking is no longer confirmed"
+        if now - message.due_at > timedelta(minutes=settings.REMINDER_LATE_LIMIT_MINUTES):
+            return MessageState.MISSED, "more than two hours late"
+        if booking.start <= now:
+            return MessageState.MISSED, "the session has started"
+    if message.kind == MessageKind.FEEDBACK_REQUEST and booking.status not in (
+        BookingStatus.CONFIRMED,
+        BookingStatus.COMPLETED,
+    ):
+        return MessageState.CANCELLED, "the session was not held"
+    return None
+
+
+def deliver(message_id: int) -> str | None:
+    """Send one message, once. Returns its new state (None: nothing to do).
+
+    The row lock is held while the mail is handed to the SMTP server, so a
+    second task for the same id waits and then finds it sent. Only a crash
+    between the SMTP server's accept and the commit can repeat a mail
+    (invariant 3 allows exactly that)."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            # Lock the message row only: the booking's entrepreneur may be gone (a
+            # nullable join PostgreSQL will not lock).
+            OutboxMessage.objects.select_for_update(of=("self",))
+            .select_related("booking__advisor__user", "booking__entrepreneur", "booking__topic")
+            .filter(pk=message_id, state__in=(MessageState.PENDING, MessageState.SENDING))
+            .first()
+        )
+        if message is None or message.due_at > now:
+            return None  # already sent, cancelled, failed, or not yet due (a retry's backoff)
+        skip = _skip_reason(message, now)
+        if skip is not None:
+            message.state, message.last_error = skip
+            message.save(update_fields=["state", "last_error"])
+            return message.state
+        message.attempts += 1
+        try:
+            email = build_email(message)
+            if email is None:
+                message.state, message.last_error = MessageState.CANCELLED, "no recipient address"
+            else:
+                email.send()
+                message.state, message.sent_at, message.last_error = MessageState.SENT, timezone.now(), ""
+        except Exception as error:
+            _record_failure(message, error, now)
+        message.save(update_fields=["state", "attempts", "sent_at", "last_error", "due_at"])
+        return message.state
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now) -> None:
+    backoff = settings.EMAIL_RETRY_BACKOFF_SECONDS
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if is_transient(error) and message.attempts <= len(backoff):
+        message.state = MessageState.PENDING
+        message.due_at = now + timedelta(seconds=backoff[message.attempts - 1])
+        logger.warning("Mail %s failed (attempt %s), retrying: %s", message.pk, message.attempts, error)
+    else:
+        message.state = MessageState.FAILED
+        logger.error("Mail %s failed for good: %s", message.pk, error)

@@ -1,0 +1,29 @@
+/* After htmx swaps in a new page's <main>, move focus to where a person
+   should start reading: the error summary if there is one, else the heading.
+   Without this, keyboard and screen reader users are left on a button that
+   no longer exists. Loaded after htmx.min.js (both deferred). */
+(function () {
+  "use strict";
+  if (!window.htmx) {
+    return;
+  }
+  // Pages that refuse (400, 404, 409, 410) are pages to show, as without JavaScript.
+  window.htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "...", swap: true },
+  ];
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var main = document.getElementById("main");
+    if (!main) {
+      return;
+    }
+    var target = main.querySelector("#error-summary") || main.querySelector("h1");
+    if (!target) {
+      return;
+    }
+    if (!target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  });
+})();

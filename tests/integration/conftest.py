@@ -1,0 +1,446 @@
+"""Live stacks for the integration tests: a database of their own (a PostgreSQL
+database made for the run, or a SQLite file), migrated and seeded in
+subprocesses, and served by a real gunicorn, so that tests drive the HTTP API
+from many OS threads at once, each request on its own server thread with its
+own database connection. Nothing here touches pytest-django's test database,
+so these tests run the same in both runs of `make test`.
+
+`LiveStack` and `race` are plain code: benchmarks/bookings.py uses them too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+
+from tests.services import POSTGRES_URL, REDIS_URL, reachable, require
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PASSWORD = "live-stack-password-2026"
+# Redis database for the servers' Celery broker on PostgreSQL runs; keys the
+# run adds are removed afterwards.
+BROKER_REDIS_DB = 9
+
+# Run by `manage.py shell -c` against the stack's database. Entrepreneurs (each
+# with a verified address, a profile and one enterprise) and advisors who can
+# be booked any day 08–18 local time, from now on, a year ahead, without a daily
+# cap, on a 15-minute grid; the spec sets each advisor's buffers and lengths.
+SEED_SCRIPT = """
+import json, os
+from datetime import time
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from advisors.models import Advisor, Topic, WeeklyHours
+from backend.models import Role, User
+from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile
+
+spec = json.loads(os.environ["LIVE_STACK_SEED"])
+hashed = make_password(spec["password"])  # hashing is slow on purpose: once for all
+with transaction.atomic():
+    people = User.objects.bulk_create(
+        User(email=f"entrepreneur{n:03d}@live.example.se", full_name=f"Entreprenör {n:03d}",
+             role=Role.ENTREPRENEUR, password=hashed)
+        for n in range(spec["entrepreneurs"])
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in people
+    )
+    EntrepreneurProfile.objects.bulk_create(EntrepreneurProfile(user=u) for u in people)
+    enterprises = Enterprise.objects.bulk_create(
+        Enterprise(name=f"Företag {n:03d}", kind=EnterpriseKind.WORK_INTEGRATING, municipality_id="2080")
+        for n in range(len(people))
+    )
+    Membership = Enterprise.members.through
+    Membership.objects.bulk_create(Membership(enterprise=e, user=u) for e, u in zip(enterprises, people))
+    advisors = {}
+    for key, fields in spec["advisors"].items():
+        user = User.objects.create(
+            email=f"{key}@live.example.se", full_name=f"Rådgivare {key}", role=Role.ADVISOR, password=hashed
+        )
+        advisor = Advisor.objects.create(
+            user=user, region_id="20", organisation="Coompanion Dalarna", address="Åsgatan 23, Falun",
+            phone="010-100 00 00", meeting_url="https://meet.example.se/live", slot_step=15,
+            min_notice_hours=0, horizon_days=365, max_per_day=None, closed_on_public_holidays=False,
+            **fields,
+        )
+        WeeklyHours.objects.bulk_create(
+            WeeklyHours(advisor=advisor, weekday=d, start=time(8), end=time(18)) for d in range(7)
+        )
+        advisors[key] = advisor.pk
+topic = Topic.objects.filter(is_active=True).order_by("position", "slug").values_list("slug", flat=True)[0]
+print(json.dumps({"entrepreneurs": [u.email for u in people], "advisors": advisors, "topic": topic}))
+"""
+
+# Pairs of one advisor's active bookings whose widened ranges overlap: what
+# invariant 1 forbids. Half-open ranges, as the exclusion constraint's '[)'.
+OVERLAPS_SQL = """
+SELECT a.id, b.id, a.advisor_id, a.blocked_start, a.blocked_end, b.blocked_start, b.blocked_end
+FROM bookings_booking a
+JOIN bookings_booking b ON b.advisor_id = a.advisor_id AND a.id < b.id
+WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'
+  AND a.blocked_start < b.blocked_end AND b.blocked_start < a.blocked_end
+"""
+
+
+BOOKINGS_SQL = """
+SELECT b.uid, u.email, b.start, b.end, b.blocked_start, b.blocked_end, b.status, b.sequence
+FROM bookings_booking b LEFT JOIN backend_user u ON u.id = b.entrepreneur_id
+WHERE b.advisor_id = %s
+"""
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def own_database(vendor: str, workdir: Path) -> Iterator[str]:
+    """A new, empty database; yields its DATABASE_URL and drops it afterwards."""
+    if vendor == "sqlite":
+        yield f"sqlite:///{workdir / 'live.sqlite3'}"
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"radtid_race_{secrets.token_hex(4)}"
+    admin = _with_database(POSTGRES_URL, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(POSTGRES_URL, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def broker_for(vendor: str) -> Iterator[str]:
+    """The servers' Celery broker: Redis on PostgreSQL runs when it answers
+    (keys the run adds are deleted afterwards), else the filesystem broker."""
+    if vendor != "postgresql" or not reachable(REDIS_URL):
+        yield "filesystem://"
+        return
+    import redis
+
+    url = _with_database(REDIS_URL, str(BROKER_REDIS_DB))
+    client = redis.Redis.from_url(url)
+    before = set(client.keys("*"))
+    try:
+        yield url
+    finally:
+        added = set(client.keys("*")) - before
+        if added:
+            client.delete(*added)
+        client.close()
+
+
+@dataclass
+class Call:
+    """One HTTP request of a race, made as `person` (an email; None: anonymous)."""
+
+    method: str
+    path: str
+    json: Mapping[str, Any] | None = None
+    person: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What one call got: status 0 is a connection error (`body` says which)."""
+
+    status: int
+    body: Any
+    started: float
+    finished: float
+
+    @property
+    def seconds(self) -> float:
+        return self.finished - self.started
+
+
+def tally(outcomes: Sequence[Outcome]) -> dict[int, int]:
+    return dict(sorted(Counter(o.status for o in outcomes).items()))
+
+
+class LiveStack:
+    """A migrated, seeded database served by gunicorn on 127.0.0.1.
+
+    `entrepreneurs` are emails in seed order, `advisors` maps the spec's keys
+    to advisor ids, `topic` is a topic slug every advisor accepts, `tokens`
+    maps each entrepreneur to an API token got from POST /api/v1/auth/token/."""
+
+    def __init__(self, vendor: str, database_url: str, port: int, env: dict[str, str], log: Path) -> None:
+        self.vendor = vendor
+        self.database_url = database_url
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.env = env
+        self.log = log
+        self.entrepreneurs: list[str] = []
+        self.advisors: dict[str, int] = {}
+        self.topic = ""
+        self.tokens: dict[str, str] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(
+        cls,
+        vendor: str,
+        *,
+        workdir: Path,
+        entrepreneurs: int,
+        advisors: Mapping[str, Mapping[str, Any]],
+        workers: int = 4,
+        threads: int = 5,
+        env: Mapping[str, str] | None = None,
+    ) -> Iterator[LiveStack]:
+        port = free_port()
+        with own_database(vendor, workdir) as database_url, broker_for(vendor) as broker:
+            # Exactly the environment a production server gets, nothing inherited
+            # from the test run (its DATABASE_URL, CI, DJANGO_SETTINGS_MODULE).
+            server_env = {
+                **{k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ},
+                "DJANGO_SETTINGS_MODULE": "backend.settings",
+                "DJANGO_DEBUG": "0",
+                "SECRET_KEY": secrets.token_urlsafe(40),
+                "SITE_URL": f"http://127.0.0.1:{port}",
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "DATABASE_URL": database_url,
+                "CELERY_BROKER_URL": broker,
+                "REDIS_URL": "",
+                "EMAIL_URL": "dummymail://",
+                "RADTID_VAR_DIR": str(workdir / "var"),
+                "LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+                **(env or {}),
+            }
+            stack = cls(vendor, database_url, port, server_env, workdir / "server.log")
+            stack.manage("migrate", "--noinput")
+            seeded = json.loads(
+                stack.manage(
+                    "shell",
+                    "-c",
+                    SEED_SCRIPT,
+                    env={
+                        "LIVE_STACK_SEED": json.dumps(
+                            {"password": PASSWORD, "entrepreneurs": entrepreneurs, "advisors": advisors}
+                        )
+                    },
+                ).splitlines()[-1]
+            )
+            stack.entrepreneurs = seeded["entrepreneurs"]
+            stack.advisors = seeded["advisors"]
+            stack.topic = seeded["topic"]
+            with stack._serve(workers=workers, threads=threads):
+                stack.tokens = stack._log_in(stack.entrepreneurs)
+                yield stack
+
+    def manage(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    @contextlib.contextmanager
+    def _serve(self, *, workers: int, threads: int) -> Iterator[None]:
+        port = urlsplit(self.base_url).port
+        with self.log.open("wb") as log:
+            server = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "backend.wsgi:application",
+                    f"--bind=127.0.0.1:{port}",
+                    f"--workers={workers}",
+                    "--worker-class=gthread",
+                    f"--threads={threads}",
+                    "--preload",  # import Django once, before forking: quicker on two cores
+                    "--keep-alive=30",  # clients open their connection before the barrier
+                    "--timeout=60",
+                    "--graceful-timeout=10",
+                ],
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                self._wait_until_up(server)
+                yield
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait(timeout=5)
+
+    def _wait_until_up(self, server: subprocess.Popen, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.url("/api/v1/topics/"), timeout=2).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def _log_in(self, emails: Sequence[str]) -> dict[str, str]:
+        def token(email: str) -> str:
+            response = requests.post(
+                self.url("/api/v1/auth/token/"), json={"email": email, "password": PASSWORD}, timeout=60
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"login of {email}: {response.status_code} {response.text[:300]}")
+            return response.json()["token"]
+
+        with ThreadPoolExecutor(8) as pool:
+            return dict(zip(emails, pool.map(token, emails), strict=True))
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    # --- The database, read directly (not through the app) -------------------
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A DB-API connection to the stack's database, committed on success."""
+        if self.vendor == "sqlite":
+            conn = sqlite3.connect(urlsplit(self.database_url).path, timeout=20)
+        else:
+            import psycopg
+
+            conn = psycopg.connect(self.database_url)
+        try:
+            yield conn
+            conn.commit()
+        finally:
+            conn.close()
+
+    def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run one statement; `%s` placeholders on both databases."""
+        if self.vendor == "sqlite":
+            query = query.replace("%s", "?")
+        with self.connect() as conn:
+            cursor = conn.cursor()
+            cursor.execute(query, tuple(params))
+            return cursor.fetchall() if cursor.description else []
+
+    def bookings(self, advisor_id: int, *, active_only: bool = True) -> list[dict[str, Any]]:
+        """One advisor's bookings as dicts with aware UTC datetimes and UUID uids."""
+        import uuid
+
+        rows = self.sql(BOOKINGS_SQL, [advisor_id])
+        keys = ("uid", "person", "start", "end", "blocked_start", "blocked_end", "status", "sequence")
+        found = []
+        for row in rows:
+            booking = dict(zip(keys, row, strict=True))
+            booking["uid"] = uuid.UUID(str(booking["uid"]))
+            for key in ("start", "end", "blocked_start", "blocked_end"):
+                value = booking[key]
+                # SQLite holds Django's naive UTC text; PostgreSQL gives aware values.
+                if isinstance(value, str):
+                    value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+                booking[key] = value.astimezone(UTC)
+            if booking["status"] != "cancelled" or not active_only:
+                found.append(booking)
+        return sorted(found, key=lambda b: b["start"])
+
+    def overlaps(self) -> list[tuple]:
+        return self.sql(OVERLAPS_SQL)
+
+
+def race(stack: LiveStack, calls: Sequence[Call], *, clients: int | None = None) -> list[Outcome]:
+    """Make `calls` from real threads that start together behind a barrier:
+    one thread a call, or `clients` threads taking the calls in turn. Each
+    thread opens its own keep-alive connection first, so the requests leave
+    at once. Outcomes come back in the order of `calls`."""
+    count = clients or len(calls)
+    barrier = threading.Barrier(count)
+    outcomes: list[Outcome | None] = [None] * len(calls)
+    taken = iter(range(len(calls)))
+    lock = threading.Lock()
+
+    def client() -> None:
+        with requests.Session() as session:
+            session.get(stack.url("/api/v1/topics/"), timeout=30)
+            barrier.wait(timeout=60)
+            while True:
+                with lock:
+                    index = next(taken, None)
+                if index is None:
+                    return
+                call = calls[index]
+                headers = {"Authorization": f"Token {stack.tokens[call.person]}"} if call.person else {}
+                started = time.perf_counter()
+                try:
+                    response = session.request(
+                        call.method, stack.url(call.path), json=call.json, headers=headers, timeout=60
+                    )
+                except requests.RequestException as exc:
+                    outcomes[index] = Outcome(0, repr(exc), started, time.perf_counter())
+                    continue
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = response.text[:300]
+                outcomes[index] = Outcome(response.status_code, body, started, time.perf_counter())
+
+    with ThreadPoolExecutor(count) as pool:
+        for future in [pool.submit(client) for _ in range(count)]:
+            future.result()
+    assert None not in outcomes  # every call was made (a client that failed raised above)
+    return cast(list[Outcome], outcomes)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_vendor(request) -> str:
+    """Each live-stack module runs once on a SQLite file and once on
+    PostgreSQL; the PostgreSQL run skips (fails under CI=true) without it."""
+    if request.param == "postgresql":
+        require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
+    return request.param

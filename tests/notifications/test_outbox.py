@@ -1,0 +1,258 @@
+"""The outbox: rows written with the booking, delivered once, retried, skipped."""
+
+from __future__ import annotations
+
+import email
+import smtplib
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+import time_machine
+from django.core import mail
+
+from advisors.models import Topic
+from bookings import services
+from bookings.models import Enterprise, EnterpriseKind
+from notifications import sending
+from notifications.models import MessageKind, MessageState, NotificationSettings, OutboxMessage
+from tests.mail_backends import FailingBackend
+
+NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
+TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def sara(entrepreneur):
+    enterprise = Enterprise.objects.create(
+        name="Returhuset", kind=EnterpriseKind.SOCIAL, municipality_id="2080"
+    )
+    enterprise.members.add(entrepreneur)
+    return entrepreneur
+
+
+@pytest.fixture
+def booking(sara, advisor):
+    advisor.topics.set(Topic.objects.filter(slug="financing"))
+    return services.booking_create(
+        entrepreneur=sara,
+        advisor=advisor,
+        start=TUESDAY_0900,
+        duration=60,
+        topic=Topic.objects.get(slug="financing"),
+        mode="video",
+        message="Vi vill växa; hur?",
+    )
+
+
+def rows(booking, **filters):
+    return list(
+        OutboxMessage.objects.filter(booking=booking, **filters).order_by("kind", "recipient", "due_at")
+    )
+
+
+def deliver_all_due() -> list[str]:
+    return [sending.deliver(pk) for pk in sending.claim_due()]
+
+
+# --- What a booking records -----------------------------------------------------------
+
+
+def test_a_booking_records_confirmations_reminders_and_a_feedback_request(booking):
+    kinds = sorted((m.kind, m.recipient, m.reminder_hours) for m in rows(booking))
+
+    assert kinds == sorted(
+        [
+            (MessageKind.CONFIRMATION, "entrepreneur", None),
+            (MessageKind.CONFIRMATION, "advisor", None),
+            (MessageKind.REMINDER, "entrepreneur", 24),
+            (MessageKind.REMINDER, "entrepreneur", 2),
+            (MessageKind.REMINDER, "advisor", 24),
+            (MessageKind.REMINDER, "advisor", 2),
+            (MessageKind.FEEDBACK_REQUEST, "entrepreneur", None),
+        ]
+    )
+    reminder = next(m for m in rows(booking) if m.reminder_hours == 24)
+    assert reminder.due_at == TUESDAY_0900 - timedelta(hours=24)
+    assert all(m.state == MessageState.PENDING for m in rows(booking))
+
+
+def test_a_person_may_turn_off_the_two_hour_reminder(sara, advisor):
+    NotificationSettings.objects.create(user=sara, reminder_2h=False)
+    advisor.topics.set(Topic.objects.filter(slug="financing"))
+    b = services.booking_create(
+        entrepreneur=sara, advisor=advisor, start=TUESDAY_0900, duration=60,
+        topic=Topic.objects.get(slug="financing"), mode="video",
+    )  # fmt: skip
+    hours = {(m.recipient, m.reminder_hours) for m in rows(b, kind=MessageKind.REMINDER)}
+    assert hours == {("entrepreneur", 24), ("advisor", 24), ("advisor", 2)}
+
+
+def test_the_rows_roll_back_with_a_failed_booking(sara, advisor):
+    advisor.topics.set(Topic.objects.filter(slug="financing"))
+    with pytest.raises(services.BookingError):
+        services.booking_create(
+            entrepreneur=sara, advisor=advisor, start=TUESDAY_0900 + timedelta(minutes=7), duration=60,
+            topic=Topic.objects.get(slug="financing"), mode="video",
+        )  # fmt: skip
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_a_reschedule_supersedes_unsent_invites_and_moves_the_reminders(booking, sara):
+    new_start = TUESDAY_0900 + timedelta(days=1, hours=5)  # Wednesday 14:00
+
+    services.booking_reschedule(booking=booking, by=sara, start=new_start)
+
+    assert {m.state for m in rows(booking, kind=MessageKind.CONFIRMATION)} == {MessageState.CANCELLED}
+    assert len(rows(booking, kind=MessageKind.RESCHEDULE, state=MessageState.PENDING)) == 2
+    pending_reminders = rows(booking, kind=MessageKind.REMINDER, state=MessageState.PENDING)
+    assert {m.due_at for m in pending_reminders} == {
+        new_start - timedelta(hours=24),
+        new_start - timedelta(hours=2),
+    }
+    assert len(pending_reminders) == 4
+
+
+def test_a_cancellation_cancels_the_reminders_and_the_feedback_request(booking, sara):
+    services.booking_cancel(booking=booking, by=sara)
+
+    assert {m.state for m in rows(booking, kind=MessageKind.REMINDER)} == {MessageState.CANCELLED}
+    assert {m.state for m in rows(booking, kind=MessageKind.FEEDBACK_REQUEST)} == {MessageState.CANCELLED}
+    assert len(rows(booking, kind=MessageKind.CANCELLATION, state=MessageState.PENDING)) == 2
+
+
+def test_a_no_show_gets_no_feedback_request(booking, advisor, frozen_clock):
+    frozen_clock.move_to(TUESDAY_0900 + timedelta(minutes=30))
+    services.booking_record_outcome(booking=booking, by=advisor.user, attended=False)
+    assert {m.state for m in rows(booking, kind=MessageKind.FEEDBACK_REQUEST)} == {MessageState.CANCELLED}
+
+
+# --- Delivery -------------------------------------------------------------------------------
+
+
+def test_the_confirmation_is_a_multipart_mail_with_the_invite(booking):
+    states = deliver_all_due()
+
+    assert states == [MessageState.SENT, MessageState.SENT]
+    assert sorted(m.to[0].split("<")[1].rstrip(">") for m in mail.outbox) == [
+        "anna@example.se",
+        "sara@example.se",
+    ]
+    parsed = email.message_from_bytes(mail.outbox[0].message().as_bytes())
+    assert parsed.get_content_type() == "multipart/mixed"
+    alternative = parsed.get_payload()[0]
+    assert alternative.get_content_type() == "multipart/alternative"
+    types = [p.get_content_type() for p in alternative.get_payload()]
+    assert types == ["text/plain", "text/html", "text/calendar"]
+    calendar_part = alternative.get_payload()[2]
+    assert calendar_part.get_param("method") == "REQUEST"
+    attachment = parsed.get_payload()[1]
+    assert attachment.get_filename() == "invite.ics"
+    invite = icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+    assert invite["METHOD"] == "REQUEST"
+    event = invite.walk("VEVENT")[0]
+    assert str(event["UID"]) == f"{booking.uid}@127.0.0.1"
+    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == TUESDAY_0900
+    assert calendar_part.get_payload(decode=True) == attachment.get_payload(decode=True)
+
+
+def test_mail_comes_in_the_recipient_s_language_and_time_zone(booking, sara):
+    sara.language = "en"
+    sara.save()
+    deliver_all_due()
+    to_sara = next(m for m in mail.outbox if "sara@example.se" in m.to[0])
+    to_anna = next(m for m in mail.outbox if "anna@example.se" in m.to[0])
+    assert to_sara.subject.startswith("Booked")
+    assert "Tuesday 2 March 2027, 09:00" in to_sara.body
+    assert "tisdag 2 mars 2027, 09:00" in to_anna.body
+    assert "Vi vill växa; hur?" in to_anna.body  # the advisor sees what they need help with
+    assert "Vi vill växa" not in to_sara.body
+
+
+def test_a_second_delivery_of_the_same_message_sends_nothing(booking):
+    ids = sending.claim_due()
+    first = [sending.deliver(pk) for pk in ids]
+    second = [sending.deliver(pk) for pk in ids]
+
+    assert first == [MessageState.SENT, MessageState.SENT]
+    assert second == [None, None]
+    assert len(mail.outbox) == 2
+
+
+def test_two_sweeps_hand_out_each_row_once(booking):
+    first, second = sending.claim_due(), sending.claim_due()
+    assert len(first) == 2 and second == []
+
+
+def test_a_worker_that_died_mid_send_leaves_the_row_to_be_handed_out_again(booking, frozen_clock, settings):
+    claimed = sending.claim_due()  # and then the worker died
+    assert sending.claim_due() == []
+    frozen_clock.shift(timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS + 1))
+    assert sorted(sending.claim_due()) == sorted(claimed)
+
+
+def test_reminders_go_out_when_due_and_not_before(booking, frozen_clock):
+    deliver_all_due()  # the confirmations
+    mail.outbox.clear()
+
+    frozen_clock.move_to(TUESDAY_0900 - timedelta(hours=24, minutes=1))
+    assert deliver_all_due() == []
+    frozen_clock.move_to(TUESDAY_0900 - timedelta(hours=24) + timedelta(minutes=1))
+    assert deliver_all_due() == [MessageState.SENT, MessageState.SENT]
+    assert all(m.subject.startswith("Påminnelse") or m.subject.startswith("Reminder") for m in mail.outbox)
+
+
+def test_a_reminder_more_than_two_hours_late_is_missed_not_sent(booking, frozen_clock):
+    deliver_all_due()
+    mail.outbox.clear()
+    frozen_clock.move_to(TUESDAY_0900 - timedelta(hours=24) + timedelta(hours=2, minutes=1))
+
+    deliver_all_due()
+
+    late = rows(booking, kind=MessageKind.REMINDER, reminder_hours=24)
+    assert {m.state for m in late} == {MessageState.MISSED}
+    assert not any("24" in m.subject for m in mail.outbox)
+
+
+@pytest.fixture
+def failing_smtp(settings):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+
+    def fail_with(error: Exception) -> None:
+        FailingBackend.error = error
+
+    return fail_with
+
+
+def test_a_transient_smtp_error_is_retried_with_backoff(booking, failing_smtp, settings):
+    failing_smtp(smtplib.SMTPResponseException(451, b"try later"))
+    deliver_all_due()
+
+    message = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+    assert message.state == MessageState.PENDING
+    assert message.attempts == 1
+    assert message.due_at == NOW + timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_SECONDS[0])
+    assert "451" in message.last_error
+
+
+def test_a_permanent_smtp_error_fails_at_once(booking, failing_smtp):
+    failing_smtp(smtplib.SMTPRecipientsRefused({"sara@example.se": (550, b"no such user")}))
+    deliver_all_due()
+    assert {m.state for m in rows(booking, kind=MessageKind.CONFIRMATION)} == {MessageState.FAILED}
+
+
+def test_after_the_last_retry_the_message_fails(booking, failing_smtp, settings, frozen_clock):
+    failing_smtp(TimeoutError("timed out"))
+    for _ in range(len(settings.EMAIL_RETRY_BACKOFF_SECONDS) + 1):
+        deliver_all_due()
+        frozen_clock.shift(timedelta(hours=13))
+    message = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+    assert message.state == MessageState.FAILED
+    assert message.attempts == len(settings.EMAIL_RETRY_BACKOFF_SECONDS) + 1
