@@ -56,8 +56,23 @@ class StateConflict(BookingError):
 # --- Shared steps -------------------------------------------------------------
 
 
-def _audit(action: str, *, booking: Booking | None, actor: User | None, **data: Any) -> None:
+def audit(action: str, *, actor: User | None, booking: Booking | None = None, **data: Any) -> None:
+    """Record who did what (the bookings app's audit trail)."""
     AuditEntry.objects.create(action=action, booking=booking, actor=actor, data=data)
+
+
+def enterprise_of(entrepreneur: User, enterprise: Enterprise | None) -> Enterprise:
+    """The enterprise a person books (or queues) for: the one named, which must
+    be theirs, or their latest."""
+    if enterprise is None:
+        enterprise = entrepreneur.enterprises.order_by("-created", "-pk").first()
+        if enterprise is None:
+            raise BookingError(
+                _("Tell us about your enterprise first (an idea is fine too)."), field="enterprise"
+            )
+    elif not enterprise.members.filter(pk=entrepreneur.pk).exists():
+        raise BookingError(_("You can only choose an enterprise you belong to."), field="enterprise")
+    return enterprise
 
 
 def advisor_zone(advisor: Advisor) -> ZoneInfo:
@@ -145,14 +160,7 @@ def booking_create(
         raise BookingError(_("Only entrepreneurs book advice sessions."))
     if len(message) > MESSAGE_MAX:
         raise BookingError(_("Write at most 2,000 characters."), field="message")
-    if enterprise is None:
-        enterprise = entrepreneur.enterprises.order_by("-created", "-pk").first()
-        if enterprise is None:
-            raise BookingError(
-                _("Tell us about your enterprise first (an idea is fine too)."), field="enterprise"
-            )
-    elif not enterprise.members.filter(pk=entrepreneur.pk).exists():
-        raise BookingError(_("You can only book for an enterprise you belong to."), field="enterprise")
+    enterprise = enterprise_of(entrepreneur, enterprise)
     with transaction.atomic():
         # One person booking several times at once: lock their row so the
         # count and the insert are one step for them (fair access).
@@ -208,7 +216,7 @@ def booking_create(
             stat_advisor_organisation=advisor.organisation,
         )
         _save_guarded(booking)
-        _audit(
+        audit(
             "booking.created", booking=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
         )
         signals.booking_created.send(sender=Booking, booking=booking, by=entrepreneur)
@@ -263,7 +271,7 @@ def booking_reschedule(
             0, (timezone.localtime(start, advisor_zone(advisor)).date() - created_local).days
         )
         _save_guarded(booking)
-        _audit(
+        audit(
             "booking.rescheduled",
             booking=booking,
             actor=by,
@@ -300,7 +308,7 @@ def booking_cancel(
         booking.cancel_reason = reason
         booking.sequence += 1
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated"])
-        _audit("booking.cancelled", booking=booking, actor=by, reason=reason)
+        audit("booking.cancelled", booking=booking, actor=by, reason=reason)
         signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, reason=reason)
         # A freed slot goes to the waitlist first (imported here: waitlist imports this module).
         from .waitlist import waitlist_offer_freed_slot
@@ -335,7 +343,7 @@ def booking_record_outcome(
             booking.private_notes = private_notes
             fields.append("private_notes")
         booking.save(update_fields=fields)
-        _audit("booking.outcome", booking=booking, actor=by, attended=attended)
+        audit("booking.outcome", booking=booking, actor=by, attended=attended)
         signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
     return booking
 
@@ -360,7 +368,7 @@ def booking_give_feedback(
         if Feedback.objects.filter(booking=booking).exists():
             raise BookingError(_("You have already given feedback on this session. Thank you!"))
         feedback = Feedback.objects.create(booking=booking, rating=rating, comment=comment)
-        _audit("booking.feedback", booking=booking, actor=by, rating=rating)
+        audit("booking.feedback", booking=booking, actor=by, rating=rating)
     return feedback
 
 
@@ -396,7 +404,7 @@ def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: d
         enterprise.save()
         if created:
             enterprise.members.add(user)
-        _audit(
+        audit(
             "enterprise.created" if created else "enterprise.updated",
             booking=None,
             actor=user,
@@ -415,5 +423,5 @@ def entrepreneur_profile_save(*, user: User, gender: str) -> EntrepreneurProfile
         profile, _created = EntrepreneurProfile.objects.update_or_create(
             user=user, defaults={"gender": gender}
         )
-        _audit("entrepreneur_profile.saved", booking=None, actor=user)
+        audit("entrepreneur_profile.saved", booking=None, actor=user)
     return profile

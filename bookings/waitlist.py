@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,7 +33,6 @@ from backend.models import User
 
 from .models import (
     WAITLIST_ACTIVE,
-    AuditEntry,
     Booking,
     Enterprise,
     EntrepreneurProfile,
@@ -42,7 +40,7 @@ from .models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from .services import BookingError, booking_create
+from .services import BookingError, audit, booking_create, enterprise_of
 
 # How far ahead "no free time" looks, and how far ahead a freed slot is offered.
 WAITLIST_DAYS = 14
@@ -153,25 +151,9 @@ def waitlist_free_time_exists(
 # --- Shared steps ------------------------------------------------------------
 
 
-def _audit(action: str, *, actor: User | None, booking: Booking | None = None, **data: Any) -> None:
-    AuditEntry.objects.create(action=action, booking=booking, actor=actor, data=data)
-
-
 def waitlist_claim_hours() -> int:
     """The longest a person has to claim an offer (WAITLIST_CLAIM_HOURS)."""
     return settings.WAITLIST_CLAIM_HOURS
-
-
-def _enterprise_for(entrepreneur: User, enterprise: Enterprise | None) -> Enterprise:
-    if enterprise is None:
-        enterprise = entrepreneur.enterprises.order_by("-created", "-pk").first()
-        if enterprise is None:
-            raise WaitlistError(
-                _("Tell us about your enterprise first (an idea is fine too)."), field="enterprise"
-            )
-    elif not enterprise.members.filter(pk=entrepreneur.pk).exists():
-        raise WaitlistError(_("You can only join for an enterprise you belong to."), field="enterprise")
-    return enterprise
 
 
 def _offer_slot(
@@ -232,7 +214,7 @@ def _offer_slot(
             "updated",
         ]
     )
-    _audit(
+    audit(
         "waitlist.offered",
         actor=None,
         booking=cause,
@@ -275,7 +257,7 @@ def waitlist_join(
             raise WaitlistError(_("Choose a region."), field="region")
         if topic is None or not topic.is_active:
             raise WaitlistError(_("Choose a topic."), field="topic")
-    enterprise = _enterprise_for(entrepreneur, enterprise)
+    enterprise = enterprise_of(entrepreneur, enterprise)
 
     with transaction.atomic():
         if advisor is not None:
@@ -313,7 +295,7 @@ def waitlist_join(
         except IntegrityError as exc:
             # The same person joined the same waitlist from two requests at once.
             raise WaitlistConflict(_("You are already on this waitlist.")) from exc
-        _audit(
+        audit(
             "waitlist.joined",
             actor=entrepreneur,
             entry=entry.pk,
@@ -338,7 +320,7 @@ def waitlist_withdraw(*, entry: WaitlistEntry, by: User, now: datetime | None = 
         was_offered = entry.status == WaitlistStatus.OFFERED
         entry.status = WaitlistStatus.WITHDRAWN
         entry.save(update_fields=["status", "updated"])
-        _audit("waitlist.withdrawn", actor=by, entry=entry.pk)
+        audit("waitlist.withdrawn", actor=by, entry=entry.pk)
         if was_offered:
             _offer_slot(
                 advisor_id=entry.offered_advisor_id,
@@ -418,7 +400,7 @@ def waitlist_claim(
         )
         entry.booking = booking
         entry.save(update_fields=["booking", "updated"])
-        _audit("waitlist.claimed", actor=entrepreneur, booking=booking, entry=entry.pk)
+        audit("waitlist.claimed", actor=entrepreneur, booking=booking, entry=entry.pk)
     return booking
 
 
@@ -446,7 +428,7 @@ def waitlist_expire_offers(*, now: datetime | None = None) -> int:
                 continue  # claimed, withdrawn or expired by another run meanwhile
             entry.status = WaitlistStatus.EXPIRED
             entry.save(update_fields=["status", "updated"])
-            _audit("waitlist.expired", actor=None, entry=entry.pk)
+            audit("waitlist.expired", actor=None, entry=entry.pk)
             _offer_slot(
                 advisor_id=entry.offered_advisor_id,
                 start=entry.offered_start,
