@@ -45,7 +45,7 @@ def test_a_personal_identity_number_is_refused_with_the_reason():
     with pytest.raises(ValidationError) as error:
         normalise_org_number("850709-9805")
     assert error.value.code == "personal_number"
-    assert "personal identity number" in str(error.value.messages[0])
+    assert "personnummer" in str(error.value.messages[0])
 
 
 @given(st.from_regex(r"[0-9]{2}[2-9][0-9]{6}", fullmatch=True))

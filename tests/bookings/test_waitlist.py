@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from advisors.availability import Booked
 from advisors.models import Advisor, Topic, WeeklyHours
@@ -35,6 +36,15 @@ NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 FIRST_SLOT = datetime(2027, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 in Stockholm
 SECOND_SLOT = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 FIRST_SLOT_LOCAL = "2027-03-03T10:00:00+01:00"
+
+
+@pytest.fixture(autouse=True)
+def in_english(settings):
+    """These tests read the English texts: the pages' language (no cookie or
+    Accept-Language: the default) and the services' messages."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
