@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -298,7 +299,13 @@ if BROKER_IS_FILESYSTEM:
 else:
     # Redis may be away for a while; bookings must not wait on it (the outbox row
     # is the truth), so publishing gives up quickly and the beat sweep catches up.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+    # socket_timeout too: a Redis that accepts connections and never answers
+    # (stopped, swapping) must not hold a booking's request for ever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
     CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -315,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
     "sync-busy-calendars": {"task": "advisors.tasks.sync_busy_calendars", "schedule": 15 * 60},
     "expire-waitlist-offers": {"task": "bookings.tasks.expire_waitlist_offers", "schedule": 60},
+    "send-monthly-statistics": {
+        "task": "bookings.tasks_statistics.send_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
 }
 
 # --- API --------------------------------------------------------------------
@@ -392,6 +403,10 @@ WAITLIST_CLAIM_HOURS = env_int("WAITLIST_CLAIM_HOURS", 12)
 
 # Fair access: how many upcoming sessions one person may hold at once.
 BOOKING_MAX_UPCOMING = env_int("BOOKING_MAX_UPCOMING", 3)
+
+# Statistics: a count of 1 to (this − 1) enterprises or people is shown as "<this"
+# (invariant 5 of DESIGN.md); see bookings.statistics.
+STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 5)
 
 DEMO_PASSWORD = "demo-pass-2026"
 

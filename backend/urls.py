@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from advisors.urls import api_urlpatterns as advisors_api
 from bookings.urls import api_urlpatterns as bookings_api
+from bookings.urls_statistics import api_urlpatterns as statistics_api
 from bookings.urls_waitlist import api_urlpatterns as waitlist_api
 
 from . import views
@@ -14,6 +15,7 @@ api_v1 = [
     *advisors_api,
     *bookings_api,
     *waitlist_api,
+    *statistics_api,
 ]
 
 urlpatterns = [
@@ -26,6 +28,7 @@ urlpatterns = [
     path("", include("advisors.urls_web_directory")),
     path("", include("bookings.urls_waitlist")),
     path("", include("bookings.urls_web")),
+    path("", include("bookings.urls_statistics_web")),
     path("", include("notifications.urls_web")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

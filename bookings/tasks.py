@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .tasks_statistics import send_monthly_reports  # noqa: F401 (Celery finds tasks in tasks.py only)
 from .waitlist import waitlist_expire_offers
 
 

@@ -131,3 +131,159 @@ def record_booking_completed(booking: Booking, *, attended: bool) -> None:
         OutboxMessage.objects.filter(
             booking=booking, kind=MessageKind.FEEDBACK_REQUEST, state=MessageState.PENDING
         ).update(state=MessageState.CANCELLED, last_error="no-show")
+
+
+# --- A person's reminder choice ---------------------------------------------------------
+
+REMINDER_TURNED_OFF = "turned off by the person"
+
+
+def record_reminder_choice(user, *, reminder_2h: bool) -> None:
+    """Apply a person's choice about the 2-hour reminder to sessions they have
+    already booked (new bookings read it in _reminder_hours): off cancels the
+    pending ones, on records them again for sessions still far enough ahead.
+    Call inside the transaction that saves the choice."""
+    from bookings.models import BookingStatus
+
+    if not reminder_2h:
+        OutboxMessage.objects.filter(
+            booking__entrepreneur=user,
+            recipient=Recipient.ENTREPRENEUR,
+            kind=MessageKind.REMINDER,
+            reminder_hours=2,
+            state=MessageState.PENDING,
+        ).update(state=MessageState.CANCELLED, last_error=REMINDER_TURNED_OFF)
+        return
+    if 2 not in settings.REMINDER_HOURS:
+        return
+    upcoming = Booking.objects.filter(
+        entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=timezone.now() + timedelta(hours=2)
+    )
+    for booking in upcoming:
+        message = _record(
+            booking,
+            MessageKind.REMINDER,
+            Recipient.ENTREPRENEUR,
+            suffix=f"2h:{booking.sequence}",
+            due_at=booking.start - timedelta(hours=2),
+            reminder_hours=2,
+        )
+        if message.state == MessageState.CANCELLED and message.last_error == REMINDER_TURNED_OFF:
+            message.state, message.last_error = MessageState.PENDING, ""
+            message.save(update_fields=["state", "last_error"])
+
+
+# --- Sending again (admin) --------------------------------------------------------------
+
+RESENDABLE = (MessageState.FAILED, MessageState.MISSED)
+
+
+def outbox_messages_resend(*, ids, by) -> int:
+    """Put the failed and missed messages among `ids` back in line: pending, due now, with a
+    fresh count of attempts, and queue their sending after commit (the beat
+    sweep sends them if that is lost). Messages in any other state are left
+    alone, so a message already sent again, or being sent, is not repeated.
+    Returns how many were put back."""
+    from bookings.models import AuditEntry
+
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=list(ids), state__in=RESENDABLE)
+            .values_list("pk", "booking_id", "state")
+        )
+        now = timezone.now()
+        OutboxMessage.objects.filter(pk__in=[pk for pk, _b, _s in rows]).update(
+            state=MessageState.PENDING, due_at=now, attempts=0, last_error="", claimed_at=None
+        )
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                action="outbox.resent", actor=by, booking_id=booking_id, data={"message": pk, "was": state}
+            )
+            for pk, booking_id, state in rows
+        )
+        for pk, _b, _s in rows:
+            _send_after_commit(pk)
+    return len(rows)
+
+
+# --- Waitlist offers: outside the outbox ------------------------------------------------
+#
+# An OutboxMessage belongs to a booking, and a waitlist offer has none yet, so
+# the offer is mailed straight after the offer's transaction commits. That
+# breaks invariant 3 for this one kind: a mail that fails (SMTP down, a crash
+# before sending) is logged and not retried. The waitlist page always shows the
+# open offer, so the person can still find it; an outbox row not tied to a
+# booking (a nullable booking and a waitlist entry) would make it reliable.
+
+
+def queue_waitlist_offer_mail(entry_id: int) -> None:
+    """Mail the person offered a slot once the offer has committed. robust: a
+    failing mail is logged and must not undo or break the offer."""
+    transaction.on_commit(lambda: send_waitlist_offer_mail(entry_id), robust=True)
+
+
+def send_waitlist_offer_mail(entry_id: int) -> bool:
+    """Send the offer of waitlist entry `entry_id` if it is still open; returns
+    whether a mail went out."""
+    import logging
+
+    from bookings.models import WaitlistEntry, WaitlistStatus
+
+    entry = (
+        WaitlistEntry.objects.select_related("entrepreneur", "offered_advisor__user", "topic")
+        .filter(pk=entry_id, status=WaitlistStatus.OFFERED)
+        .first()
+    )
+    if entry is None or entry.offer_expires_at <= timezone.now():
+        return False  # claimed, withdrawn or expired before the mail could go
+    email = waitlist_offer_email(entry)
+    if email is None:
+        return False
+    email.send()
+    logging.getLogger(__name__).info("Waitlist offer %s mailed", entry.pk)
+    return True
+
+
+def waitlist_offer_email(entry):
+    """The offer of a WaitlistEntry as a mail (plain text and HTML) in the
+    person's language and time zone; None when the person has no address (an
+    erased account)."""
+    from zoneinfo import ZoneInfo
+
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    person = entry.entrepreneur
+    if person is None or not person.email or not person.is_active:
+        return None
+    advisor = entry.offered_advisor
+    zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
+    with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
+        advisor_name = advisor.user.get_full_name()
+        context = {
+            "person": person,
+            "advisor_name": advisor_name,
+            "organisation": advisor.organisation,
+            "topic": entry.topic,
+            "start": timezone.localtime(entry.offered_start, zone),
+            "end": timezone.localtime(entry.offered_end, zone),
+            "deadline": timezone.localtime(entry.offer_expires_at, zone),
+            "zone": zone,
+            "waitlist_url": settings.SITE_URL + reverse("waitlist:list"),
+            "site_url": settings.SITE_URL,
+        }
+        subject = gettext("A time is free: advice session with %(name)s") % {"name": advisor_name}
+        email = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string("notifications/email/waitlist_offer.txt", context),
+            to=[f"{person.get_full_name()} <{person.email}>"],
+            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": f"waitlist-offer:{entry.pk}"},
+        )
+        email.attach_alternative(
+            render_to_string("notifications/email/waitlist_offer.html", context), "text/html"
+        )
+    return email

@@ -4,6 +4,7 @@ the booking's own transaction (the signals are sent inside it)."""
 from django.dispatch import receiver
 
 from bookings import signals
+from bookings.waitlist import waitlist_offered
 
 from . import outbox
 
@@ -26,3 +27,9 @@ def on_booking_cancelled(sender, booking, **kwargs):
 @receiver(signals.booking_completed, dispatch_uid="notifications.booking_completed")
 def on_booking_completed(sender, booking, attended, **kwargs):
     outbox.record_booking_completed(booking, attended=attended)
+
+
+@receiver(waitlist_offered, dispatch_uid="notifications.waitlist_offered")
+def on_waitlist_offered(sender, entry, **kwargs):
+    # Mailed after commit, not through the outbox (see outbox.queue_waitlist_offer_mail).
+    outbox.queue_waitlist_offer_mail(entry.pk)

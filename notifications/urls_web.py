@@ -1,6 +1,6 @@
-"""Calendar files for signed-in people."""
+"""Calendar files, the subscription feed and its settings page."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -8,4 +8,8 @@ app_name = "notifications"
 
 urlpatterns = [
     path("bookings/<uuid:uid>/invite.ics", views.booking_invite, name="invite"),
+    path("calendar/settings/", views.calendar_settings, name="calendar_settings"),
+    # token_urlsafe(32) gives 43 characters of [A-Za-z0-9_-]; anything else is
+    # a 404 before the database is asked.
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{43})\.ics\Z", views.calendar_feed, name="feed"),
 ]

@@ -1,4 +1,5 @@
-"""Calendar files to download: "Add to calendar" on a booking's page."""
+"""Calendar files and choices: "Add to calendar" on a booking's page, the
+subscription feed, and the page where a person manages both."""
 
 from __future__ import annotations
 
@@ -6,72 +7,36 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking
 from bookings.selectors import booking_for
 
+from . import feeds
 from .ical import booking_ics
+from .models import CalendarFeed, NotificationSettings
 
-
-def _person(user: Any) -> tuple[str, str]:
-    return (user.full_name or user.email, user.email)
+FEED_MAX_AGE = 300  # seconds a calendar app (or a private cache) may reuse the feed
 
 
 def invite_for_download(booking: Booking, *, viewer_is_advisor: bool, now: datetime) -> bytes:
     """The booking as a calendar file to import (METHOD:PUBLISH), worded for
-    whoever downloads it. It leaves out the entrepreneur's message: calendars
-    are synced to other services, and the message stays on Rådtid."""
-    advisor_user = booking.advisor.user
-    if viewer_is_advisor:
-        other = booking.entrepreneur.get_full_name() if booking.entrepreneur else _("an erased account")
-        if booking.enterprise:
-            other = f"{other} ({booking.enterprise.name})"
-    else:
-        other = f"{advisor_user.get_full_name()} ({booking.advisor.organisation})"
-    summary = _("Advice session with %(name)s") % {"name": other}
-
-    location = url = None
-    if booking.mode == "in_person":
-        location = booking.location or None
-    elif booking.mode == "video":
-        location = url = booking.meeting_url or None
-    elif booking.mode == "phone" and booking.phone:
-        location = _("Phone: %(number)s") % {"number": booking.phone}
-
-    lines = [
-        _("Topic: %(topic)s") % {"topic": booking.topic.name},
-        _("Meeting: %(mode)s") % {"mode": booking.get_mode_display()},
-    ]
-    if location:
-        lines.append(location)
-    lines.append(
-        _("Details, moving and cancelling: %(url)s")
-        % {"url": settings.SITE_URL + reverse("bookings:detail", args=[booking.uid])}
-    )
-    return booking_ics(
-        uid=str(booking.uid),
-        sequence=booking.sequence,
-        method="PUBLISH",
-        start=booking.start,
-        end=booking.end,
-        summary=summary,
-        description="\n".join(lines),
-        location=location,
-        url=url,
-        organizer=_person(advisor_user),
-        attendee=_person(booking.entrepreneur) if booking.entrepreneur else None,
-        status="CANCELLED" if booking.status == BookingStatus.CANCELLED else "CONFIRMED",
-        site_domain=settings.SITE_DOMAIN,
-        dtstamp=now,
-    )
+    whoever downloads it; the same event as in their feed (feeds.published_event)."""
+    values = feeds.published_event(booking, viewer_is_advisor=viewer_is_advisor)
+    return booking_ics(method="PUBLISH", dtstamp=now, **values)
 
 
 @never_cache
@@ -90,3 +55,84 @@ def booking_invite(request: HttpRequest, uid: Any) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="radtid-{local_day:%Y-%m-%d}.ics"'
     return response
+
+
+# --- The subscription feed ---------------------------------------------------------------
+
+
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """GET /calendar/<token>.ics: the person's sessions for calendar apps,
+    which cannot sign in, so the token is the credential. An unknown token is a
+    plain 404, the same as any missing page. Polling is cheap: the ETag is a
+    digest of the feed's data, and a matching If-None-Match gets a 304 without
+    the file being rendered."""
+    feed = feeds.calendar_feed_for_token(token)
+    if feed is None:
+        raise Http404
+    now = timezone.now()
+    events = feeds.feed_events(feed.user, now=now)
+    feeds.calendar_feed_used(feed, now=now)
+    etag = quote_etag(feeds.feed_etag(events))
+    last_modified = feeds.feed_last_modified(feed, events)
+
+    response = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+    if response is None:
+        response = HttpResponse(feeds.feed_ics(events), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="radtid.ics"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    # private: the feed is one person's; no shared cache may keep it.
+    response["Cache-Control"] = f"private, max-age={FEED_MAX_AGE}"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# --- The settings page -------------------------------------------------------------------
+
+
+class ReminderForm(forms.Form):
+    reminder_2h = forms.BooleanField(
+        label=gettext_lazy("Also remind me two hours before a session"),
+        help_text=gettext_lazy("You always get a reminder the day before."),
+        required=False,
+    )
+
+
+def _feed_url(token: str) -> str:
+    return settings.SITE_URL + reverse("notifications:feed", args=[token])
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    """/calendar/settings/: create or replace the calendar feed, and (for
+    entrepreneurs, whose reminders it governs) the 2-hour reminder. A new feed
+    address is shown in the answer to the POST that made it and never again:
+    only its digest is stored."""
+    user = request.user
+    choice = NotificationSettings.objects.filter(user=user).first()
+    reminder_form = ReminderForm(initial={"reminder_2h": choice.reminder_2h if choice else True})
+    new_url = None
+    action = request.POST.get("action")
+
+    if action == "rotate":
+        new_url = _feed_url(feeds.calendar_feed_rotate(user=user))
+    elif action == "reminders" and user.is_entrepreneur:
+        reminder_form = ReminderForm(request.POST)
+        if reminder_form.is_valid():
+            feeds.notification_settings_save(user=user, reminder_2h=reminder_form.cleaned_data["reminder_2h"])
+            messages.success(request, _("Your reminder settings are saved."))
+            return redirect("notifications:calendar_settings")
+    elif request.method == "POST":
+        return HttpResponse(status=400)
+
+    context = {
+        "feed": CalendarFeed.objects.filter(user=user).first(),
+        "new_url": new_url,
+        "new_webcal_url": "webcal://" + new_url.split("://", 1)[1] if new_url else None,
+        "reminder_form": reminder_form if user.is_entrepreneur else None,
+        "past_days": feeds.FEED_PAST_DAYS,
+    }
+    return render(request, "notifications/calendar_settings.html", context)

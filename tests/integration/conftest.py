@@ -444,3 +444,86 @@ def database_vendor(request) -> str:
     if request.param == "postgresql":
         require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
     return request.param
+
+
+# --- The outbox's real parts: an SMTP server and a Celery worker ------------------------
+# (tests/integration/test_outbox_faults.py, benchmarks/outbox.py)
+
+
+@pytest.fixture(scope="module")
+def mail_sink():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping every message it accepts."""
+    from tests.integration.smtp import MailSink
+
+    with MailSink() as sink:
+        yield sink
+
+
+class CeleryWorker:
+    """A real `celery -A backend worker` in a process group of its own, so that
+    `kill()` takes the pool's children with it, as a crash or the OOM killer would."""
+
+    def __init__(self, env: Mapping[str, str], log: Path, *, concurrency: int = 2, pool: str = "prefork"):
+        self.env, self.log = dict(env), log
+        self.name = f"outbox-{secrets.token_hex(3)}@%h"
+        self.args = [
+            str(BIN / "celery"), "-A", "backend", "worker", "-l", "info", "-n", self.name,
+            f"--concurrency={concurrency}", f"--pool={pool}", "-Q", "celery",
+            "--without-mingle", "--without-gossip", "--without-heartbeat",
+        ]  # fmt: skip
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> CeleryWorker:
+        offset = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited with {self.process.returncode}:\n{self.tail()}")
+            with self.log.open("rb") as log:
+                log.seek(offset)
+                if b" ready." in log.read():
+                    return self
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"the Celery worker was not ready within {timeout} s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group: no warm shutdown, no ack, no cleanup."""
+        import signal
+
+        # Only while the leader lives: once it is reaped, its pid (the group's id)
+        # may belong to someone else.
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """A warm shutdown (SIGTERM): running tasks finish, the rest stays queued."""
+        import signal
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no worker log)"
+
+    def __enter__(self) -> CeleryWorker:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

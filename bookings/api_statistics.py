@@ -1,0 +1,103 @@
+"""A region's usage statistics in the HTTP API:
+GET /api/v1/statistics/regions/{code}/?start=YYYY-MM-DD&end=YYYY-MM-DD[&format=csv|xlsx].
+
+Only the region's coordinators and staff see a region's statistics; for
+everyone else, signed in or not, the region does not exist (404, invariant 7).
+`format` picks the download (csv, xlsx) or JSON (json, or none). DRF would
+read `?format=` as a renderer choice and answer 404 for a format without a
+renderer; this view negotiates on nothing but its JSON renderer and validates
+`format` with the period, so an unknown format is a 400 with a field error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404, HttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .statistics import region_report, region_visible_to
+from .statistics_export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
+
+EARLIEST = date(2000, 1, 1)
+MAX_YEARS = 3
+
+
+def years_later(day: date, years: int) -> date:
+    """The same date `years` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="First day, YYYY-MM-DD.")
+    end = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="Last day (included), YYYY-MM-DD.")
+    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json", required=False)
+
+    def validate_start(self, value: date) -> date:
+        if value < EARLIEST:
+            raise serializers.ValidationError(_("The period cannot start before 2000."))
+        return value
+
+    def validate(self, data: dict) -> dict:
+        start, end = data["start"], data["end"]
+        if end < start:
+            raise serializers.ValidationError({"end": [_("The period cannot end before it starts.")]})
+        if end >= years_later(start, MAX_YEARS):
+            raise serializers.ValidationError({"end": [_("The period can be at most three years long.")]})
+        return data
+
+
+class JSONOnlyNegotiation(DefaultContentNegotiation):
+    """`?format=` chooses a download here, not a DRF renderer: always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class RegionStatisticsView(APIView):
+    permission_classes = [AllowAny]  # who may see is the region's business: 404 otherwise
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
+
+    @extend_schema(
+        operation_id="statistics_region",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], required=False),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, code: str):
+        region = region_visible_to(request.user, code)
+        if region is None:
+            raise Http404
+        query = StatisticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = region_report(
+            region=region, start=query.validated_data["start"], end=query.validated_data["end"]
+        )
+        kind = query.validated_data["format"]
+        if kind == "csv":
+            response = HttpResponse(report_csv(report), content_type=CSV_CONTENT_TYPE)
+        elif kind == "xlsx":
+            response = HttpResponse(report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
+        else:
+            response = Response(report)
+        if kind != "json":
+            response["Content-Disposition"] = f'attachment; filename="{filename(report, kind)}"'
+        patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -1,0 +1,196 @@
+"""The statistics report as files: CSV and XLSX. Both render a report from
+`bookings.statistics.region_report`, already suppressed, and nothing else, so
+a hidden figure is hidden in every format alike.
+
+CSV: one rectangular table, UTF-8 with a byte-order mark (so Excel reads å, ä
+and ö), comma-separated, a dot for decimals. One line for the totals and one
+per row of each breakdown. The columns: `region`, `start`, `end`, then
+`breakdown` ("totals", "by_month", …), `key` and `label`, then the measures
+by their API names (coverage as `coverage_covered` and `coverage_of`). A hidden count is "<5", a
+hidden or undefined figure is empty.
+
+XLSX: a "Summary" sheet (region, period, the totals), a sheet per breakdown,
+and a "Definitions" sheet with every measure in Swedish and English.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from .statistics import BREAKDOWNS, MEASURES, definitions, english_active, label_text
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The flat columns of a row: coverage splits in two.
+COLUMNS = tuple(
+    column for m in MEASURES for column in (("coverage_covered", "coverage_of") if m == "coverage" else (m,))
+)
+# The files' own words, Swedish and English.
+TEXTS = {
+    "total": ("Totalt", "Total"),
+    "municipalities_in_region": ("Kommuner i regionen", "Municipalities in the region"),
+    "summary": ("Sammanfattning", "Summary"),
+    "usage_statistics": ("Användningsstatistik", "Usage statistics"),
+    "region": ("Region", "Region"),
+    "period": ("Period", "Period"),
+    "created": ("Skapad", "Created"),
+    "hidden": ("Dolda uppgifter", "Hidden figures"),
+    "measure": ("Mått", "Measure"),
+    "code": ("Kod", "Code"),
+    "name": ("Namn", "Name"),
+    "definitions": ("Definitioner", "Definitions"),
+    "key": ("Nyckel", "Key"),
+}
+
+
+def text(key: str) -> str:
+    return label_text(key, TEXTS)
+
+
+RATES = frozenset({"no_show_rate", "cancellation_rate", "share_within_14_days", "utilisation"})
+
+
+def filename(report: dict, extension: str) -> str:
+    return f"radtid-statistik-{report['region']['code']}-{report['start']}-{report['end']}.{extension}"
+
+
+def flat(row: dict) -> dict[str, Any]:
+    """A row's measures as flat columns."""
+    values = {m: row[m] for m in MEASURES if m != "coverage"}
+    values["coverage_covered"] = row["coverage"]["covered"]
+    values["coverage_of"] = row["coverage"]["of"]
+    return {column: values[column] for column in COLUMNS}
+
+
+def lines(report: dict) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(breakdown, key, label, flat measures) for the totals and every row."""
+    yield "totals", "", text("total"), flat(report["totals"])
+    for name in BREAKDOWNS:
+        for row in report[name]:
+            yield name, row["key"], row["label"], flat(row)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def report_csv(report: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["region", "start", "end", "breakdown", "key", "label", *COLUMNS])
+    region = report["region"]["code"]
+    for breakdown, key, label, values in lines(report):
+        writer.writerow(
+            [
+                region,
+                report["start"],
+                report["end"],
+                breakdown,
+                key,
+                label,
+                *(_csv_cell(values[c]) for c in COLUMNS),
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def report_xlsx(report: dict) -> bytes:
+    texts = definitions()
+    english = english_active()
+    name_of = {key: entry["name_en" if english else "name_sv"] for key, entry in texts.items()}
+    names = {
+        **{m: name_of[m] for m in MEASURES if m != "coverage"},
+        "coverage_covered": name_of["coverage"],
+        "coverage_of": text("municipalities_in_region"),
+    }
+    bold = Font(bold=True)
+
+    book = Workbook()
+    summary = book.active
+    summary.title = _sheet_title(text("summary"))
+    summary.append([text("usage_statistics"), "Rådtid"])
+    summary.append([text("region"), f"{report['region']['name']} ({report['region']['code']})"])
+    summary.append([text("period"), f"{report['start']} – {report['end']}"])
+    summary.append([text("created"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    summary.append([text("hidden"), texts["hidden"]["en" if english else "sv"]])
+    summary.append([])
+    summary.append([text("measure"), text("total")])
+    header_row = summary.max_row
+    totals = flat(report["totals"])
+    for column in COLUMNS:
+        summary.append([names[column], totals[column]])
+        _format_cell(summary.cell(row=summary.max_row, column=2), column)
+    for cell in (*summary["A"][:5], *summary[header_row]):
+        cell.font = bold
+    summary.column_dimensions["A"].width = 40
+    summary.column_dimensions["B"].width = 60
+    for row in summary.iter_rows(min_row=1, max_row=5, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+    for breakdown in BREAKDOWNS:
+        sheet = book.create_sheet(_sheet_title(name_of[breakdown]))
+        sheet.append([text("code"), text("name"), *(names[c] for c in COLUMNS)])
+        for cell in sheet[1]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in report[breakdown]:
+            values = flat(row)
+            sheet.append([row["key"], row["label"], *(values[c] for c in COLUMNS)])
+            for offset, column in enumerate(COLUMNS, start=3):
+                _format_cell(sheet.cell(row=sheet.max_row, column=offset), column)
+        sheet.freeze_panes = "C2"
+        sheet.column_dimensions["A"].width = 14
+        sheet.column_dimensions["B"].width = 32
+        for index in range(3, len(COLUMNS) + 3):
+            sheet.column_dimensions[get_column_letter(index)].width = 16
+
+    sheet = book.create_sheet(_sheet_title(text("definitions")))
+    sheet.append([text("key"), "Namn", "Definition (svenska)", "Name", "Definition (English)"])
+    for cell in sheet[1]:
+        cell.font = bold
+    for key, entry in texts.items():
+        sheet.append([key, entry["name_sv"], entry["sv"], entry["name_en"], entry["en"]])
+    for letter, width in zip("ABCDE", (26, 32, 80, 32, 80), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _format_cell(cell, column: str) -> None:
+    if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
+        if isinstance(cell.value, str):
+            cell.alignment = Alignment(horizontal="right")
+        return
+    if column in RATES:
+        cell.number_format = "0.0%"
+    elif isinstance(cell.value, float):
+        cell.number_format = "0.0#"
+
+
+def _sheet_title(text: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name."""
+    for char in "[]:*?/\\":
+        text = text.replace(char, " ")
+    return text[:31]

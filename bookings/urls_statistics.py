@@ -1,0 +1,9 @@
+"""The statistics API route: GET /api/v1/statistics/regions/{code}/."""
+
+from django.urls import path
+
+from .api_statistics import RegionStatisticsView
+
+api_urlpatterns = [
+    path("statistics/regions/<str:code>/", RegionStatisticsView.as_view(), name="statistics-region"),
+]

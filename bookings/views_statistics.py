@@ -1,0 +1,595 @@
+"""The coordinator's statistics pages: the dashboard (a period, the headline
+figures against the previous period of the same length, charts drawn as
+inline SVG on the server, each beside its data table, and the downloads) and
+the public page of definitions.
+
+Every figure comes from `bookings.statistics.region_report`, already
+suppressed (invariant 5): this module only formats and draws. A hidden count
+stays "<5" and no change is worked out from a hidden figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from advisors.models import Coordinator, Region
+
+from .api_statistics import EARLIEST, MAX_YEARS, years_later
+from .forms import SiteForm
+from .statistics import REPORT_ZONE, definitions, region_report
+
+# --- Periods ----------------------------------------------------------------------------------
+
+PRESET_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+DEFAULT_PERIOD = "quarter"
+
+
+def add_months(day: date, months: int) -> date:
+    """The first of the month `months` after (or before) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def last_complete(kind: str, today: date) -> tuple[date, date]:
+    """The last complete calendar month, quarter, half year or year before `today`."""
+    size = PRESET_MONTHS[kind]
+    # The block (of `size` months, counted from January) that today falls in starts here:
+    current = date(today.year, (today.month - 1) // size * size + 1, 1)
+    start = add_months(current, -size)
+    return start, current - timedelta(days=1)
+
+
+def whole_months(start: date, end: date) -> int | None:
+    """How many whole calendar months start..end is, or None if it is not."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before: whole months by months
+    (the quarter before a quarter), any other period by days."""
+    months = whole_months(start, end)
+    if months is not None:
+        return add_months(start, -months), start - timedelta(days=1)
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PeriodForm(SiteForm):
+    """The dashboard's period (and, for staff, region); read from the query string."""
+
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        choices=[
+            ("month", gettext_lazy("Last month")),
+            ("quarter", gettext_lazy("Last quarter")),
+            ("half_year", gettext_lazy("Last half year")),
+            ("year", gettext_lazy("Last year")),
+            ("custom", gettext_lazy("Project period (choose the dates)")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    start = forms.DateField(
+        label=gettext_lazy("First day"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=DateInput(),
+        help_text=gettext_lazy("For a project period. For example 2026-01-01."),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Last day"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=DateInput(),
+        help_text=gettext_lazy("Included in the period. For example 2026-06-30."),
+    )
+
+    def __init__(self, *args: Any, regions: list[Region] | None = None, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        if regions is None:
+            del self.fields["region"]
+        else:
+            self.fields["region"].choices = [("", _("Choose a region"))] + [
+                (r.code, f"{r.name} ({r.code})") for r in regions
+            ]
+            self.fields["region"].required = True
+        for name in ("start", "end"):
+            self.fields[name].error_messages["invalid"] = _(
+                "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("period") or ("custom" if data.get("start") or data.get("end") else DEFAULT_PERIOD)
+        data["period"] = kind
+        if kind in PRESET_MONTHS:
+            data["start"], data["end"] = last_complete(kind, self.today)
+            return data
+        if self.errors.get("start") or self.errors.get("end"):
+            return data
+        start, end = data.get("start"), data.get("end")
+        if start is None:
+            self.add_error("start", _("Enter the first day of the project period."))
+        elif start < EARLIEST:
+            self.add_error("start", _("The period cannot start before 2000."))
+        if end is None:
+            self.add_error("end", _("Enter the last day of the project period."))
+        if start and end and start >= EARLIEST:
+            if end < start:
+                self.add_error("end", _("The period cannot end before it starts."))
+            elif end >= years_later(start, MAX_YEARS):
+                self.add_error("end", _("The period can be at most three years long."))
+        return data
+
+
+# --- Figures ----------------------------------------------------------------------------------
+
+HEADLINE = (
+    "sessions_held",
+    "unique_enterprises",
+    "first_time_enterprises",
+    "advice_hours",
+    "median_waiting_days",
+    "share_within_14_days",
+    "coverage",
+    "utilisation",
+    "mean_rating",
+    "unmet_demand",
+)
+PERCENT = frozenset({"share_within_14_days", "utilisation", "no_show_rate", "cancellation_rate"})
+DECIMALS = {
+    "advice_hours": 1,
+    "median_waiting_days": 1,
+    "p90_waiting_days": 1,
+    "offered_hours": 1,
+    "mean_rating": 2,
+}
+NOT_SHOWN = "–"
+
+
+def hidden(value: Any) -> bool:
+    """A suppressed count ("<5")."""
+    return isinstance(value, str)
+
+
+def number(value: float | int, decimals: int = 0) -> str:
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def show(measure: str, value: Any) -> str:
+    """A figure as text in the viewer's language: "<5" stays, none is "–"."""
+    if isinstance(value, dict):  # coverage
+        covered = value["covered"]
+        return _("%(covered)s of %(of)s") % {
+            "covered": covered if hidden(covered) else number(covered),
+            "of": number(value["of"]),
+        }
+    if value is None:
+        return NOT_SHOWN
+    if hidden(value):
+        return value
+    if measure in PERCENT:
+        return f"{number(value * 100, 1)}\u00a0%"
+    return number(value, DECIMALS.get(measure, 0))
+
+
+def plain(measure: str, value: Any) -> float | None:
+    """The figure as a number for arithmetic and drawing; None when hidden or none."""
+    if isinstance(value, dict):
+        value = value["covered"]
+    if value is None or hidden(value):
+        return None
+    return float(value) * (100 if measure in PERCENT else 1)
+
+
+@dataclass
+class Change:
+    direction: str  # "up", "down" or "same"
+    text: str  # "+3", "−1,5 percentage points"
+    spoken: str  # for screen readers: "up by 3"
+
+
+@dataclass
+class Headline:
+    key: str
+    name: str
+    value: str
+    previous: str
+    change: Change | None
+    why_no_change: str = ""
+
+
+def change_between(measure: str, now: Any, before: Any) -> tuple[Change | None, str]:
+    """The change from `before` to `now`, unless either is hidden or undefined."""
+    current, previous = plain(measure, now), plain(measure, before)
+    if current is None or previous is None:
+        return None, _("No comparison: a figure is hidden or not available.")
+    decimals = 1 if measure in PERCENT else DECIMALS.get(measure, 0)
+    delta = round(current - previous, decimals)
+    amount = number(abs(delta), decimals)
+    unit = _(" percentage points") if measure in PERCENT else ""
+    if delta > 0:
+        return Change(
+            "up", f"+{amount}{unit}", _("up by %(amount)s%(unit)s") % {"amount": amount, "unit": unit}
+        ), ""
+    if delta < 0:
+        return (
+            Change(
+                "down",
+                f"\u2212{amount}{unit}",
+                _("down by %(amount)s%(unit)s") % {"amount": amount, "unit": unit},
+            ),
+            "",
+        )
+    return Change("same", _("no change"), _("no change")), ""
+
+
+def headlines(report: dict, previous: dict, names: dict[str, str]) -> list[Headline]:
+    found = []
+    for measure in HEADLINE:
+        now, before = report["totals"][measure], previous["totals"][measure]
+        change, why = change_between(measure, now, before)
+        found.append(
+            Headline(measure, names[measure], show(measure, now), show(measure, before), change, why)
+        )
+    return found
+
+
+# --- Charts (inline SVG, drawn here) ---------------------------------------------------------
+
+WIDTH = 640
+LABEL_WIDTH = 210  # the left column of horizontal charts
+VALUE_ROOM = 70  # room right of the longest bar for its figure
+
+
+@dataclass
+class Bar:
+    label: str
+    value_text: str
+    x: float = 0
+    y: float = 0
+    width: float = 0
+    height: float = 0
+    text_x: float = 0
+    text_y: float = 0
+    label_x: float = 0
+    label_y: float = 0
+    show_label: bool = True
+    series: str = "a"
+    hidden: bool = False
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    summary: str
+    height: float
+    bars: list[Bar] = field(default_factory=list)
+    headings: list[tuple[float, str]] = field(default_factory=list)  # (y, text) of grouped charts
+    baseline: tuple[float, float, float, float] = (0, 0, 0, 0)
+    width: int = WIDTH
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (series, label)
+
+
+def short(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def summarise(title: str, items: list[tuple[str, float | None, str]]) -> str:
+    """An aria-label: what the chart shows, its largest figure, where the figures are."""
+    known = [(label, value, text) for label, value, text in items if value is not None]
+    parts = [title + "."]
+    if known and max(v for _, v, _ in known) > 0:
+        label, _value, text = max(known, key=lambda item: item[1])
+        parts.append(_("Highest: %(label)s, %(value)s.") % {"label": label, "value": text})
+    if any(value is None for _, value, _ in items):
+        parts.append(_("Some figures are hidden (fewer than 5)."))
+    parts.append(_("The table below the chart gives every figure."))
+    return " ".join(parts)
+
+
+def column_chart(chart_id: str, title: str, items: list[tuple[str, str, float | None, str]]) -> Chart:
+    """Vertical bars, one per item: (long label, short label, value, value text)."""
+    top, bottom, left, right = 24, 36, 10, 10
+    plot = 180
+    height = top + plot + bottom
+    slot = (WIDTH - left - right) / max(len(items), 1)
+    largest = max((v for *_, v, _ in items if v is not None), default=0) or 1
+    every = math.ceil(len(items) / 12) or 1  # at most 12 labels under the bars
+    chart = Chart(chart_id, title, summarise(title, [(i[0], i[2], i[3]) for i in items]), height)
+    for index, (_label, short_label, value, text) in enumerate(items):
+        bar_height = 0 if value is None else plot * value / largest
+        x = left + index * slot + slot * 0.15
+        chart.bars.append(
+            Bar(
+                label=short_label,
+                value_text=text,
+                x=round(x, 1),
+                y=round(top + plot - bar_height, 1),
+                width=round(slot * 0.7, 1),
+                height=round(bar_height, 1),
+                text_x=round(x + slot * 0.35, 1),
+                text_y=round(top + plot - bar_height - 6, 1),
+                label_x=round(x + slot * 0.35, 1),
+                label_y=top + plot + 20,
+                show_label=index % every == 0,
+                hidden=value is None,
+            )
+        )
+    chart.baseline = (left, top + plot, WIDTH - right, top + plot)
+    return chart
+
+
+def bar_chart(chart_id: str, title: str, items: list[tuple[str, float | None, str]]) -> Chart:
+    """Horizontal bars, one per item: (label, value, value text)."""
+    row, top = 28, 8
+    plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    largest = max((v for _, v, _ in items if v is not None), default=0) or 1
+    chart = Chart(chart_id, title, summarise(title, items), top * 2 + row * len(items))
+    for index, (label, value, text) in enumerate(items):
+        y = top + index * row
+        length = 0 if value is None else plot * value / largest
+        chart.bars.append(
+            Bar(
+                label=short(label),
+                value_text=text,
+                x=LABEL_WIDTH,
+                y=y + 4,
+                width=round(length, 1),
+                height=row - 8,
+                text_x=round(LABEL_WIDTH + length + 6, 1),
+                text_y=y + row / 2 + 5,
+                label_x=LABEL_WIDTH - 8,
+                label_y=y + row / 2 + 5,
+                hidden=value is None,
+            )
+        )
+    chart.baseline = (LABEL_WIDTH, top, LABEL_WIDTH, top + row * len(items))
+    return chart
+
+
+def grouped_chart(
+    chart_id: str, title: str, groups: list[tuple[str, list[tuple[str, str, float | None, str]]]]
+) -> Chart:
+    """Horizontal bars in groups (one per measure, each on its own scale, so
+    the bars compare within a group): (heading, [(series, label, value, text)])."""
+    row, heading, gap = 26, 26, 10
+    plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    chart = Chart(chart_id, title, "", 0)
+    y = 4.0
+    spoken = []
+    for name, bars in groups:
+        chart.headings.append((y + 18, name))
+        y += heading
+        largest = max((v for *_, v, _ in bars if v is not None), default=0) or 1
+        for series, label, value, text in bars:
+            length = 0 if value is None else plot * value / largest
+            chart.bars.append(
+                Bar(
+                    label=label,
+                    value_text=text,
+                    x=LABEL_WIDTH,
+                    y=y + 3,
+                    width=round(length, 1),
+                    height=row - 6,
+                    text_x=round(LABEL_WIDTH + length + 6, 1),
+                    text_y=y + row / 2 + 5,
+                    label_x=LABEL_WIDTH - 8,
+                    label_y=y + row / 2 + 5,
+                    series=series,
+                    hidden=value is None,
+                )
+            )
+            y += row
+        spoken.append(f"{name}: " + ", ".join(f"{label} {text}" for _, label, _, text in bars))
+        y += gap
+    chart.height = y
+    chart.summary = (
+        f"{title}. " + "; ".join(spoken) + ". " + _("The table below the chart gives every figure.")
+    )
+    return chart
+
+
+def month_short(key: str) -> str:
+    return date_format(date(int(key[:4]), int(key[5:7]), 1), "M Y")
+
+
+def charts(report: dict, names: dict[str, str]) -> dict[str, Chart]:
+    def item(measure: str, row: dict) -> tuple[float | None, str]:
+        return plain(measure, row[measure]), show(measure, row[measure])
+
+    months = column_chart(
+        "chart-months",
+        _("Sessions held by month"),
+        [(r["label"], month_short(r["key"]), *item("sessions_held", r)) for r in report["by_month"]],
+    )
+    topics = bar_chart(
+        "chart-topics",
+        _("Advice hours by topic"),
+        [(r["label"], *item("advice_hours", r)) for r in report["by_topic"]],
+    )
+    places = bar_chart(
+        "chart-municipalities",
+        _("Enterprises advised by municipality"),
+        [(r["label"], *item("unique_enterprises", r)) for r in report["by_municipality"]],
+    )
+    by_gender = {r["key"]: r for r in report["by_gender"]}
+    women, men = by_gender.get("women"), by_gender.get("men")
+    groups = []
+    if women and men:
+        for measure in GENDER_MEASURES:
+            groups.append(
+                (
+                    names[measure],
+                    [
+                        ("women", women["label"], *item(measure, women)),
+                        ("men", men["label"], *item(measure, men)),
+                    ],
+                )
+            )
+    gender = grouped_chart("chart-gender", _("Women and men side by side"), groups)
+    if women and men:
+        gender.legend = [("women", women["label"]), ("men", men["label"])]
+    return {"months": months, "topics": topics, "municipalities": places, "gender": gender}
+
+
+GENDER_MEASURES = ("unique_people", "sessions_held", "advice_hours", "first_time_enterprises", "unmet_demand")
+
+
+# The tables beside the charts: (breakdown, measures).
+TABLES = {
+    "months": ("by_month", ("sessions_held", "advice_hours", "bookings")),
+    "topics": ("by_topic", ("advice_hours", "sessions_held")),
+    "municipalities": ("by_municipality", ("unique_enterprises", "sessions_held")),
+}
+
+
+def table_rows(rows: list[dict], measures: tuple[str, ...]) -> list[dict]:
+    return [{"label": r["label"], "cells": [show(m, r[m]) for m in measures]} for r in rows]
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return timezone.localtime(timezone.now(), REPORT_ZONE).date()
+
+
+def _names() -> dict[str, str]:
+    english = (get_language() or "sv").startswith("en")
+    return {key: entry["name_en" if english else "name_sv"] for key, entry in definitions().items()}
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """A region's statistics for a period against the period before. The
+    region's coordinators see their own; staff choose any; others 403."""
+    user = request.user
+    regions: list[Region] | None = None
+    region: Region | None = None
+    if user.is_staff:
+        regions = list(Region.objects.order_by("name"))
+    else:
+        coordinator = Coordinator.objects.filter(user=user).select_related("region").first()
+        if coordinator is None:
+            raise PermissionDenied
+        region = coordinator.region
+
+    asked = any(name in request.GET for name in ("region", "period", "start", "end"))
+    form = PeriodForm(request.GET if asked else None, regions=regions, today=_today())
+    context: dict[str, Any] = {"form": form, "region": region, "is_staff_view": regions is not None}
+    if asked and not form.is_valid():
+        return render(request, "bookings/statistics/dashboard.html", context, status=400)
+    if asked:
+        kind, start, end = form.cleaned_data["period"], form.cleaned_data["start"], form.cleaned_data["end"]
+        if regions is not None:
+            region = next(r for r in regions if r.code == form.cleaned_data["region"])
+    else:
+        kind = DEFAULT_PERIOD
+        start, end = last_complete(kind, _today())
+        form.initial = {"period": kind, "start": start, "end": end}
+    if region is None:  # staff who have not chosen a region yet
+        return render(request, "bookings/statistics/dashboard.html", context)
+
+    before_start, before_end = previous_period(start, end)
+    report = region_report(region=region, start=start, end=end)
+    previous = region_report(region=region, start=before_start, end=before_end)
+    names = _names()
+    api = reverse("v1:statistics-region", args=[region.code])
+    period = {"start": start.isoformat(), "end": end.isoformat()}
+    context.update(
+        {
+            "region": region,
+            "kind": kind,
+            "start": start,
+            "end": end,
+            "before_start": before_start,
+            "before_end": before_end,
+            "report": report,
+            "headlines": headlines(report, previous, names),
+            "charts": charts(report, names),
+            "names": names,
+            **{
+                f"{name}_{part}": value
+                for name, (breakdown, measures) in TABLES.items()
+                for part, value in (
+                    ("table", table_rows(report[breakdown], measures)),
+                    ("columns", [names[m] for m in measures]),
+                )
+            },
+            "gender_rows": [
+                {"label": names[m], "cells": [show(m, r[m]) for r in report["by_gender"]]}
+                for m in GENDER_MEASURES
+            ],
+            "gender_columns": [r["label"] for r in report["by_gender"]],
+            "csv_url": f"{api}?{urlencode({**period, 'format': 'csv'})}",
+            "xlsx_url": f"{api}?{urlencode({**period, 'format': 'xlsx'})}",
+        }
+    )
+    return render(request, "bookings/statistics/dashboard.html", context)
+
+
+def definitions_page(request: HttpRequest) -> HttpResponse:
+    """Every measure, breakdown and note of the report, in the viewer's
+    language first and the other below. Public: funders read it too."""
+    english = (get_language() or "sv").startswith("en")
+    mine, other = ("en", "sv") if english else ("sv", "en")
+    kinds = (
+        ("measure", _("Measures")),
+        ("breakdown", _("Breakdowns")),
+        ("note", _("Notes")),
+    )
+    texts = definitions()
+    sections = [
+        {
+            "kind": kind,
+            "title": title,
+            "entries": [
+                {
+                    "key": key,
+                    "name": entry[f"name_{mine}"],
+                    "text": entry[mine],
+                    "other_name": entry[f"name_{other}"],
+                    "other_text": entry[other],
+                }
+                for key, entry in texts.items()
+                if entry.get("kind") == kind
+            ],
+        }
+        for kind, title in kinds
+    ]
+    other_label = "In English" if other == "en" else "På svenska"
+    return render(
+        request,
+        "bookings/statistics/definitions.html",
+        {"sections": sections, "other_language": other, "other_label": other_label},
+    )

@@ -1,0 +1,815 @@
+"""The region report (bookings.statistics): every figure against the same figure
+worked out here, independently, from the raw rows; erasure; disclosure control."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
+from bookings import statistics
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    EnterpriseKind,
+    Feedback,
+    Gender,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from tests import factories
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+FIRST, LAST = date(2026, 1, 1), date(2026, 6, 30)
+MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+# Swedish public holidays (and eves kept as such) on weekdays, January to June 2026.
+HOLIDAYS = {
+    date(2026, 1, 1),
+    date(2026, 1, 6),
+    date(2026, 4, 3),
+    date(2026, 4, 6),
+    date(2026, 5, 1),
+    date(2026, 5, 14),
+    date(2026, 6, 19),
+}
+GRID_HOURS = (8, 10, 12, 14, 16)  # two hours apart: sessions of up to 90 minutes plus buffer never overlap
+COUNTS = {"bookings", "sessions_held", *statistics.PEOPLE_COUNTS}
+
+
+# --- A generated data set -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    user: object
+    gender: str
+    municipality: str
+    kind: str
+    enterprise_key: str
+    person_key: str
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def make_people(
+    count: int, municipalities: list[str], *, rng: random.Random, prefix: str = "p"
+) -> list[Person]:
+    genders = [Gender.WOMAN, Gender.MAN, Gender.WOMAN, Gender.MAN, Gender.OTHER, Gender.NOT_STATED]
+    kinds = list(EnterpriseKind.values)
+    people = []
+    for i in range(count):
+        user = factories.UserFactory(email=f"{prefix}{i}@example.se")
+        people.append(
+            Person(
+                user=user,
+                gender=genders[i % len(genders)],
+                municipality=municipalities[i % len(municipalities)],
+                kind=kinds[rng.randrange(len(kinds))],
+                # A few people share an enterprise; a few enterprises have two people.
+                enterprise_key=f"{prefix}-enterprise-{i // 2 if i % 7 == 0 else i}",
+                person_key=f"{prefix}-person-{i}",
+            )
+        )
+    return people
+
+
+def make_bookings(
+    *,
+    rng: random.Random,
+    advisors: list[Advisor],
+    people: list[Person],
+    count: int,
+    first: date,
+    last: date,
+    statuses: dict[str, float] | None = None,
+    taken: set | None = None,
+) -> list[Booking]:
+    """`count` bookings on the two-hour grid (so no advisor's sessions overlap),
+    every status, mode, topic; feedback on about 60 % of those held."""
+    statuses = statuses or {
+        BookingStatus.COMPLETED: 0.6,
+        BookingStatus.NO_SHOW: 0.1,
+        BookingStatus.CANCELLED: 0.15,
+        BookingStatus.CONFIRMED: 0.15,
+    }
+    topics = list(Topic.objects.filter(is_active=True).order_by("position")[:5])
+    taken = set() if taken is None else taken
+    days = (last - first).days + 1
+    made = []
+    for _ in range(count):
+        advisor, person = rng.choice(advisors), rng.choice(people)
+        while True:
+            day, hour = first + timedelta(days=rng.randrange(days)), rng.choice(GRID_HOURS)
+            if (advisor.pk, day, hour) not in taken:
+                taken.add((advisor.pk, day, hour))
+                break
+        made.append(
+            booking_for(
+                advisor,
+                person,
+                local(day, hour),
+                duration=rng.choice((30, 45, 60, 90)),
+                status=rng.choices(list(statuses), list(statuses.values()))[0],
+                topic=rng.choice(topics),
+                mode=rng.choice(MeetingMode.values),
+                waiting=rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 15, 21, 30, 45)),
+            )
+        )
+    return save_bookings(made, rng=rng)
+
+
+def booking_for(
+    advisor,
+    person,
+    start,
+    *,
+    duration=60,
+    status=BookingStatus.COMPLETED,
+    topic=None,
+    mode="video",
+    waiting=3,
+):
+    end = start + timedelta(minutes=duration)
+    return Booking(
+        advisor=advisor,
+        entrepreneur=person.user,
+        start=start,
+        end=end,
+        duration=duration,
+        blocked_start=start,
+        blocked_end=end + timedelta(minutes=15),
+        topic=topic or Topic.objects.filter(is_active=True).order_by("position").first(),
+        mode=mode,
+        status=status,
+        stat_region=advisor.region_id,
+        stat_municipality=person.municipality,
+        stat_enterprise_kind=person.kind,
+        stat_gender=person.gender,
+        stat_first_time=False,
+        stat_waiting_days=waiting,
+        stat_enterprise_key=person.enterprise_key,
+        stat_person_key=person.person_key,
+        stat_advisor_organisation=advisor.organisation,
+    )
+
+
+def save_bookings(
+    bookings: list[Booking], *, rng: random.Random, feedback_share: float = 0.6
+) -> list[Booking]:
+    saved = Booking.objects.bulk_create(bookings)
+    mark_first_times()
+    Feedback.objects.bulk_create(
+        Feedback(booking=b, rating=rng.randint(1, 5))
+        for b in saved
+        if b.status == BookingStatus.COMPLETED and rng.random() < feedback_share
+    )
+    return saved
+
+
+def mark_first_times() -> None:
+    """stat_first_time as the booking service keeps it: an enterprise's first
+    booking that is not cancelled, and only that one."""
+    seen, changed = set(), []
+    for booking in Booking.objects.order_by("start", "pk"):
+        first = booking.status != BookingStatus.CANCELLED and booking.stat_enterprise_key not in seen
+        if booking.status != BookingStatus.CANCELLED:
+            seen.add(booking.stat_enterprise_key)
+        if booking.stat_first_time != first:
+            booking.stat_first_time = first
+            changed.append(booking)
+    Booking.objects.bulk_update(changed, ["stat_first_time"])
+
+
+def waitlist_entry(
+    *, created: datetime, region="20", topic: Topic | None = None, advisor=None, person: Person
+):
+    entry = WaitlistEntry.objects.create(
+        advisor=advisor,
+        region_id=None if advisor else region,
+        topic=None if advisor else topic,
+        status=WaitlistStatus.EXPIRED,
+        stat_region=advisor.region_id if advisor else region,
+        stat_topic="" if advisor else topic.slug,
+        stat_municipality=person.municipality,
+        stat_gender=person.gender,
+        stat_enterprise_kind=person.kind,
+    )
+    WaitlistEntry.objects.filter(pk=entry.pk).update(created=created)
+
+
+@dataclass
+class History:
+    region: Region
+    advisors: list[Advisor]
+    people: list[Person]
+
+
+def build_history(count: int = 400, *, seed: int = 6) -> History:
+    """Half a year of bookings in Dalarna (20) by 40 people in six of its
+    municipalities and one in Kronoberg, with four advisors of three
+    organisations (one inactive, one with date overrides and time off), plus
+    what must not count: Kronoberg's bookings, bookings just outside the
+    period, an inactive advisor without bookings."""
+    rng = random.Random(seed)
+    region = Region.objects.get(code="20")
+    places = list(
+        Municipality.objects.filter(region_id="20").order_by("code").values_list("code", flat=True)
+    )[:6]
+    people = make_people(40, [*places, "0780"], rng=rng)
+    anna = factories.AdvisorFactory(
+        organisation="Coompanion Dalarna",
+        date_overrides=[
+            {"date": "2026-01-06", "intervals": [{"start": "10:00", "end": "12:00"}]},  # a holiday, opened
+            {"date": "2026-03-07", "intervals": [{"start": "10:00", "end": "14:00"}]},  # a Saturday
+            {"date": "2026-03-10", "intervals": []},  # a Tuesday, closed
+        ],
+        time_off=[
+            {"start": "2026-02-16T00:00:00+01:00", "end": "2026-02-21T00:00:00+01:00", "reason": "Sportlov"},
+            {
+                "start": "2026-04-14T10:00:00+02:00",
+                "end": "2026-04-14T14:00:00+02:00",
+                "reason": "Tandläkare",
+            },
+        ],
+    )
+    bo = factories.AdvisorFactory(organisation="Almi Företagspartner Dalarna")
+    cia = factories.AdvisorFactory(organisation="Region Dalarna")
+    dag = factories.AdvisorFactory(organisation="Coompanion Dalarna", is_active=False)  # left, had bookings
+    factories.AdvisorFactory(organisation="Region Dalarna", is_active=False)  # left before: offers nothing
+    advisors = [anna, bo, cia, dag]
+    taken: set = set()
+    make_bookings(
+        rng=rng,
+        advisors=advisors,
+        people=people,
+        count=count,
+        first=date(2025, 11, 1),
+        last=date(2026, 8, 31),
+        taken=taken,
+    )
+
+    # At the edges of the period, in local time.
+    someone = people[0]
+    save_bookings(
+        [
+            booking_for(bo, someone, local(date(2025, 12, 31), 23, 30), duration=30),  # before
+            booking_for(bo, someone, local(date(2026, 1, 1), 0, 30), duration=30),  # first minute in
+            booking_for(bo, someone, local(date(2026, 6, 30), 23, 0), duration=30),  # last hour in
+            booking_for(bo, someone, local(date(2026, 7, 1), 0, 10), duration=30),  # after
+        ],
+        rng=rng,
+    )
+    # Kronoberg's bookings do not count for Dalarna.
+    kronoberg = factories.AdvisorFactory(region_id="07", organisation="Almi Företagspartner Kronoberg")
+    make_bookings(rng=rng, advisors=[kronoberg], people=people, count=30, first=FIRST, last=LAST)
+
+    topics = list(Topic.objects.filter(is_active=True).order_by("position")[:3])
+    for i in range(30):
+        person = people[i % len(people)]
+        day = date(2025, 12, 20) + timedelta(days=i * 7)
+        if i % 5 == 0:
+            waitlist_entry(created=local(day, 9), advisor=anna, person=person)
+        else:
+            waitlist_entry(created=local(day, 9), topic=topics[i % 3], person=person)
+    waitlist_entry(created=local(date(2026, 3, 3), 9), region="07", topic=topics[0], person=people[1])
+    return History(region, advisors, people)
+
+
+# --- The same figures, worked out from the raw rows -------------------------------------------
+
+
+def offered_by_advisor_month() -> dict[str, dict[str, float]]:
+    """Minutes by organisation and month, by hand: Monday to Friday 9–12 and
+    13–16 (six hours) but public holidays, for four advisors; Anna's changes."""
+    per_advisor: dict[str, float] = defaultdict(float)
+    day = FIRST
+    while day <= LAST:
+        if day.weekday() < 5 and day not in HOLIDAYS:
+            per_advisor[f"{day:%Y-%m}"] += 6 * 60
+        day += timedelta(days=1)
+    anna = dict(per_advisor)
+    anna["2026-01"] += 2 * 60  # 6 January opened 10–12
+    anna["2026-02"] -= 5 * 6 * 60  # a week off
+    anna["2026-03"] += 4 * 60 - 6 * 60  # a Saturday opened 10–14, a Tuesday closed
+    anna["2026-04"] -= 3 * 60  # 10–14 off: 10–12 and 13–14
+    return {
+        "Coompanion Dalarna": {m: anna[m] + per_advisor[m] for m in MONTHS},  # Anna and Dag
+        "Almi Företagspartner Dalarna": dict(per_advisor),
+        "Region Dalarna": dict(per_advisor),
+    }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def rounded(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def measures(rows: list[dict], *, offered: float | None, unmet: int | None, covered_of: int) -> dict:
+    held = [r for r in rows if r["status"] == "completed"]
+    no_show = [r for r in rows if r["status"] == "no_show"]
+    booked = [r for r in rows if r["status"] != "cancelled"]
+    ratings = [r["feedback__rating"] for r in rows if r["feedback__rating"] is not None]
+    waits = [r["stat_waiting_days"] for r in rows]
+    booked_minutes = sum(r["duration"] for r in booked)
+    return {
+        "bookings": len(rows),
+        "sessions_held": len(held),
+        "unique_enterprises": len({r["stat_enterprise_key"] for r in held}),
+        "first_time_enterprises": len({r["stat_enterprise_key"] for r in held if r["stat_first_time"]}),
+        "returning_enterprises": len({r["stat_enterprise_key"] for r in held if not r["stat_first_time"]}),
+        "unique_people": len({r["stat_person_key"] for r in held}),
+        "advice_hours": round(sum(r["duration"] for r in held) / 60, 1),
+        "no_show_rate": rounded(len(no_show) / (len(held) + len(no_show)), 3) if held or no_show else None,
+        "cancellation_rate": rounded((len(rows) - len(booked)) / len(rows), 3) if rows else None,
+        "median_waiting_days": rounded(percentile(waits, 0.5), 1) if waits else None,
+        "p90_waiting_days": rounded(percentile(waits, 0.9), 1) if waits else None,
+        "share_within_14_days": rounded(sum(w <= 14 for w in waits) / len(waits), 3) if waits else None,
+        "offered_hours": None if offered is None else round(offered / 60, 1),
+        "utilisation": rounded(booked_minutes / offered, 3) if offered else None,
+        "mean_rating": rounded(sum(ratings) / len(ratings), 2) if ratings else None,
+        "coverage": {
+            "covered": len({r["stat_municipality"] for r in held if r["stat_municipality"].startswith("20")}),
+            "of": covered_of,
+        },
+        "unmet_demand": unmet,
+    }
+
+
+def gender_key(value: str) -> str:
+    return {"woman": "women", "man": "men"}.get(value, "other_or_not_stated")
+
+
+def expected_report(region: Region, first: date, last: date) -> dict:
+    """The report's figures from the raw rows, in plain Python."""
+    rows = [
+        r
+        for r in Booking.objects.values(
+            "start",
+            "status",
+            "duration",
+            "mode",
+            "topic__slug",
+            "stat_region",
+            "stat_municipality",
+            "stat_enterprise_kind",
+            "stat_gender",
+            "stat_first_time",
+            "stat_waiting_days",
+            "stat_enterprise_key",
+            "stat_person_key",
+            "stat_advisor_organisation",
+            "feedback__rating",
+        )
+        if r["stat_region"] == region.code and first <= r["start"].astimezone(STOCKHOLM).date() <= last
+    ]
+    entries = [
+        e
+        for e in WaitlistEntry.objects.values(
+            "created", "stat_region", "stat_topic", "stat_municipality", "stat_enterprise_kind", "stat_gender"
+        )
+        if e["stat_region"] == region.code and first <= e["created"].astimezone(STOCKHOLM).date() <= last
+    ]
+    of = Municipality.objects.filter(region=region).count()
+    offered = offered_by_advisor_month()
+    offered_month = {m: sum(org[m] for org in offered.values()) for m in MONTHS}
+    offered_org = {org: sum(months.values()) for org, months in offered.items()}
+
+    dimensions = {
+        "by_month": (
+            lambda r: f"{r['start'].astimezone(STOCKHOLM):%Y-%m}",
+            lambda e: f"{e['created'].astimezone(STOCKHOLM):%Y-%m}",
+        ),
+        "by_topic": (lambda r: r["topic__slug"], lambda e: e["stat_topic"]),
+        "by_municipality": (lambda r: r["stat_municipality"], lambda e: e["stat_municipality"]),
+        "by_enterprise_kind": (lambda r: r["stat_enterprise_kind"], lambda e: e["stat_enterprise_kind"]),
+        "by_gender": (lambda r: gender_key(r["stat_gender"]), lambda e: gender_key(e["stat_gender"])),
+        "by_mode": (lambda r: r["mode"], None),
+        "by_advisor_organisation": (lambda r: r["stat_advisor_organisation"], None),
+    }
+    report = {
+        "region": {"code": region.code, "name": region.name},
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "totals": measures(rows, offered=sum(offered_month.values()), unmet=len(entries), covered_of=of),
+    }
+    for name, (key_of, entry_key_of) in dimensions.items():
+        groups, unmet = defaultdict(list), defaultdict(int)
+        for r in rows:
+            groups[key_of(r)].append(r)
+        for e in entries if entry_key_of else ():
+            unmet[entry_key_of(e)] += 1
+        offered_here = {"by_month": offered_month, "by_advisor_organisation": offered_org}.get(name)
+        report[name] = {
+            key: measures(
+                groups.get(key, []),
+                offered=offered_here.get(key, 0.0) if offered_here is not None else None,
+                unmet=unmet.get(key, 0) if entry_key_of else None,
+                covered_of=of,
+            )
+            for key in set(groups) | set(unmet) | set(offered_here or ())
+        }
+    return report
+
+
+def without_bases(report: dict) -> dict:
+    out = {k: v for k, v in report.items() if k not in statistics.BREAKDOWNS}
+    out["totals"] = {k: v for k, v in report["totals"].items() if k != "bases"}
+    for name in statistics.BREAKDOWNS:
+        out[name] = [{k: v for k, v in row.items() if k != "bases"} for row in report[name]]
+    return out
+
+
+def assert_same_figures(actual: dict, expected: dict) -> None:
+    for measure in statistics.MEASURES:
+        assert actual[measure] == pytest.approx(expected[measure], abs=1e-9), measure
+
+
+EMPTY = {"bookings": 0, "sessions_held": 0, "unique_enterprises": 0, "unique_people": 0, "advice_hours": 0.0}
+
+
+# --- Tests: the figures ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(db) -> History:
+    return build_history()
+
+
+def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(history):
+    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    expected = expected_report(history.region, FIRST, LAST)
+
+    assert figures["region"] == {"code": "20", "name": history.region.name}
+    assert (figures["start"], figures["end"]) == ("2026-01-01", "2026-06-30")
+    assert figures["totals"]["bookings"] > 200
+    assert_same_figures(figures["totals"], expected["totals"])
+    for name in statistics.BREAKDOWNS:
+        rows = {row["key"]: row for row in figures[name]}
+        assert len(rows) == len(figures[name]), f"{name}: keys are unique"
+        assert set(expected[name]) <= set(rows), name
+        for key, row in rows.items():
+            if key in expected[name]:
+                assert_same_figures(row, expected[name][key])
+            else:  # a category without data: shown, empty
+                assert {m: row[m] for m in EMPTY} == EMPTY, (name, key)
+
+
+def test_the_period_is_local_days_both_inclusive(history):
+    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    months = [row["key"] for row in figures["by_month"]]
+    assert months == MONTHS
+    # 00:30 on 1 January is New Year's Day, 23:30 on 31 December (22:30 UTC) is not.
+    for day in (FIRST - timedelta(days=1), FIRST, LAST, LAST + timedelta(days=1)):
+        on_the_day = Booking.objects.filter(
+            stat_region="20", start__gte=local(day, 0), start__lt=local(day + timedelta(days=1), 0)
+        )
+        assert on_the_day.filter(
+            start__in=[local(day, 0, 30), local(day, 23, 30), local(day, 23), local(day, 0, 10)]
+        )
+        figures = statistics.region_figures(region=history.region, start=day, end=day)
+        assert figures["totals"]["bookings"] == on_the_day.count()
+
+
+def test_breakdowns_show_every_category_and_merge_other_with_not_stated(history):
+    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    assert [row["key"] for row in figures["by_gender"]] == ["women", "men", "other_or_not_stated"]
+    assert [row["key"] for row in figures["by_mode"]] == ["in_person", "phone", "video"]
+    assert [row["key"] for row in figures["by_enterprise_kind"]] == list(EnterpriseKind.values)
+    municipalities = {row["key"] for row in figures["by_municipality"]}
+    assert set(Municipality.objects.filter(region_id="20").values_list("code", flat=True)) <= municipalities
+    assert "0780" in municipalities  # an enterprise from Kronoberg advised in Dalarna
+    assert figures["totals"]["coverage"] == {"covered": 6, "of": 15}  # Växjö is not Dalarna's
+    other = next(row for row in figures["by_gender"] if row["key"] == "other_or_not_stated")
+    assert (
+        other["bookings"]
+        == Booking.objects.filter(
+            stat_region="20",
+            stat_gender__in=[Gender.OTHER, Gender.NOT_STATED],
+            start__gte=local(FIRST, 0),
+            start__lt=local(LAST + timedelta(days=1), 0),
+        ).count()
+    )
+
+
+def test_offered_hours_follow_the_engine_holidays_overrides_and_time_off(history):
+    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    by_month = {row["key"]: row["offered_hours"] for row in figures["by_month"]}
+    # Anna: January has 20 working days but 1 and 6 January (6 January opened 10–12).
+    assert by_month["2026-01"] == (4 * 20 * 6) + 2
+    by_org = {row["key"]: row["offered_hours"] for row in figures["by_advisor_organisation"]}
+    assert set(by_org) == {"Coompanion Dalarna", "Almi Företagspartner Dalarna", "Region Dalarna"}
+    assert (
+        by_org["Region Dalarna"] == by_org["Almi Företagspartner Dalarna"]
+    )  # the inactive one offers nothing
+    assert all(row["offered_hours"] is None for row in figures["by_topic"])
+
+
+def test_offered_minutes_of_many_advisors_with_one_week_cost_one_week():
+    from advisors.availability import Rules
+
+    week = {d: [(time(9), time(12)), (time(13), time(16))] for d in range(5)}
+    rules = {pk: Rules(weekly_hours=week) for pk in range(500)}
+    minutes = statistics.offered_minutes_by_month(rules, date(2027, 3, 1), date(2027, 3, 31))
+    # March 2027: 23 weekdays less Good Friday (26th) and Easter Monday (29th);
+    # summer time from Sunday 28 March changes nothing on the wall clock.
+    assert {pk: dict(m) for pk, m in minutes.items()} == {pk: {"2027-03": 21 * 6 * 60} for pk in range(500)}
+
+
+def test_waiting_times_are_percentiles_like_postgresql_percentile_cont():
+    assert statistics.percentile_cont([1, 2, 3, 4], 0.5) == 2.5
+    assert statistics.percentile_cont(list(range(11)), 0.9) == pytest.approx(9.0)
+    assert statistics.percentile_cont([7], 0.9) == 7
+    assert statistics.percentile_cont([], 0.5) is None
+
+
+def test_an_empty_period_has_zeros_and_no_rates(db):
+    region = Region.objects.get(code="20")
+    report = statistics.region_report(region=region, start=date(2001, 1, 1), end=date(2001, 1, 31))
+    totals = report["totals"]
+    assert (totals["bookings"], totals["unique_enterprises"], totals["unmet_demand"]) == (0, 0, 0)
+    assert totals["no_show_rate"] is None and totals["median_waiting_days"] is None
+    assert totals["utilisation"] is None and totals["offered_hours"] == 0
+
+
+def test_erasing_a_person_changes_no_figure(history):
+    before = statistics.region_report(region=history.region, start=FIRST, end=LAST)
+    raw_before = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    for person in history.people[:5]:
+        assert Booking.objects.filter(entrepreneur=person.user).exists()
+        person.user.delete()
+    assert Booking.objects.filter(entrepreneur__isnull=True).exists()
+    assert statistics.region_figures(region=history.region, start=FIRST, end=LAST) == raw_before
+    assert statistics.region_report(region=history.region, start=FIRST, end=LAST) == before
+
+
+def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    region = Region.objects.get(code="20")
+    counts = []
+    for size, seed in ((20, 1), (300, 2)):
+        build_small = random.Random(seed)
+        places = list(Municipality.objects.filter(region_id="20").values_list("code", flat=True))[:4]
+        people = make_people(12, places, rng=build_small, prefix=f"q{seed}-")
+        advisors = [factories.AdvisorFactory(organisation=f"Org {seed}-{i}") for i in range(3)]
+        make_bookings(rng=build_small, advisors=advisors, people=people, count=size, first=FIRST, last=LAST)
+        with CaptureQueriesContext(connection) as queries:
+            statistics.region_report(region=region, start=FIRST, end=LAST)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 6
+    with django_assert_max_num_queries(20):
+        statistics.region_report(region=region, start=FIRST, end=LAST)
+
+
+# --- Tests: disclosure control ----------------------------------------------------------------
+
+
+def hidden(value) -> bool:
+    return isinstance(value, str)
+
+
+def assert_nothing_singles_anyone_out(report: dict, figures: dict, threshold: int = 5) -> None:
+    """The properties invariant 5 asks of every report."""
+    mark = f"<{threshold}"
+    units = [("totals", [report["totals"]], [figures["totals"]])] + [
+        (name, report[name], figures[name]) for name in statistics.BREAKDOWNS
+    ]
+    for name, rows, raw_rows in units:
+        for row, raw in zip(rows, raw_rows, strict=True):
+            assert "bases" not in row
+            for measure in statistics.PEOPLE_COUNTS:
+                value = row[measure]
+                # A count of people or enterprises is 0, at least the threshold, or hidden.
+                assert value is None or value == mark or value == 0 or value >= threshold, (
+                    name,
+                    row["key"],
+                    measure,
+                )
+                if 0 < (raw[measure] or 0) < threshold:
+                    assert value == mark
+            for base, group in statistics.BASES.items():
+                size = min(raw["bases"][base])
+                if 0 < size < threshold:
+                    for measure in group:
+                        shown = row[measure]["covered"] if measure == "coverage" else row[measure]
+                        assert shown in (mark, None), (name, row["key"], measure)
+        if name == "totals":
+            continue
+        for measure in statistics.MEASURES:
+            if measure in ("offered_hours",):
+                continue
+            hidden_rows = (
+                [r for r in rows if (r[measure]["covered"] if measure == "coverage" else r[measure]) == mark]
+                if measure in statistics.COUNTS
+                else []
+            )
+            # Never exactly one hidden count in a breakdown while the total shows:
+            # the total less the other rows would give it away.
+            if len(hidden_rows) == 1:
+                total = report["totals"][measure]
+                assert (total["covered"] if measure == "coverage" else total) == mark, (name, measure)
+
+
+def test_the_generated_report_singles_nobody_out(history):
+    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    report = statistics.region_report(region=history.region, start=FIRST, end=LAST)
+    assert_nothing_singles_anyone_out(report, figures)
+    # What is not hidden is the exact figure.
+    for name in ("totals", *statistics.BREAKDOWNS):
+        rows = [report[name]] if name == "totals" else report[name]
+        raw_rows = [figures[name]] if name == "totals" else figures[name]
+        for row, raw in zip(rows, raw_rows, strict=True):
+            for measure in statistics.MEASURES:
+                if row[measure] not in ("<5", None) and not (
+                    measure == "coverage" and row[measure]["covered"] == "<5"
+                ):
+                    assert row[measure] == raw[measure]
+
+
+@pytest.fixture
+def tempting(db):
+    """Dalarna, crafted to tempt recovery: Falun 20 enterprises, Borlänge 12,
+    Ludvika 8, and Avesta 2; women and men many, other or not stated 2 people."""
+    rng = random.Random(7)
+    region = Region.objects.get(code="20")
+    advisors = [factories.AdvisorFactory(organisation="Coompanion Dalarna") for _ in range(4)]
+    people = []
+    for code, count in (("2080", 20), ("2081", 12), ("2085", 8), ("2084", 2)):
+        group = make_people(count, [code], rng=random.Random(code), prefix=f"m{code}-")
+        # One enterprise each, and only women and men but in Avesta.
+        people += [
+            Person(
+                p.user,
+                Gender.WOMAN if i % 2 else Gender.MAN,
+                code,
+                EnterpriseKind.SOCIAL,
+                f"e-{code}-{i}",
+                f"p-{code}-{i}",
+            )
+            for i, p in enumerate(group)
+        ]
+    avesta = [p for p in people if p.municipality == "2084"]
+    people = [p for p in people if p.municipality != "2084"] + [
+        Person(
+            p.user,
+            Gender.OTHER if i else Gender.NOT_STATED,
+            p.municipality,
+            p.kind,
+            p.enterprise_key,
+            p.person_key,
+        )
+        for i, p in enumerate(avesta)
+    ]
+    taken: set = set()
+    for person in people:  # everyone has two held sessions in the period
+        make_bookings(
+            rng=rng,
+            advisors=advisors,
+            people=[person],
+            count=2,
+            first=FIRST,
+            last=LAST,
+            statuses={BookingStatus.COMPLETED: 1},
+            taken=taken,
+        )
+    return region
+
+
+def row(report: dict, breakdown: str, key: str) -> dict:
+    return next(r for r in report[breakdown] if r["key"] == key)
+
+
+def test_a_small_municipality_is_hidden_and_so_is_the_next_smallest(tempting):
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    avesta, ludvika = row(report, "by_municipality", "2084"), row(report, "by_municipality", "2085")
+    falun, borlange = row(report, "by_municipality", "2080"), row(report, "by_municipality", "2081")
+    for measure in (
+        "bookings",
+        "sessions_held",
+        "unique_enterprises",
+        "unique_people",
+        "first_time_enterprises",
+    ):
+        assert avesta[measure] == "<5", measure  # primary
+        assert ludvika[measure] == "<5", measure  # secondary: total − others would give Avesta away
+    for measure in (
+        "advice_hours",
+        "mean_rating",
+        "no_show_rate",
+        "cancellation_rate",
+        "median_waiting_days",
+    ):
+        assert avesta[measure] is None and ludvika[measure] is None, measure
+    assert avesta["coverage"]["covered"] == "<5"
+    assert (falun["unique_enterprises"], borlange["unique_enterprises"]) == (20, 12)
+    assert report["totals"]["unique_enterprises"] == 42
+    assert report["totals"]["bookings"] == 84
+    # What the total and the shown rows give is the sum of the two hidden ones, not Avesta's.
+    shown = sum(r["bookings"] for r in report["by_municipality"] if isinstance(r["bookings"], int))
+    assert report["totals"]["bookings"] - shown == 4 + 16
+
+
+def test_a_small_gender_cell_is_hidden_with_the_next_smallest(tempting):
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    other = row(report, "by_gender", "other_or_not_stated")
+    assert other["unique_people"] == "<5" and other["bookings"] == "<5" and other["advice_hours"] is None
+    women, men = row(report, "by_gender", "women"), row(report, "by_gender", "men")
+    assert "<5" in (women["unique_people"], men["unique_people"])
+    assert "<5" in (women["bookings"], men["bookings"])
+    assert not (women["bookings"] == "<5" and men["bookings"] == "<5")
+
+
+def test_the_same_hiding_holds_for_every_generated_breakdown(tempting):
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    figures = statistics.region_figures(region=tempting, start=FIRST, end=LAST)
+    assert_nothing_singles_anyone_out(report, figures)
+
+
+def test_two_hidden_cells_of_one_each_are_not_enough():
+    """Two hidden counts whose sum is 2 can only be 1 and 1: hide a third."""
+
+    def raw(key, size):
+        return {
+            "key": key,
+            "label": key,
+            **dict.fromkeys(COUNTS, size),
+            "coverage": {"covered": 1 if size else 0, "of": 3},
+            **{m: None for m in statistics.MEASURES if m not in COUNTS and m != "coverage"},
+            "bases": dict.fromkeys(statistics.BASES, (size, size)),
+        }
+
+    rows = [raw("a", 1), raw("b", 1), raw("c", 9), raw("d", 30)]
+    figures = {"region": {}, "start": "", "end": "", "totals": raw("", 41)}
+    figures.update({name: [] for name in statistics.BREAKDOWNS})
+    figures["by_municipality"] = rows
+    report = statistics.suppress_report(figures, threshold=5)
+    assert [r["bookings"] for r in report["by_municipality"]] == ["<5", "<5", "<5", 30]
+    # One small cell alone: hidden with the next smallest.
+    figures["by_municipality"] = [raw("a", 3), raw("c", 9), raw("d", 30), raw("e", 0)]
+    report = statistics.suppress_report(figures, threshold=5)
+    assert [r["unique_people"] for r in report["by_municipality"]] == ["<5", "<5", 30, 0]
+
+
+def test_the_threshold_is_a_setting(tempting, settings):
+    settings.STATISTICS_SUPPRESSION_THRESHOLD = 2
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    assert row(report, "by_municipality", "2084")["unique_enterprises"] == 2
+    settings.STATISTICS_SUPPRESSION_THRESHOLD = 3
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    assert row(report, "by_municipality", "2084")["unique_enterprises"] == "<3"
+    settings.STATISTICS_SUPPRESSION_THRESHOLD = 10
+    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    assert row(report, "by_municipality", "2085")["unique_enterprises"] == "<10"
+    assert "{threshold}" not in str(statistics.definitions())
+    assert "<10" in statistics.definitions()["hidden"]["en"]
+
+
+def test_every_measure_and_breakdown_is_defined_in_swedish_and_english():
+    for key in (*statistics.MEASURES, *statistics.BREAKDOWNS, "hidden"):
+        entry = statistics.DEFINITIONS[key]
+        assert entry["name_sv"] and entry["name_en"] and entry["sv"] and entry["en"], key
+
+
+def test_a_small_region_hides_its_totals_too(db):
+    rng = random.Random(3)
+    region = Region.objects.get(code="20")
+    advisor = factories.AdvisorFactory()
+    people = make_people(3, ["2080"], rng=rng)
+    make_bookings(
+        rng=rng, advisors=[advisor], people=people, count=6, first=FIRST, last=LAST, statuses={"completed": 1}
+    )
+    report = statistics.region_report(region=region, start=FIRST, end=LAST)
+    totals = report["totals"]
+    assert totals["unique_people"] == "<5" and totals["bookings"] == "<5"
+    assert totals["advice_hours"] is None and totals["mean_rating"] is None
+    assert totals["offered_hours"] > 0  # the advisors' calendars are not about entrepreneurs
+    figures = statistics.region_figures(region=region, start=FIRST, end=LAST)
+    assert_nothing_singles_anyone_out(report, figures)
+
+
+def test_labels_follow_the_viewer_s_language_swedish_first(history):
+    from django.utils import translation
+
+    with translation.override("sv"):
+        report = statistics.region_report(region=history.region, start=FIRST, end=FIRST)
+        assert [r["label"] for r in report["by_gender"]] == ["Kvinnor", "Män", "Annat eller ej angivet"]
+        assert report["by_month"][0]["label"] == "januari 2026"
+    with translation.override("en"):
+        report = statistics.region_report(region=history.region, start=FIRST, end=FIRST)
+        assert [r["label"] for r in report["by_gender"]] == ["Women", "Men", "Other or not stated"]
+        assert report["by_month"][0]["label"] == "January 2026"

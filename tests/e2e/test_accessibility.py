@@ -1,0 +1,276 @@
+"""axe-core on every page each role can reach, in Swedish and then in English
+(switched with the language form in the header, as a visitor does), forms
+with errors included. WCAG 2.1 AA is the public sector's bar: a violation of
+impact "serious" or "critical" fails the test; the others are printed, to be
+looked at.
+
+Each role walks its pages as a generator: it navigates (and submits what a
+page needs), then yields the page's name for axe to check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import advisor_id, next_open_day, sign_in, switch_language
+
+pytestmark = pytest.mark.e2e
+
+AXE = Axe()
+BLOCKING = {"serious", "critical"}
+LANGUAGES = ("sv", "en")
+TUESDAY, SATURDAY = 1, 5
+
+Walk = Callable[[Any, Any], Iterator[str]]
+
+
+class AxeFindings:
+    """Violations by page, split into blocking (serious, critical) and others."""
+
+    def __init__(self) -> None:
+        self.blocking: list[str] = []
+        self.others: list[str] = []
+        self.pages: list[str] = []
+
+    def check(self, page: Any, name: str, language: str) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        self.pages.append(f"{name} [{language}]")
+        results = AXE.run(page)
+        for violation in results.response["violations"]:
+            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+            line = (
+                f"[{language}] {name} ({page.url}): {violation['impact']} {violation['id']}: "
+                f"{violation['help']} – {len(violation['nodes'])} element(s): {targets}"
+            )
+            (self.blocking if violation["impact"] in BLOCKING else self.others).append(line)
+
+
+def walk_in_both_languages(page: Any, site: Any, walk: Walk) -> None:
+    findings = AxeFindings()
+    for n, language in enumerate(LANGUAGES):
+        if n:
+            switch_language(page, language)
+        for name in walk(page, site):
+            findings.check(page, name, language)
+    print(f"axe checked {len(findings.pages)} pages: {'; '.join(findings.pages)}")
+    for line in findings.others:
+        print("axe (minor, moderate):", line)
+    assert not findings.blocking, "axe found serious or critical violations:\n" + "\n".join(findings.blocking)
+
+
+def submit(page: Any, form: str) -> None:
+    page.locator(f"{form} button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+# --- The roles' pages ---------------------------------------------------------------
+
+
+def visitor_pages(page: Any, site: Any) -> Iterator[str]:
+    page.goto("/")
+    yield "start"
+    page.goto("/advisors/")
+    yield "directory"
+    page.goto("/advisors/?region=20&topic=financing")
+    yield "directory, filtered"
+    page.goto("/advisors/?region=99")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "directory, a filter in error"
+    page.goto(f"/advisors/{advisor_id(site, 'Anna Lindqvist', region='20')}/")
+    yield "advisor page"
+    page.goto("/accounts/login/")
+    yield "sign in"
+    page.fill("input[name=login]", "nobody@example.se")
+    page.fill("input[name=password]", "not-the-password")
+    submit(page, "main form")
+    yield "sign in, wrong password"
+    page.goto("/accounts/signup/")
+    yield "sign up"
+    page.goto("/accounts/password/reset/")
+    yield "password reset"
+    page.goto("/privacy/")
+    yield "privacy notice"
+    page.goto("/accessibility/")
+    yield "accessibility statement"
+    page.goto("/no-such-page/")
+    yield "page not found"
+
+
+def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
+    """Lena Ek (entrepreneur3), one enterprise; books Erik Johansson once per language."""
+    erik = advisor_id(site, "Erik Johansson", region="20")
+    page.goto("/bookings/")
+    yield "my bookings"
+    page.goto("/bookings/enterprise/")
+    yield "enterprises"
+    page.goto("/bookings/enterprise/new/")
+    yield "enterprise form"
+    submit(page, "form.enterprise-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "enterprise form, empty"
+
+    page.goto(f"/advisors/{erik}/")
+    slot_url = page.locator("a.slot-link").first.get_attribute("href")
+    page.goto(slot_url)
+    yield "booking step 1"
+    submit(page, "form.booking-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "booking step 1, nothing chosen"
+    page.locator("#id_topic").select_option(index=1)
+    page.locator("input[name=mode]").first.check()
+    page.fill("#id_message", "Vi söker finansiering för en ny verksamhet.")
+    submit(page, "form.booking-form")
+    expect(page.locator("form input[name=step][value=confirm]")).to_have_count(1)
+    yield "booking step 2"
+    submit(page, "form:has(input[name=step][value=confirm])")
+    expect(page.locator("a[href$='/invite.ics']")).to_be_visible()
+    yield "booking confirmed"
+    detail = re.search(r"/bookings/[0-9a-f-]{36}/", page.url)[0]
+    page.goto(f"{detail}reschedule/")
+    yield "move the session"
+    page.goto(slot_url)
+    yield "booking a time just taken"
+    page.goto(f"{detail}cancel/")
+    yield "cancel the session"
+    submit(page, "form.cancel-form")
+    expect(page.locator(".messages")).to_be_visible()
+    yield "my bookings, after cancelling"
+    page.goto(detail)
+    yield "a cancelled session"
+    page.goto("/bookings/")
+    page.locator("section[aria-labelledby=past-title] .booking-card h3 a").last.click()
+    expect(page.locator("h1")).to_be_visible()
+    yield "a past session"
+    page.goto("/bookings/")
+    feedback = page.locator("section[aria-labelledby=past-title] a[href$='/feedback/']")
+    if feedback.count():
+        feedback.first.click()
+        expect(page.locator("form.feedback-form")).to_be_visible()
+        yield "feedback on a session"
+    page.goto("/bookings/new/?advisor=999999&start=2030-01-01T10:00:00%2B01:00")
+    yield "booking refused"
+
+    page.goto("/bookings/waitlist/")
+    yield "waitlists"
+    page.goto(f"/bookings/waitlist/join/?advisor={erik}")
+    yield "join a waitlist"
+    page.goto("/accounts/email/")
+    yield "account: email addresses"
+    page.goto("/accounts/password/change/")
+    yield "account: password"
+    page.goto("/accounts/2fa/")
+    yield "account: two-factor authentication"
+
+
+def advisor_pages(page: Any, site: Any) -> Iterator[str]:
+    """Erik Johansson (advisor2.dalarna), with a year of past sessions."""
+    page.goto("/advisor/")
+    yield "calendar"
+    page.locator("a[rel=next]").first.click()
+    yield "calendar, next week"
+    page.goto("/advisor/hours/")
+    yield "weekly hours"
+    page.fill("#id_day6_start_1", "09:00")  # a Sunday start without an end
+    submit(page, "form.hours-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "weekly hours, in error"
+    page.goto("/advisor/overrides/")
+    day = next_open_day(SATURDAY, weeks_ahead=6)
+    page.fill("#id_date", day.isoformat())
+    submit(page, "form.rules-form")  # neither hours nor closed
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "hours on dates, in error"
+    page.fill("#id_date", day.isoformat())
+    page.check("#id_closed")
+    submit(page, "form.rules-form")
+    expect(page.locator("table.rules-table")).to_be_visible()
+    yield "hours on dates"
+    page.goto("/advisor/time-off/")
+    page.fill("#id_start_date", (day + timedelta(days=2)).isoformat())
+    page.fill("#id_end_date", (day + timedelta(days=3)).isoformat())
+    page.fill("#id_reason", "Kurs")
+    submit(page, "form.rules-form")
+    expect(page.locator("table.rules-table")).to_be_visible()
+    yield "time off"
+    page.goto("/advisor/settings/")
+    yield "booking settings"
+    page.goto("/advisor/profile/")
+    yield "profile"
+    page.goto("/bookings/advisor/")
+    yield "advisor's bookings"
+    page.locator("section[aria-labelledby=upcoming-title] .booking-card a").first.click()
+    expect(page.locator("h1")).to_be_visible()
+    yield "an upcoming session"
+    page.goto("/bookings/advisor/")
+    page.locator("section[aria-labelledby=past-title] .booking-card h4 a").first.click()
+    expect(page.locator("form.outcome-form")).to_be_visible()
+    yield "a past session, its outcome"
+    page.goto(f"/bookings/advisor/?day={next_open_day(TUESDAY, weeks_ahead=2)}")
+    yield "advisor's bookings of a day"
+    page.goto(f"/advisors/{advisor_id(site, 'Erik Johansson', region='20')}/")
+    page.goto(page.locator("a.slot-link").first.get_attribute("href"))
+    yield "booking, not for advisors"
+    page.goto("/coordinator/advisors/")
+    yield "coordinator's page, not for advisors"
+
+
+def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
+    """Karin Dahl, coordinator for Dalarna."""
+    page.goto("/coordinator/advisors/")
+    yield "advisors of the region"
+    submit(page, "form[action$='/coordinator/advisors/']")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "invite an advisor, empty"
+    page.goto("/advisor/")
+    yield "advisor's page, not for coordinators"
+
+
+# --- The tests ----------------------------------------------------------------------
+
+
+def test_pages_for_visitors_pass_axe(site, new_page):
+    walk_in_both_languages(new_page(), site, visitor_pages)
+
+
+def test_pages_for_entrepreneurs_pass_axe(site, new_page):
+    page = new_page()
+    sign_in(page, "entrepreneur3@example.se")
+    walk_in_both_languages(page, site, entrepreneur_pages)
+
+
+def test_pages_for_advisors_pass_axe(site, new_page):
+    # An upcoming session for the advisor's list and its page, booked by Mikael Holm.
+    erik = advisor_id(site, "Erik Johansson", region="20")
+    day = next_open_day(TUESDAY, weeks_ahead=2)  # Erik works Tuesday to Friday
+    mikael = site.api("entrepreneur4@example.se")
+    slots = mikael.get(
+        site.url(f"/api/v1/advisors/{erik}/slots/?start={day}&end={day}&duration=60"), timeout=30
+    ).json()["slots"]
+    booked = mikael.post(
+        site.url("/api/v1/bookings/"),
+        json={
+            "advisor": erik,
+            "start": slots[0]["start"],
+            "duration": 60,
+            "topic": "financing",
+            "mode": "video",
+        },
+        timeout=30,
+    )
+    assert booked.status_code == 201, booked.text
+
+    page = new_page()
+    sign_in(page, "advisor2.dalarna@example.se")
+    walk_in_both_languages(page, site, advisor_pages)
+
+
+def test_pages_for_coordinators_pass_axe(site, new_page):
+    page = new_page()
+    sign_in(page, "coordinator.dalarna@example.se")
+    walk_in_both_languages(page, site, coordinator_pages)

@@ -1,0 +1,181 @@
+"""Whole journeys through the pages in a real browser (issue 7, item 4): a new
+entrepreneur from sign-up to a cancelled session, and an advisor who opens a
+Saturday and sees it booked. (The coordinator's statistics dashboard is not
+built yet; its journey comes with it.)"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import advisor_id, focused, next_open_day, sign_in, tab_to
+
+pytestmark = pytest.mark.e2e
+
+SATURDAY = 5
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+UID_IN_PATH = re.compile(r"/bookings/([0-9a-f-]{36})/")
+
+
+def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, new_page):
+    page = new_page()
+    email = f"ny.{secrets.token_hex(4)}@example.se"
+
+    # Sign up, and confirm the address with the link in the mail.
+    page.goto("/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", "Kooperativ-Falun-2026")
+    page.fill("input[name=password2]", "Kooperativ-Falun-2026")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    mail = site.wait_for_mail(email)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", site.text_of(mail))
+    assert link, site.text_of(mail)
+    assert link[0].startswith(site.base_url)
+    page.goto(link[0])
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("form[action$='/accounts/logout/']")).to_be_visible()  # signed in
+
+    # Describe the enterprise.
+    page.goto("/bookings/enterprise/new/")
+    page.fill("#id_name", "Återbruket i Falun")
+    page.select_option("#id_kind", "work_integrating")
+    page.select_option("#id_municipality", "2080")  # Falun
+    page.locator("form.enterprise-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/bookings/enterprise/$"))
+    expect(page.locator("main")).to_contain_text("Återbruket i Falun")
+
+    # Find Anna Lindqvist among the advisors of Dalarna.
+    page.goto("/advisors/")
+    page.select_option("#id_region", "20")  # Dalarna
+    page.locator("form.directory-filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"[?&]region=20\b"))
+    cards = page.locator(".advisor-card")
+    expect(cards).to_have_count(3)
+    expect(cards.filter(has_text="Kronoberg")).to_have_count(0)
+    page.get_by_role("link", name="Anna Lindqvist").click()
+    expect(page.locator("h1")).to_have_text("Anna Lindqvist")
+
+    # Book with the keyboard alone: Tab to the first free time, Enter, and so on.
+    tab_to(page, "a.slot-link")
+    chosen = parse_qs(urlsplit(focused(page, "el.href")).query)
+    start = datetime.fromisoformat(chosen["start"][0])
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Boka ett möte")
+    tab_to(page, "#id_topic")
+    page.keyboard.press("ArrowDown")  # from "Choose a topic" to the first topic
+    assert focused(page, "el.value") != ""
+    tab_to(page, "input[name=mode]")
+    page.keyboard.press("Space")
+    assert focused(page, "el.checked")
+    tab_to(page, "#id_message")
+    page.keyboard.type("Vi vill anställa två personer till i vår. Hur söker vi lönebidrag?")
+    tab_to(page, "form.booking-form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Kontrollera din bokning")
+    expect(page.locator("main")).to_contain_text("lönebidrag")
+    tab_to(page, "form:has(input[name=step][value=confirm]) button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Ditt möte är bokat")
+
+    # The calendar file: the event, with the booking's UID, at the chosen time.
+    ics_link = page.locator("a[href$='/invite.ics']")
+    uid = UID_IN_PATH.search(ics_link.get_attribute("href"))[1]
+    with page.expect_download() as download:
+        ics_link.click()
+    data = Path(download.value.path()).read_bytes()
+    assert b"BEGIN:VEVENT" in data
+    events = list(Calendar.from_ical(data).walk("VEVENT"))
+    assert len(events) == 1
+    assert str(events[0]["UID"]) == f"{uid}@127.0.0.1"
+    assert events[0].decoded("DTSTART") == start
+
+    # My bookings: move the session to another time; it keeps its uid.
+    page.locator("header nav a[href='/bookings/']").click()
+    expect(page.locator("h1")).to_have_text("Mina bokningar")
+    page.locator(f"a[href='/bookings/{uid}/reschedule/']").click()
+    expect(page.locator("h1")).to_have_text("Flytta mötet")
+    other = page.locator("form.slot-picker button[name=start]").first  # its current time is not offered
+    new_start = datetime.fromisoformat(other.get_attribute("value"))
+    assert new_start != start
+    other.click()
+    expect(page.locator("h1")).to_have_text("Ditt möte är bokat")
+    expect(page.locator(".booking-facts time").first).to_have_attribute(
+        "datetime", new_start.astimezone(STOCKHOLM).isoformat()
+    )
+    assert UID_IN_PATH.search(page.locator("a[href$='/invite.ics']").get_attribute("href"))[1] == uid
+
+    # ... and cancel it.
+    page.get_by_role("link", name="Avboka mötet").click()
+    expect(page.locator("h1")).to_have_text("Vill du avboka mötet?")
+    page.fill("textarea[name=reason]", "Vi hittade svaret själva.")
+    page.get_by_role("button", name="Ja, avboka mötet").click()
+    expect(page.locator("h1")).to_have_text("Mina bokningar")
+    past = page.locator("section[aria-labelledby=past-title]")
+    expect(past.locator(f"a[href='/bookings/{uid}/']")).to_have_count(1)
+    expect(past).to_contain_text("Avbokat")
+    expect(page.locator("section[aria-labelledby=upcoming-title] .booking-card")).to_have_count(0)
+
+
+def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
+    page = new_page()
+    sign_in(page, "advisor1.dalarna@example.se")  # Anna Lindqvist, who works weekdays
+
+    # Weekly hours: add a Saturday interval.
+    page.goto("/advisor/hours/")
+    page.fill("#id_day5_start_1", "10:00")
+    page.fill("#id_day5_end_1", "14:00")
+    page.get_by_role("button", name="Spara arbetstider per vecka").click()
+    expect(page).to_have_url(re.compile(r"/advisor/$"))  # back to the calendar
+    expect(page.locator(".messages")).to_be_visible()
+
+    # An entrepreneur (Ahmed Ali) books the Saturday at 10:00, through the API.
+    saturday = next_open_day(SATURDAY)
+    anna = advisor_id(site, "Anna Lindqvist", region="20")
+    ahmed = site.api("entrepreneur2@example.se")
+    slots = ahmed.get(
+        site.url(f"/api/v1/advisors/{anna}/slots/?start={saturday}&end={saturday}&duration=60"), timeout=30
+    ).json()["slots"]
+    assert slots, "the new Saturday hours give free times"
+    first = slots[0]["start"]
+    assert first.startswith(f"{saturday}T10:00")
+    booked = ahmed.post(
+        site.url("/api/v1/bookings/"),
+        json={
+            "advisor": anna,
+            "start": first,
+            "duration": 60,
+            "topic": "work-integration",
+            "mode": "in_person",
+            "message": "Om lönebidrag.",
+        },
+        timeout=30,
+    )
+    assert booked.status_code == 201, booked.text
+
+    # The week calendar shows the Saturday's hours, without the booked hour.
+    year, week, _ = saturday.isocalendar()
+    page.goto(f"/advisor/?week={year}-W{week:02d}")
+    day = page.locator(f"#day-{saturday}")
+    expect(day.locator(".cal-hours")).to_have_text("10:00–14:00")
+    free = day.locator(".cal-slots time").all_inner_texts()
+    assert free, "free times on the Saturday"
+    assert free[0] >= "11:15", free  # 10–11 is booked, and 15 minutes' buffer after it
+
+    # ... and the booking is on the advisor's bookings page.
+    day.get_by_role("link", name=re.compile("Bokningar")).click()
+    expect(page).to_have_url(re.compile(rf"/bookings/advisor/\?day={saturday}$"))
+    card = page.locator(".booking-card")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Ahmed Ali")
+    expect(card).to_contain_text("10:00–11:00")
+    page.goto("/bookings/advisor/")
+    expect(page.locator(f"#day-{saturday}")).to_contain_text("Ahmed Ali")
