@@ -23,11 +23,12 @@ logger = logging.getLogger(__name__)
 CLAIM_BATCH = 500
 
 
-def claim_due(*, now=None, limit: int = CLAIM_BATCH) -> list[int]:
+def claim_due(*, now=None, limit: int | None = None) -> list[int]:
     """Mark due pending messages (and ones stuck in 'sending' by a dead worker)
     as claimed and return their ids. Two sweeps running at once skip each
     other's locked rows, so each row is handed out by one of them."""
     now = now or timezone.now()
+    limit = limit or CLAIM_BATCH
     stuck = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     with transaction.atomic():
         ids = list(
@@ -84,7 +85,9 @@ def deliver(message_id: int) -> str | None:
             # Lock the message row only: the booking's entrepreneur may be gone (a
             # nullable join PostgreSQL will not lock).
             OutboxMessage.objects.select_for_update(of=("self",))
-            .select_related("booking__advisor__user", "booking__entrepreneur", "booking__topic")
+            .select_related(
+                "booking__advisor__user", "booking__entrepreneur", "booking__topic", "booking__enterprise"
+            )
             .filter(pk=message_id, state__in=(MessageState.PENDING, MessageState.SENDING))
             .first()
         )

@@ -6,6 +6,8 @@ from celery import shared_task
 
 from . import sending
 
+MAX_BATCHES_PER_SWEEP = 40
+
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_message(message_id: int) -> None:
@@ -20,7 +22,14 @@ def dispatch_due_messages() -> int:
     """Every minute (beat): hand every due message to send_message. Rows are
     claimed with SELECT … FOR UPDATE SKIP LOCKED, so two sweeps at once never
     hand out the same row."""
-    ids = sending.claim_due()
-    for message_id in ids:
-        send_message.delay(message_id)
-    return len(ids)
+    handed_out = 0
+    # A peak of due reminders drains in one sweep, batch by batch, rather than
+    # CLAIM_BATCH a minute (which could leave some past the late limit).
+    for _ in range(MAX_BATCHES_PER_SWEEP):
+        ids = sending.claim_due()
+        for message_id in ids:
+            send_message.delay(message_id)
+        handed_out += len(ids)
+        if len(ids) < sending.CLAIM_BATCH:
+            break
+    return handed_out

@@ -256,3 +256,17 @@ def test_after_the_last_retry_the_message_fails(booking, failing_smtp, settings,
     message = rows(booking, kind=MessageKind.CONFIRMATION)[0]
     assert message.state == MessageState.FAILED
     assert message.attempts == len(settings.EMAIL_RETRY_BACKOFF_SECONDS) + 1
+
+
+def test_one_sweep_hands_out_more_than_one_batch(booking, monkeypatch):
+    from notifications import tasks
+
+    monkeypatch.setattr(sending, "CLAIM_BATCH", 1)
+    queued, batches = [], []
+    claim = sending.claim_due
+    monkeypatch.setattr(sending, "claim_due", lambda: batches.append(claim()) or batches[-1])
+    monkeypatch.setattr(tasks.send_message, "delay", queued.append)
+
+    assert tasks.dispatch_due_messages() == 2  # the two confirmations
+    assert [len(b) for b in batches] == [1, 1, 0]  # one batch each, then an empty one ends the sweep
+    assert sorted(queued) == sorted(m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION))
