@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,12 +41,14 @@ def test_a_wrong_check_digit_is_refused():
     assert error.value.code == "checksum"
 
 
-def test_a_personal_identity_number_is_refused_with_the_reason():
+@pytest.mark.parametrize(("language", "words"), [("sv", "personnummer"), ("en", "personal identity number")])
+def test_a_personal_identity_number_is_refused_with_the_reason(language, words):
     # 850709-9805 is a valid personal identity number (month 07 in digits 3-4).
-    with pytest.raises(ValidationError) as error:
+    with translation.override(language), pytest.raises(ValidationError) as error:
         normalise_org_number("850709-9805")
     assert error.value.code == "personal_number"
-    assert "personnummer" in str(error.value.messages[0])
+    with translation.override(language):
+        assert words in str(error.value.messages[0])
 
 
 @given(st.from_regex(r"[0-9]{2}[2-9][0-9]{6}", fullmatch=True))
