@@ -11,7 +11,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
 PYTEST_ARGS ?= -n 2 --dist loadscope
 
-.PHONY: install run test lint format check-migrations test-embedded test-services messages bench clean
+.PHONY: install run test lint format check-migrations test-embedded test-services messages bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ run: install
 	@echo "  advisor1.dalarna@example.se … advisor3.dalarna@example.se (and .kronoberg),"
 	@echo "  coordinator.dalarna@example.se, coordinator.kronoberg@example.se, admin@example.se (staff)."
 	@echo "  Mail goes to var/mail/ as .eml files; the Celery worker logs to var/worker.log."
+	@echo "  Read the sent mail at http://$(HOST):$(PORT)/dev/mail/ (DEBUG only)."
 	@echo "  Ctrl-C stops the server and the worker."
 	@echo
 	@$(PY) manage.py serve $(HOST):$(PORT)
@@ -70,6 +71,15 @@ messages: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# The production stack (PostgreSQL, Redis, gunicorn, Celery worker and beat, a
+# local SMTP server) under 50 simulated people for 5 minutes, then the checks.
+# Shorter: make load LOAD_DURATION=60s LOAD_USERS=20; scaled out: SCALE=2.
+LOAD_DURATION ?= 5m
+LOAD_USERS ?= 50
+SCALE ?= 1
+load: install
+	LOAD_DURATION=$(LOAD_DURATION) LOAD_USERS=$(LOAD_USERS) SCALE=$(SCALE) $(PY) -m benchmarks.load
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -13,6 +13,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from backend import throttling
+
 from . import selectors
 from .models import Advisor, MeetingMode
 from .serializers import (
@@ -97,6 +99,7 @@ class AdvisorViewSet(viewsets.ReadOnlyModelViewSet):
     """Active advisors, with filters, each with their next free time."""
 
     permission_classes = [AllowAny]
+    throttle_scope = throttling.DIRECTORY
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
@@ -140,6 +143,7 @@ class AdvisorSlotsView(GenericAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = SlotQuerySerializer
+    throttle_scope = throttling.SLOTS
 
     @extend_schema(
         parameters=[SlotQuerySerializer],

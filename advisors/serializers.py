@@ -56,7 +56,25 @@ class ClockField(serializers.Field):
         return value.strftime("%H:%M")
 
 
-class IntervalSerializer(serializers.Serializer):
+class WholeItemSerializer(serializers.Serializer):
+    """An item of a list that PUT and PATCH both replace as a whole. DRF
+    carries PATCH's `partial` into nested serializers, which would let an item
+    through without its required fields (and the service fail on it); here
+    each item must be complete either way."""
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        missing = {
+            name: [field.error_messages["required"]]
+            for name, field in self.fields.items()
+            if field.required and not field.read_only and name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class IntervalSerializer(WholeItemSerializer):
     start = ClockField()
     end = ClockField()
 
@@ -78,7 +96,7 @@ class WeeklyHoursSerializer(IntervalSerializer):
         return {"weekday": instance.weekday, **super().to_representation((instance.start, instance.end))}
 
 
-class DateOverrideSerializer(serializers.Serializer):
+class DateOverrideSerializer(WholeItemSerializer):
     date = serializers.DateField()
     intervals = IntervalSerializer(many=True, allow_empty=True, help_text="Empty: closed that day.")
 
@@ -88,7 +106,7 @@ class DateOverrideSerializer(serializers.Serializer):
         return intervals
 
 
-class TimeOffSerializer(serializers.Serializer):
+class TimeOffSerializer(WholeItemSerializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")

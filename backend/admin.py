@@ -1,12 +1,33 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, User
+from .privacy import record_access
+from .views_privacy import export_response
+
+
+class PersonalDataAccessMixin:
+    """Writes an audit entry (who, whom, what, when) each time staff open one
+    object's page; `subjects_of(obj)` names the people it is about."""
+
+    def subjects_of(self, obj) -> list[int | None]:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if obj is not None and response.status_code == 200:
+            label = obj._meta.label_lower
+            record_access(actor=request.user, subjects=self.subjects_of(obj), what=f"admin:{label}:{obj.pk}")
+        return response
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAccessMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "is_staff", "is_active", "date_joined"]
     list_filter = ["role", "is_staff", "is_active", "language"]
@@ -23,6 +44,24 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
+
+    def subjects_of(self, obj: User) -> list[int | None]:
+        return [obj.pk]
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("<int:object_id>/export/", export, name="backend_user_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, object_id: int):
+        """A person's export (for a request made to the staff); audited."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=object_id)
+        record_access(actor=request.user, subjects=[user.pk], what=f"export:{user.pk}")
+        return export_response(user)
 
 
 @admin.register(ApiToken)

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class BackendConfig(AppConfig):
     name = "backend"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from .privacy import (
+            ORDER_ACCOUNT,
+            erase_account,
+            export_account,
+            register_erasure_step,
+            register_export_section,
+        )
+
+        # The account's part of a person's export and erasure (backend/privacy.py).
+        register_export_section("account", export_account)
+        register_erasure_step("backend.account", erase_account, order=ORDER_ACCOUNT)

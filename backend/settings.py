@@ -61,6 +61,26 @@ def env_url(name: str, default: str | None, schemes: set[str]) -> str | None:
     return raw
 
 
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as "10/min" (number/second, minute, hour or
+    day); "off" lifts the limit."""
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw == "off":
+        return None
+    number, _slash, period = raw.partition("/")
+    if not number.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name} must be a rate such as 10/min or 100/hour, or off; not {raw!r}.")
+    return raw
+
+
+# Behind our own TLS proxy (TRUSTED_PROXY=1), how many proxies append to
+# X-Forwarded-For; the client's address is the one the outermost of them saw.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1) if TRUSTED_PROXY else 0
+if TRUSTED_PROXY and TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more when TRUSTED_PROXY is on.")
+
+
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -105,6 +125,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -115,6 +136,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (redirects, errors) and log line has the id.
+    "backend.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,6 +149,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "backend.middleware.PermissionsPolicyMiddleware",
+    # Staff reach the admin only with two-factor authentication set up.
+    "backend.middleware.AdminRequiresMFAMiddleware",
+    # A database that does not answer: 503 with a page that says so, not a 500.
+    "backend.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -224,6 +254,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rådtid] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # allauth's default rate limits (login failures, sign-ups, resets, …) are kept;
 # they count in the cache above, shared across processes when REDIS_URL is set.
+# They count per client address: X-Forwarded-For is read only behind our own
+# proxies (TRUSTED_PROXY=1), else anyone could pose as a new client each time.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rådtid"
 
@@ -234,6 +267,9 @@ LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
+# Dates and times as each language writes them ("tisdag 8 december 2026 kl. 10.00",
+# "Tuesday 8 December 2026, 10:00"): use the named formats, DATETIME_FORMAT etc.
+FORMAT_MODULE_PATH = ["backend.formats"]
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
@@ -317,11 +353,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
+# Celery's Django fixup closes the database connection around every task unless
+# this is set; reopening it for each mail halves the outbox's throughput on
+# PostgreSQL. The connection is still recycled after this many tasks, and
+# close_if_unusable (backend/celery.py) drops one that broke.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
     "sync-busy-calendars": {"task": "advisors.tasks.sync_busy_calendars", "schedule": 15 * 60},
     "expire-waitlist-offers": {"task": "bookings.tasks.expire_waitlist_offers", "schedule": 60},
+    "record-follow-up-surveys": {
+        "task": "notifications.tasks.record_follow_up_surveys",
+        "schedule": crontab(hour=9, minute=15),
+    },
+    "clean-up-outbox": {
+        "task": "notifications.tasks.clean_up_outbox",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "pseudonymise-old-bookings": {
+        "task": "bookings.tasks.pseudonymise_old_bookings",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "send-monthly-statistics": {
         "task": "bookings.tasks_statistics.send_monthly_reports",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
@@ -339,11 +392,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting the error answers too (backend/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "backend.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Views name a scope (backend/throttling.py); over its rate: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["backend.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_rate("THROTTLE_TOKEN", "10/min"),  # password guessing through the API
+        "booking_create": env_rate("THROTTLE_BOOKING_CREATE", "30/hour"),
+        "directory": env_rate("THROTTLE_DIRECTORY", "120/min"),
+        "slots": env_rate("THROTTLE_SLOTS", "120/min"),
+    },
+    # The client address for throttles: X-Forwarded-For only behind our own
+    # proxies (as for allauth below); otherwise the connection's address.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rådtid API",
@@ -368,20 +433,58 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (JS and CSS live in static/); the API docs
+# view widens this for itself only (backend/urls.py). frame-ancestors 'none'
+# is X_FRAME_OPTIONS for browsers that read CSP.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the QR code of the two-factor set-up (allauth.mfa).
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page here uses are switched off for the page and anything it embeds.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+)
+# Staff without an activated authenticator (allauth.mfa) are sent from the
+# admin to set one up (backend.middleware.AdminRequiresMFAMiddleware).
+ADMIN_REQUIRES_MFA = env_bool("ADMIN_REQUIRES_MFA", True)
 SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-if env_bool("TRUSTED_PROXY", False):
+if TRUSTED_PROXY:
     # Only behind a proxy we run: otherwise anyone could claim HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging ----------------------------------------------------------------
 
+# One JSON object a line in production (for a log collector), plain lines in
+# development; both carry the request id (backend/observability.py), in web
+# and worker alike.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "backend.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "backend.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
@@ -397,6 +500,13 @@ EMAIL_RETRY_BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600, 12 * 3600)
 # A message claimed by a worker that died stays "sending"; after this long the
 # sweep hands it out again (a kill after the SMTP accept may repeat one mail).
 OUTBOX_CLAIM_TIMEOUT_SECONDS = 300
+# Outbox rows that are done (sent, cancelled, missed) are deleted after this
+# many days; failed ones stay until staff resend or delete them.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 180)
+# The outcome follow-up survey, this many days after an enterprise's first
+# session; a stopped beat catches up on sessions up to CATCH_UP days older.
+FOLLOW_UP_AFTER_DAYS = 90
+FOLLOW_UP_CATCH_UP_DAYS = 30
 
 # Waitlist: how long the first in line may claim a freed slot.
 WAITLIST_CLAIM_HOURS = env_int("WAITLIST_CLAIM_HOURS", 12)
@@ -404,11 +514,23 @@ WAITLIST_CLAIM_HOURS = env_int("WAITLIST_CLAIM_HOURS", 12)
 # Fair access: how many upcoming sessions one person may hold at once.
 BOOKING_MAX_UPCOMING = env_int("BOOKING_MAX_UPCOMING", 3)
 
+# Retention: bookings that ended this many months ago are pseudonymised each
+# night (bookings.tasks.pseudonymise_old_bookings); statistics keep their facts.
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", 36)
+
 # Statistics: a count of 1 to (this − 1) enterprises or people is shown as "<this"
 # (invariant 5 of DESIGN.md); see bookings.statistics.
 STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 5)
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+# The public pages name who answers for the service: the region running this
+# instance is the controller of personal data (privacy notice), and reports of
+# accessibility problems go to ACCESSIBILITY_CONTACT_EMAIL. Without a name the
+# privacy notice says "the region that runs this service".
+PRIVACY_CONTROLLER_NAME = os.environ.get("PRIVACY_CONTROLLER_NAME", "")
+PRIVACY_CONTROLLER_CONTACT = os.environ.get("PRIVACY_CONTROLLER_CONTACT", f"dataskydd@{SITE_DOMAIN}")
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", f"tillganglighet@{SITE_DOMAIN}")
 
 # Advisors' external busy calendars (ICS links), read by advisors.tasks.
 BUSY_CALENDAR_TIMEOUT = env_int("BUSY_CALENDAR_TIMEOUT", 10)  # seconds

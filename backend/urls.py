@@ -1,17 +1,20 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from advisors.urls import api_urlpatterns as advisors_api
 from bookings.urls import api_urlpatterns as bookings_api
 from bookings.urls_statistics import api_urlpatterns as statistics_api
 from bookings.urls_waitlist import api_urlpatterns as waitlist_api
 
-from . import views
-from .api import TokenView
+from . import status, views, views_privacy
+from .api import EraseView, ExportView, TokenView
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/export/", ExportView.as_view(), name="me-export"),
+    path("me/erase/", EraseView.as_view(), name="me-erase"),
     *advisors_api,
     *bookings_api,
     *waitlist_api,
@@ -22,7 +25,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("help/advisors/", views.help_advisors, name="help-advisors"),
+    path("help/coordinators/", views.help_coordinators, name="help-coordinators"),
+    # Always routed; every view answers 404 unless DEBUG and the file mail backend.
+    path("dev/mail/", include("backend.dev_mail")),
     path("healthz", views.healthz, name="healthz"),
+    path("staff/status/", status.status_page, name="staff-status"),
+    path("account/privacy/", views_privacy.privacy, name="account_privacy"),
+    path("account/privacy/export/", views_privacy.privacy_export, name="account_privacy_export"),
+    path("account/privacy/erase/", views_privacy.privacy_erase, name="account_privacy_erase"),
     path("accounts/", include("allauth.urls")),
     path("advisor/", include("advisors.urls_web_advisor")),
     path("", include("advisors.urls_web_directory")),
@@ -34,7 +45,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's set-up as a script file, not inline;
+    # its page keeps one <style> block and data: images, allowed here only.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
 ]
 
 handler403 = "backend.views.permission_denied"

@@ -1,5 +1,11 @@
+import sys
+from datetime import date
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -11,12 +17,48 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+# The date of the latest accessibility review, shown on the statement as the
+# law asks; update it with the statement.
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 11, 28)
+# Digg supervises the law on accessibility to digital public services; anyone
+# may report a statement or an answer they are not content with.
+DIGG_REPORT_URL = "https://www.digg.se/tdosanmalan"
+
+
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy.html")
+    return render(
+        request,
+        "privacy.html",
+        {
+            "controller_name": settings.PRIVACY_CONTROLLER_NAME,
+            "controller_contact": settings.PRIVACY_CONTROLLER_CONTACT,
+            "suppression_threshold": settings.STATISTICS_SUPPRESSION_THRESHOLD,
+        },
+    )
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "accessibility.html")
+    return render(
+        request,
+        "accessibility.html",
+        {
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "statement_date": ACCESSIBILITY_STATEMENT_DATE,
+            "digg_report_url": DIGG_REPORT_URL,
+        },
+    )
+
+
+def help_advisors(request: HttpRequest) -> HttpResponse:
+    return render(request, "help/advisors.html")
+
+
+def help_coordinators(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "help/coordinators.html",
+        {"suppression_threshold": settings.STATISTICS_SUPPRESSION_THRESHOLD},
+    )
 
 
 @never_cache
@@ -43,6 +85,29 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called inside Django's `except`: a database that does not answer (raised
+    # outside a view, e.g. saving the session) is a 503, not our bug.
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable(request)
     if _wants_json(request):
         return JsonResponse({"detail": _("Something went wrong on our side. Please try again.")}, status=500)
     return render(request, "500.html", status=500)
+
+
+# Errors that mean the database cannot be reached (not a bad query of ours).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 while the database is away: JSON for the API, else a page in the
+    visitor's language. Rendered without the request's context, because the
+    user and the session would need the very database that is down."""
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"detail": _("The service is unavailable for a moment. Please try again in a few minutes.")},
+            status=503,
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "60"
+    return response

@@ -12,13 +12,14 @@ def main() -> int:
     setup_django()
     from django.db import connection
 
-    from . import availability, bookings, outbox
+    from . import availability, bookings, outbox, statistics
 
     print(f"Rådtid benchmarks on {connection.vendor}")
     with throwaway_database():
         ok = availability.run()
     ok = bookings.run() and ok  # its own database and server
     ok = outbox.run() and ok  # its own database, broker database, worker and SMTP server
+    ok = statistics.run() and ok  # its own PostgreSQL database
     print("\nall targets met" if ok else "\nsome targets missed")
     return 0 if ok else 1
 

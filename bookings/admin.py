@@ -1,15 +1,20 @@
 from django.contrib import admin
 
+from backend.admin import PersonalDataAccessMixin
+
 from .models import AuditEntry, Booking, Enterprise, EntrepreneurProfile, Feedback, WaitlistEntry
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(PersonalDataAccessMixin, admin.ModelAdmin):
     list_display = ["name", "org_number", "kind", "municipality", "created"]
     list_filter = ["kind", "municipality__region"]
     search_fields = ["name", "org_number"]
     raw_id_fields = ["municipality"]
     filter_horizontal = ["members"]
+
+    def subjects_of(self, obj: Enterprise) -> list[int | None]:
+        return list(obj.members.values_list("pk", flat=True))
 
 
 @admin.register(EntrepreneurProfile)
@@ -26,7 +31,7 @@ class FeedbackInline(admin.StackedInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(PersonalDataAccessMixin, admin.ModelAdmin):
     """Staff see bookings to help people; changes go through the services (API or pages)."""
 
     list_display = ["start", "advisor", "entrepreneur", "status", "topic", "mode"]
@@ -40,6 +45,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def subjects_of(self, obj: Booking) -> list[int | None]:
+        return [obj.entrepreneur_id, obj.advisor.user_id]
 
 
 @admin.register(AuditEntry)

@@ -7,6 +7,9 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from backend import throttling
+from backend.openapi import CONFLICT
+
 from . import selectors, services
 from .serializers import (
     AdvisorBookingSerializer,
@@ -44,6 +47,11 @@ class BookingViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9a-fA-F-]{32,36}"
     serializer_class = BookingSerializer
 
+    @property
+    def throttle_scope(self) -> str | None:
+        # Only booking is rate-limited: one person grabbing slot after slot.
+        return throttling.BOOKING_CREATE if self.action == "create" else None
+
     def get_queryset(self):
         return selectors.bookings_visible_to(self.request.user).select_related("feedback")
 
@@ -70,7 +78,7 @@ class BookingViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         return self.show(self.get_object())
 
-    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
         body = BookingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -80,7 +88,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             raise refusal(error) from error
         return self.show(selectors.booking_for(request.user, booking.uid), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CancelSerializer, responses={200: BookingSerializer})
+    @extend_schema(request=CancelSerializer, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def cancel(self, request, uid=None):
         booking = self.get_object()
@@ -92,7 +100,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             raise refusal(error) from error
         return self.show(self.get_object())
 
-    @extend_schema(request=RescheduleSerializer, responses={200: BookingSerializer})
+    @extend_schema(request=RescheduleSerializer, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reschedule(self, request, uid=None):
         booking = self.get_object()
@@ -104,7 +112,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             raise refusal(error) from error
         return self.show(self.get_object())
 
-    @extend_schema(request=OutcomeSerializer, responses={200: BookingSerializer})
+    @extend_schema(request=OutcomeSerializer, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def outcome(self, request, uid=None):
         booking = self.get_object()
@@ -121,7 +129,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             raise refusal(error) from error
         return self.show(self.get_object())
 
-    @extend_schema(request=FeedbackSerializer, responses={201: BookingSerializer})
+    @extend_schema(request=FeedbackSerializer, responses={201: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def feedback(self, request, uid=None):
         booking = self.get_object()

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from advisors.models import Advisor, MeetingMode, Region, Topic
+from backend.openapi import CONFLICT
 
 from . import selectors, waitlist
 from .api import refusal
@@ -103,19 +104,19 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return waitlist.waitlist_entries_of(self.request.user)
 
-    @extend_schema(request=WaitlistJoinSerializer, responses={201: WaitlistEntrySerializer})
+    @extend_schema(request=WaitlistJoinSerializer, responses={201: WaitlistEntrySerializer, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
         body = WaitlistJoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             entry = waitlist.waitlist_join(entrepreneur=request.user, **body.validated_data)
-        except waitlist.WaitlistError as error:
+        except BookingError as error:  # the waitlist's own refusals and the enterprise check's
             raise refusal(error) from error
         return Response(
             WaitlistEntrySerializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=None, responses={200: WaitlistEntrySerializer})
+    @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         entry = self.get_object()
@@ -125,7 +126,7 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise refusal(error) from error
         return Response(WaitlistEntrySerializer(self.get_object()).data)
 
-    @extend_schema(request=WaitlistClaimSerializer, responses={201: BookingSerializer})
+    @extend_schema(request=WaitlistClaimSerializer, responses={201: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         entry = self.get_object()

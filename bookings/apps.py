@@ -15,3 +15,7 @@ class BookingsConfig(AppConfig):
 
         # booked_source covers bookings and the slots held for the waitlist.
         register_booked_source(booked_source)
+
+        from . import privacy
+
+        privacy.register()  # bookings' part of a person's export and erasure (backend/privacy.py)

@@ -286,6 +286,23 @@ class FeedbackForm(SiteForm):
     )
 
 
+class FollowUpForm(SiteForm):
+    """Three months on: what the advice led to. Every box may stay empty."""
+
+    new_customers = forms.BooleanField(label=_("New customers"), required=False)
+    public_contract = forms.BooleanField(label=_("A public contract (offentlig upphandling)"), required=False)
+    financing = forms.BooleanField(label=_("Financing (a loan, a grant or an investment)"), required=False)
+    hiring = forms.BooleanField(label=_("Hiring people far from the labour market"), required=False)
+    comment = forms.CharField(
+        label=_("Anything else? (optional)"),
+        help_text=_("Only the region reads this. Reports show the answers of many enterprises together."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": _("Write at most 2,000 characters.")},
+    )
+
+
 class OutcomeForm(SiteForm):
     outcome = forms.ChoiceField(
         label=_("Did the session take place?"),

@@ -24,8 +24,11 @@ from .models import Booking, BookingStatus
 
 SALT = "radtid.booking-link"
 LINK_MAX_AGE = timedelta(days=60)
+# Feedback and the follow-up survey are asked for after the session; their
+# links live this long after the mail is due.
+AFTER_SESSION_LINK_AGE = timedelta(days=45)
 
-Action = Literal["cancel", "reschedule"]
+Action = Literal["cancel", "reschedule", "feedback", "follow_up"]
 
 
 class LinkError(Exception):
@@ -37,9 +40,14 @@ class LinkError(Exception):
         self.reason = reason
 
 
-def make_token(booking: Booking, action: Action, *, now: datetime | None = None) -> str:
+def make_token(
+    booking: Booking, action: Action, *, now: datetime | None = None, expires: datetime | None = None
+) -> str:
+    """A signed token for `action` on `booking`, valid until `expires` (by
+    default the session's start, within LINK_MAX_AGE)."""
     now = now or timezone.now()
-    expires = min(booking.start, now + LINK_MAX_AGE)
+    if expires is None:
+        expires = min(booking.start, now + LINK_MAX_AGE)
     payload = {"b": booking.uid.hex, "a": action, "s": booking.sequence, "e": int(expires.timestamp())}
     return signing.dumps(payload, salt=SALT, compress=True)
 
@@ -59,17 +67,25 @@ def reschedule_url(booking: Booking, *, now: datetime | None = None) -> str:
 
 
 def feedback_url(booking: Booking) -> str:
-    """An absolute link to the booking's feedback form. Not signed: feedback
-    is given signed in (the page sends a visitor to sign in and back), so a
-    forwarded email gives nobody a voice in someone else's name."""
-    return _absolute(reverse("bookings:feedback", args=[booking.uid]))
+    """An absolute link to a short feedback form for `booking`, usable without
+    signing in, from the end of the session until AFTER_SESSION_LINK_AGE later.
+    It can only rate this one session, once, as the person who booked it."""
+    token = make_token(booking, "feedback", expires=booking.end + AFTER_SESSION_LINK_AGE)
+    return _absolute(reverse("bookings:link_feedback", args=[token]))
 
 
-def booking_from_token(token: str, action: Action, *, now: datetime | None = None) -> Booking:
-    """The booking a link is for, if the link still works; LinkError otherwise."""
-    now = now or timezone.now()
+def follow_up_url(booking: Booking, *, due: datetime) -> str:
+    """An absolute link to the outcome follow-up survey about the enterprise
+    whose first session `booking` was; valid AFTER_SESSION_LINK_AGE after `due`."""
+    token = make_token(booking, "follow_up", expires=due + AFTER_SESSION_LINK_AGE)
+    return _absolute(reverse("bookings:link_follow_up", args=[token]))
+
+
+def _decode(token: str, action: Action, now: datetime) -> tuple[Booking, int]:
+    """The booking a token names and the sequence it was made at; LinkError
+    if it is tampered, for another action, or past its expiry."""
     try:
-        payload = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
+        payload = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE + AFTER_SESSION_LINK_AGE)
     except signing.SignatureExpired as error:
         raise LinkError("expired") from error
     except (signing.BadSignature, ValueError) as error:
@@ -90,6 +106,14 @@ def booking_from_token(token: str, action: Action, *, now: datetime | None = Non
     )
     if booking is None:
         raise LinkError("invalid")
+    return booking, sequence
+
+
+def booking_from_token(token: str, action: Action, *, now: datetime | None = None) -> Booking:
+    """The booking a cancel or reschedule link is for, if the link still
+    works; LinkError otherwise."""
+    now = now or timezone.now()
+    booking, sequence = _decode(token, action, now)
     if booking.start <= now:
         raise LinkError("expired")
     if (
@@ -97,5 +121,16 @@ def booking_from_token(token: str, action: Action, *, now: datetime | None = Non
         or booking.status != BookingStatus.CONFIRMED
         or booking.entrepreneur is None
     ):
+        raise LinkError("stale")
+    return booking
+
+
+def held_booking_from_token(token: str, action: Action, *, now: datetime | None = None) -> Booking:
+    """The held session a feedback or follow-up link is about; LinkError if
+    the link does not work or the session was not held by its booker."""
+    now = now or timezone.now()
+    booking, _sequence = _decode(token, action, now)
+    held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+    if not held or booking.end > now or booking.entrepreneur is None:
         raise LinkError("stale")
     return booking

@@ -179,6 +179,27 @@ class Feedback(models.Model):
         return f"{self.rating}/5"
 
 
+class FollowUpAnswer(models.Model):
+    """What the advice led to, asked about three months after an enterprise's
+    first session (`booking`). Reported only in aggregate; the free text is
+    for the region's own reading and never leaves the admin."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="follow_up")
+    new_customers = models.BooleanField(_("new customers"), default=False)
+    public_contract = models.BooleanField(_("a public contract"), default=False)
+    financing = models.BooleanField(_("financing"), default=False)
+    hiring = models.BooleanField(_("hired people far from the labour market"), default=False)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+
+    def __str__(self) -> str:
+        return str(self.booking_id)
+
+
 class AuditEntry(models.Model):
     """Who changed what, when. Written by every booking service."""
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from advisors.availability import Booked
 from backend.models import User
@@ -52,6 +52,29 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
 
 def booking_for(user: User, uid) -> Booking | None:
     return bookings_visible_to(user).filter(uid=uid).first()
+
+
+HELD = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
+
+def first_sessions_ended(after: datetime, before: datetime) -> QuerySet[Booking]:
+    """Enterprises' first held sessions that ended in [after, before): the
+    sessions the outcome follow-up asks about. A cancelled or missed session
+    is not a first session; the next held one is."""
+    earlier = Booking.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), status__in=HELD, start__lt=OuterRef("start")
+    )
+    return (
+        Booking.objects.filter(
+            status__in=HELD,
+            end__gte=after,
+            end__lt=before,
+            enterprise__isnull=False,
+            entrepreneur__isnull=False,
+        )
+        .exclude(Exists(earlier))
+        .order_by("end", "pk")
+    )
 
 
 def enterprises_of(user: User) -> QuerySet[Enterprise]:

@@ -7,6 +7,7 @@ sends the bookings signal that notifications listens to.
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +25,18 @@ from advisors.selectors import SlotCheck, slot_check
 from backend.models import User
 
 from . import signals
-from .models import AuditEntry, Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback, Gender
+from .models import (
+    WAITLIST_ACTIVE,
+    AuditEntry,
+    Booking,
+    BookingStatus,
+    Enterprise,
+    EntrepreneurProfile,
+    Feedback,
+    FollowUpAnswer,
+    Gender,
+    WaitlistEntry,
+)
 from .validation import normalise_org_number
 
 MESSAGE_MAX = 2000
@@ -372,6 +385,31 @@ def booking_give_feedback(
     return feedback
 
 
+FOLLOW_UP_OUTCOMES = ("new_customers", "public_contract", "financing", "hiring")
+
+
+def follow_up_answer_give(
+    *, booking: Booking, by: User, answers: dict[str, bool], comment: str = ""
+) -> FollowUpAnswer:
+    """The entrepreneur says what the advice that began with `booking` (their
+    enterprise's first session) led to; once."""
+    if len(comment) > 2000:
+        raise BookingError(_("Write at most 2,000 characters."), field="comment")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if by.pk != booking.entrepreneur_id:
+            raise BookingError(_("Only the person who booked answers the follow-up."))
+        if FollowUpAnswer.objects.filter(booking=booking).exists():
+            raise BookingError(_("You have already answered. Thank you!"))
+        answer = FollowUpAnswer.objects.create(
+            booking=booking,
+            comment=comment,
+            **{outcome: bool(answers.get(outcome)) for outcome in FOLLOW_UP_OUTCOMES},
+        )
+        audit("booking.follow_up", booking=booking, actor=by)
+    return answer
+
+
 # --- Enterprises and the entrepreneur's profile -------------------------------------
 
 ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "municipality")
@@ -425,3 +463,91 @@ def entrepreneur_profile_save(*, user: User, gender: str) -> EntrepreneurProfile
         )
         audit("entrepreneur_profile.saved", booking=None, actor=user)
     return profile
+
+
+# --- Privacy: erasure and retention ----------------------------------------------------
+
+ERASED_ENTERPRISE_NAME = "—"
+
+
+def person_bookings_release(*, user: User, now: datetime) -> int:
+    """First step of erasing `user` (backend.privacy.person_erase): leave every
+    waitlist and cancel every future booking through booking_cancel, so the
+    advisors get the cancellation notice (outbox) and the slots go to the
+    waitlist. Waitlists go first, or a freed slot could be offered back to the
+    person being erased. Returns the number of bookings cancelled."""
+    from .waitlist import waitlist_withdraw  # waitlist builds on this module
+
+    for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
+        waitlist_withdraw(entry=entry, by=user, now=now)
+    future = Booking.objects.filter(entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=now)
+    cancelled = 0
+    for booking in future:
+        booking_cancel(booking=booking, by=None, reason="", now=now)
+        cancelled += 1
+    return cancelled
+
+
+def person_bookings_erase(*, user: User, now: datetime) -> None:
+    """Remove what the bookings app holds about `user` as an entrepreneur: the
+    link from their bookings and waitlist entries, what they wrote (messages,
+    feedback and follow-up comments), the advisors' notes about them, their profile and
+    their enterprises' details (an enterprise others still belong to only
+    loses them as a member). The stat_* facts, the times, status, topic and
+    ratings stay, so every statistics total is unchanged (invariant 5)."""
+    booking_ids = list(Booking.objects.filter(entrepreneur=user).values_list("pk", flat=True))
+    Feedback.objects.filter(booking__in=booking_ids).update(comment="")
+    FollowUpAnswer.objects.filter(booking__in=booking_ids).update(comment="")
+    Booking.objects.filter(pk__in=booking_ids).update(
+        entrepreneur=None, enterprise=None, message="", private_notes="", cancel_reason="", updated=now
+    )
+    WaitlistEntry.objects.filter(entrepreneur=user).update(entrepreneur=None, enterprise=None)
+    EntrepreneurProfile.objects.filter(user=user).delete()
+    for enterprise in Enterprise.objects.filter(members=user):
+        enterprise.members.remove(user)
+        if not enterprise.members.exists():
+            enterprise.name = ERASED_ENTERPRISE_NAME
+            enterprise.org_number = ""
+            enterprise.save(update_fields=["name", "org_number"])
+    audit("person.erased", actor=None, bookings=len(booking_ids))
+
+
+def bookings_pseudonymise(*, now: datetime | None = None) -> int:
+    """Retention: bookings that ended more than settings.RETENTION_MONTHS ago
+    lose what ties them to a person (the entrepreneur and enterprise, the
+    message, the advisor's private notes, the cancellation reason, the
+    feedback and follow-up comments); the facts statistics count stay. Safe to run twice or
+    at once: each update only touches rows with something left to clear.
+    Returns the number of bookings changed."""
+    now = now or timezone.now()
+    cutoff = months_before(now, settings.RETENTION_MONTHS)
+    old = Booking.objects.filter(end__lt=cutoff)
+    with transaction.atomic():
+        Feedback.objects.filter(booking__in=old).exclude(comment="").update(comment="")
+        FollowUpAnswer.objects.filter(booking__in=old).exclude(comment="").update(comment="")
+        changed = (
+            old.filter(
+                Q(entrepreneur__isnull=False)
+                | Q(enterprise__isnull=False)
+                | ~Q(message="")
+                | ~Q(private_notes="")
+                | ~Q(cancel_reason="")
+            )
+            .order_by()
+            .update(entrepreneur=None, enterprise=None, message="", private_notes="", cancel_reason="")
+        )
+        WaitlistEntry.objects.filter(created__lt=cutoff, entrepreneur__isnull=False).exclude(
+            status__in=WAITLIST_ACTIVE
+        ).update(entrepreneur=None, enterprise=None)
+        if changed:
+            audit("bookings.pseudonymised", actor=None, count=changed, before=cutoff.isoformat())
+    return changed
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last
+    day when that month is shorter: 31 May minus 3 months is 28 or 29 Feb)."""
+    total = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(total, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

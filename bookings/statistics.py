@@ -8,8 +8,9 @@ Two steps, kept apart on purpose:
   enterprises counted in two grouping steps, waiting days as a histogram from
   which the median and 90th percentile are exact; no booking row leaves the
   database), one for the waitlist, and the hours the advisors offered, from
-  the slot engine's working intervals. Six queries in all, whatever the
-  number of bookings or advisors. Never shown to anyone as it is.
+  the slot engine's working intervals, and one for the outcome follow-up.
+  Seven queries in all, whatever the number of bookings or advisors (eight
+  on PostgreSQL: one sets up the big query). Never shown to anyone as it is.
 - `suppress_report` applies disclosure control (invariant 5) and is the only
   way out: `region_report` is the two together, and the JSON, CSV and XLSX
   views all render its result, so they carry the same hidden cells.
@@ -53,13 +54,14 @@ import copy
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils.dates import MONTHS
@@ -136,6 +138,12 @@ WITH_OFFERED = frozenset({"by_month", "by_advisor_organisation"})
 WITH_UNMET = frozenset({"by_month", "by_topic", "by_municipality", "by_enterprise_kind", "by_gender"})
 
 GENDER_KEYS = ("women", "men", "other_or_not_stated")
+
+# PostgreSQL's memory for each of the report's hash tables, for its one query:
+# a year of a region with 500,000 bookings needs about 150 MB for its people
+# and as much for its enterprises; the default 4 MB spills to disk. Only
+# coordinators ask for reports, seldom at once.
+STATISTICS_WORK_MEM = "256MB"
 
 HELD = Q(status=BookingStatus.COMPLETED)
 OUTCOME = Q(status__in=[BookingStatus.COMPLETED, BookingStatus.NO_SHOW])
@@ -299,6 +307,51 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "en": "Waitlist entries made in the period: people who found no free time in the next two weeks. "
         "By the month the entry was made.",
     },
+    "follow_up": {
+        "kind": "note",
+        "name_sv": "Uppföljning efter tre månader",
+        "name_en": "Follow-up after three months",
+        "sv": "Tre månader efter ett företags första genomförda möte får personen som bokade fyra frågor om "
+        "vad rådgivningen ledde till. Räknas för företag vars första möte låg under perioden och som har "
+        "svarat. Andelen är ja-svar delat med alla svar. Svaren redovisas bara tillsammans; ett antal, "
+        "eller antalet som svarade nej, som bygger på 1–{below} företag döljs.",
+        "en": "Three months after an enterprise's first session held, the person who booked it gets four "
+        "questions about what the advice led to. Counted for enterprises whose first session fell in the "
+        "period and who answered. The share is the yes answers divided by all answers. Answers are only "
+        "reported together; a count, or the number who answered no, resting on 1–{below} enterprises is "
+        "hidden.",
+    },
+    "follow_up_new_customers": {
+        "kind": "measure",
+        "name_sv": "Nya kunder",
+        "name_en": "New customers",
+        "sv": "Företag som svarade att rådgivningen bidrog till nya kunder.",
+        "en": "Enterprises that answered that the advice contributed to new customers.",
+    },
+    "follow_up_public_contract": {
+        "kind": "measure",
+        "name_sv": "Offentlig upphandling",
+        "name_en": "A public contract",
+        "sv": "Företag som svarade att rådgivningen bidrog till ett kontrakt i en offentlig upphandling.",
+        "en": "Enterprises that answered that the advice contributed to winning a public contract.",
+    },
+    "follow_up_financing": {
+        "kind": "measure",
+        "name_sv": "Finansiering",
+        "name_en": "Financing",
+        "sv": "Företag som svarade att rådgivningen bidrog till finansiering: lån, bidrag eller investering.",
+        "en": "Enterprises that answered that the advice contributed to financing: a loan, a grant or an "
+        "investment.",
+    },
+    "follow_up_hiring": {
+        "kind": "measure",
+        "name_sv": "Anställningar",
+        "name_en": "Hiring",
+        "sv": "Företag som svarade att rådgivningen bidrog till att de anställde personer som står långt "
+        "från arbetsmarknaden.",
+        "en": "Enterprises that answered that the advice contributed to hiring people far from the labour "
+        "market.",
+    },
     "by_month": {
         "kind": "breakdown",
         "name_sv": "Per månad",
@@ -387,10 +440,20 @@ def suppression_threshold() -> int:
 
 def region_report(*, region: Region, start: date, end: date) -> dict:
     """The region's statistics for local dates start..end (both inclusive), as
-    coordinators may see them: `region_figures` after `suppress_report`. Six
-    queries whatever the number of bookings or advisors."""
+    coordinators may see them: `region_figures` after `suppress_report`. Seven
+    queries (eight on PostgreSQL) whatever the number of bookings or advisors."""
     return suppress_report(
         region_figures(region=region, start=start, end=end), threshold=suppression_threshold()
+    )
+
+
+def region_totals(*, region: Region, start: date, end: date) -> dict:
+    """`region_report` without the breakdowns: the same totals, hidden alike,
+    for a fraction of the work (the dashboard's period before). Six queries
+    (seven on PostgreSQL)."""
+    return suppress_report(
+        region_figures(region=region, start=start, end=end, breakdowns=(), follow_up=False),
+        threshold=suppression_threshold(),
     )
 
 
@@ -418,10 +481,13 @@ def region_bookings(region: Region, start: date, end: date) -> QuerySet[Booking]
     return Booking.objects.filter(stat_region=region.code, start__gte=since, start__lt=until).order_by()
 
 
-def region_figures(*, region: Region, start: date, end: date) -> dict:
+def region_figures(
+    *, region: Region, start: date, end: date, breakdowns: Sequence[str] = BREAKDOWNS, follow_up: bool = True
+) -> dict:
     """The exact figures, unsuppressed: for `suppress_report`, and for tests.
     Each row (and the totals) carries its `bases`, the people and enterprises
     behind each group of figures, which `suppress_report` needs and removes.
+    Only the totals and the `breakdowns` asked for (all by default).
     Never show this to anyone as it is (invariant 5)."""
     if end < start:
         raise ValueError("The period ends before it starts.")
@@ -436,7 +502,7 @@ def region_figures(*, region: Region, start: date, end: date) -> dict:
     topic_slug = {str(t["pk"]): t["slug"] for t in topics}
     offered = _offered(region, start, end)
     unmet = _unmet_demand(region, start, end)
-    tallies = _tallies(bookings, region.code)
+    tallies = _tallies(bookings, region.code, {name: GROUPINGS[name] for name in ("totals", *breakdowns)})
     coverage_of = len(in_region)
 
     total = next(iter(tallies["totals"].values()), _Tally())
@@ -447,7 +513,7 @@ def region_figures(*, region: Region, start: date, end: date) -> dict:
         "totals": _row(total, coverage_of, offered["total"], unmet["total"]),
     }
     months = _months(start, end)
-    for name in BREAKDOWNS:
+    for name in breakdowns:
         found: dict[str, _Tally] = {}
         for key, tally in tallies[name].items():
             if name == "by_month":
@@ -471,7 +537,43 @@ def region_figures(*, region: Region, start: date, end: date) -> dict:
             }
             for key in keys
         ]
+    if follow_up:
+        report["follow_up"] = _follow_up(bookings)
     return report
+
+
+# The outcome follow-up's questions (bookings.models.FollowUpAnswer), in order.
+FOLLOW_UP_OUTCOMES = ("new_customers", "public_contract", "financing", "hiring")
+
+
+def _follow_up(bookings: QuerySet[Booking]) -> dict[str, Any]:
+    """The answers about the enterprises whose first session is among
+    `bookings` (an answer belongs to that session): how many answered, and
+    how many said yes to each question. One query."""
+    answered = Q(follow_up__isnull=False)
+    counts = bookings.aggregate(
+        answered=Count("pk", filter=answered),
+        **{o: Count("pk", filter=answered & Q(**{f"follow_up__{o}": True})) for o in FOLLOW_UP_OUTCOMES},
+    )
+    total = counts["answered"]
+    return {
+        "answered": total,
+        "outcomes": [
+            {
+                "key": outcome,
+                "label": label_text(f"follow_up_{outcome}", FOLLOW_UP_LABELS),
+                "count": counts[outcome],
+                "share": _ratio(counts[outcome], total),
+            }
+            for outcome in FOLLOW_UP_OUTCOMES
+        ],
+    }
+
+
+FOLLOW_UP_LABELS = {
+    f"follow_up_{o}": (DEFINITIONS[f"follow_up_{o}"]["name_sv"], DEFINITIONS[f"follow_up_{o}"]["name_en"])
+    for o in FOLLOW_UP_OUTCOMES
+}
 
 
 # --- Reading the figures --------------------------------------------------------------------
@@ -492,6 +594,11 @@ GROUPINGS = {
     "by_mode": F("mode"),
     "by_advisor_organisation": F("stat_advisor_organisation"),
 }
+# Groupings whose keys seldom change between one person's (or enterprise's)
+# bookings: PostgreSQL reads them in one grouping by person and all of them,
+# about one row a person, and groups that apart in a second step. Only a matter
+# of speed: grouping finer first gives the same counts, whatever the data.
+READ_TOGETHER = ("totals", "by_municipality", "by_enterprise_kind", "by_gender", "by_advisor_organisation")
 # The facts read from each booking, besides the groupings (named without
 # "fact_" in the SQL; the ORM will not alias a field by its own name).
 FACTS = {
@@ -524,13 +631,19 @@ def _tallies(
 ) -> dict[str, dict[str, _Tally]]:
     """Every grouping's tallies in one query, aggregated in the database.
 
-    Distinct people and enterprises are counted in two steps (group by row and
-    person, then count the groups) rather than with COUNT(DISTINCT …): that
-    makes one hash aggregate of each kind instead of a sort per distinct count,
-    several times faster on a year of a big region. Waiting days come back as
-    a histogram per row (a few dozen values), from which the percentiles are
-    exact. The booking rows are read once, as a common table expression built
-    by the ORM; the outer SQL is plain enough for PostgreSQL and SQLite alike."""
+    Four kinds of rows per grouping ("arms"): people, enterprises, covered
+    municipalities and bookings by waiting days. Distinct people and
+    enterprises are counted in two steps (group by row and person, then count
+    the groups) rather than with COUNT(DISTINCT …), which would sort once per
+    distinct count. Waiting days come back as a histogram per row (a few dozen
+    values), from which the percentiles are exact. The booking rows are read
+    once, as a common table expression built by the ORM.
+
+    On PostgreSQL each arm is one GROUP BY GROUPING SETS over all groupings, so
+    a year of a big region is read four times rather than 32 (SQLite has no
+    grouping sets: there each arm is a UNION ALL of one GROUP BY per grouping).
+    Both give the same rows, which the tests check on both databases."""
+    connection = connections[bookings.db]
     columns = {f"g{i}": expression for i, expression in enumerate(groupings.values())}
     base = bookings.values(**columns, **FACTS)
     base_sql, base_params = base.query.get_compiler(using=bookings.db).as_sql()
@@ -545,47 +658,120 @@ def _tallies(
         "MAX(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS f_rated"
     )
     flag_params = [held, held, no_show, *booked]
-    arms, params = [], []
-    for i, column in enumerate(columns):
-        key = f"CAST({column} AS VARCHAR(200))"
-        # Columns: grouping, arm, key, waiting days, then eight numbers.
-        arms.append(
-            f"SELECT {i}, 0, {key}, CAST(NULL AS INTEGER), COUNT(*), SUM(f_held), SUM(f_outcome), SUM(f_booked), "  # noqa: S608 - names from GROUPINGS, values are parameters
-            f"SUM(f_rated), 0, 0, 0 FROM (SELECT {column}, person, {flags} FROM b "
-            f"GROUP BY {column}, person) AS x GROUP BY {column}"
+    # Each arm groups the bookings by grouping key and `by`, aggregating
+    # `inner` (named as in `cols`); `rollup` aggregates those again (grouping
+    # them coarser gives the same result); `outer` makes the arm's numbers
+    # from the groups of each key. Columns: grouping, arm, key, waiting days,
+    # then eight numbers.
+    arms = [
+        {
+            "by": "person",
+            "inner": flags,
+            "params": flag_params,
+            "cols": ("f_held", "f_outcome", "f_booked", "f_rated"),
+            "rollup": "MAX",
+            "outer": "CAST(NULL AS INTEGER), COUNT(*), SUM(f_held), SUM(f_outcome), SUM(f_booked), "
+            "SUM(f_rated), 0, 0, 0",
+        },
+        {
+            "by": "enterprise",
+            "inner": f"{flags}, MAX(CASE WHEN status = %s AND first_time THEN 1 ELSE 0 END) AS f_first, "
+            "MAX(CASE WHEN status = %s AND NOT first_time THEN 1 ELSE 0 END) AS f_returning",
+            "params": [*flag_params, held, held],
+            "cols": ("f_held", "f_outcome", "f_booked", "f_rated", "f_first", "f_returning"),
+            "rollup": "MAX",
+            "outer": "CAST(NULL AS INTEGER), COUNT(*), SUM(f_held), SUM(f_outcome), SUM(f_booked), "
+            "SUM(f_rated), SUM(f_first), SUM(f_returning), 0",
+        },
+        {
+            # A municipality code starts with its region's code.
+            "by": "municipality",
+            "where": ("WHERE status = %s AND municipality LIKE %s", [held, f"{region_code}%"]),
+            "outer": "CAST(NULL AS INTEGER), COUNT(*), 0, 0, 0, 0, 0, 0, 0",
+        },
+        {
+            "by": "waiting",
+            "inner": "COUNT(*) AS n, SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) AS n_held, "
+            "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) AS n_no_show, "
+            "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) AS n_cancelled, "
+            "SUM(CASE WHEN status = %s THEN minutes ELSE 0 END) AS m_held, "
+            "SUM(CASE WHEN status IN (%s, %s, %s) THEN minutes ELSE 0 END) AS m_booked, "
+            "SUM(rating) AS r_sum, COUNT(rating) AS r_n",
+            "params": [held, no_show, cancelled, held, *booked],
+            "cols": ("n", "n_held", "n_no_show", "n_cancelled", "m_held", "m_booked", "r_sum", "r_n"),
+            "rollup": "SUM",
+            # One row per key and waiting days already: the outer step passes it on.
+            "outer": "waiting, SUM(n), SUM(n_held), SUM(n_no_show), SUM(n_cancelled), SUM(m_held), "
+            "SUM(m_booked), SUM(r_sum), SUM(r_n)",
+        },
+    ]
+    grouping_sets = connection.vendor == "postgresql"
+    ctes, parts, params, cte_params = [], [], [], []
+    every = ", ".join(columns)
+    names_by_index = list(groupings)
+    together = [f"g{names_by_index.index(name)}" for name in READ_TOGETHER if name in groupings]
+    alone = [c for c in columns if c not in together]
+    for a, arm in enumerate(arms):
+        by, where, where_params = arm["by"], *arm.get("where", ("", []))
+        inner = f", {arm['inner']}" if "inner" in arm else ""
+        then_by = ", waiting" if by == "waiting" else ""
+        if not grouping_sets:
+            steps = [
+                f"SELECT {i} AS g, CAST({c} AS VARCHAR(200)) AS k, {by}{inner} FROM b {where} "  # noqa: S608 - names from GROUPINGS, values are parameters
+                f"GROUP BY {c}, {by}"
+                for i, c in enumerate(columns)
+            ]
+            parts.append(
+                f"SELECT g, {a}, k, {arm['outer']} FROM ({' UNION ALL '.join(steps)}) AS x GROUP BY g, k{then_by}"  # noqa: S608 - fixed text
+            )
+            params += [*arm.get("params", []), *where_params] * len(columns)
+            continue
+        # GROUPING() sets the bit of every grouping column not in the row's
+        # set, and those columns are null there: the key is the one that is
+        # not, made text only once the rows are few. The groupings read
+        # together are grouped apart in a second step, over few rows.
+        sets = [f"({c}, {by})" for c in alone] + ([f"({', '.join(together)}, {by})"] if together else [])
+        ctes.append(
+            f"i{a} AS (SELECT GROUPING({every}) AS g, {every}, {by}{inner} FROM b {where} "  # noqa: S608 - names from GROUPINGS, values are parameters
+            f"GROUP BY GROUPING SETS ({', '.join(sets)}))"
         )
-        params += flag_params
-        arms.append(
-            f"SELECT {i}, 1, {key}, CAST(NULL AS INTEGER), COUNT(*), SUM(f_held), SUM(f_outcome), SUM(f_booked), "  # noqa: S608 - names from GROUPINGS, values are parameters
-            f"SUM(f_rated), SUM(f_first), SUM(f_returning), 0 FROM (SELECT {column}, enterprise, {flags}, "
-            "MAX(CASE WHEN status = %s AND first_time THEN 1 ELSE 0 END) AS f_first, "
-            "MAX(CASE WHEN status = %s AND NOT first_time THEN 1 ELSE 0 END) AS f_returning "
-            f"FROM b GROUP BY {column}, enterprise) AS x GROUP BY {column}"
+        cte_params += [*arm.get("params", []), *where_params]
+        cols = "".join(f", {c}" for c in arm.get("cols", ()))
+        rolled = "".join(f", {arm['rollup']}({c}) AS {c}" for c in arm.get("cols", ()))
+        combined = _grouping(together, columns)
+        rows = f"SELECT g, {every}, {by}{cols} FROM i{a} WHERE g <> {combined}"  # noqa: S608 - fixed text
+        if together:
+            # GROUPING() here takes only this step's own grouping columns; the
+            # others are null in these rows.
+            grouped = ", ".join(c if c in together else "NULL" for c in columns)
+            gid = " ".join(f"WHEN GROUPING({c}) = 0 THEN {_grouping([c], columns)}" for c in together)
+            rows += (
+                f" UNION ALL SELECT CASE {gid} END, {grouped}, {by}{rolled} FROM i{a} WHERE g = {combined} "  # noqa: S608 - fixed text
+                f"GROUP BY GROUPING SETS ({', '.join(f'({c}, {by})' for c in together)})"
+            )
+        key = "COALESCE(" + ", ".join(f"CAST({c} AS VARCHAR(200))" for c in columns) + ")"
+        parts.append(
+            f"SELECT g, {a}, {key}, {arm['outer']} FROM ({rows}) AS x GROUP BY g, {every}{then_by}"  # noqa: S608 - fixed text
         )
-        params += [*flag_params, held, held]
-        # A municipality code starts with its region's code.
-        arms.append(
-            f"SELECT {i}, 2, {key}, CAST(NULL AS INTEGER), COUNT(*), 0, 0, 0, 0, 0, 0, 0 FROM (SELECT {column}, municipality "  # noqa: S608 - names from GROUPINGS, values are parameters
-            f"FROM b WHERE status = %s AND municipality LIKE %s GROUP BY {column}, municipality) AS x "
-            f"GROUP BY {column}"
-        )
-        params += [held, f"{region_code}%"]
-        arms.append(
-            f"SELECT {i}, 3, {key}, waiting, COUNT(*), "  # noqa: S608 - names from GROUPINGS, values are parameters
-            "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), SUM(CASE WHEN status = %s THEN minutes ELSE 0 END), "
-            "SUM(CASE WHEN status IN (%s, %s, %s) THEN minutes ELSE 0 END), SUM(rating), COUNT(rating) "
-            f"FROM b GROUP BY {column}, waiting"
-        )
-        params += [held, no_show, cancelled, held, *booked]
-    sql = f"WITH b ({names}) AS ({base_sql}) " + " UNION ALL ".join(arms)
-    with connections[bookings.db].cursor() as cursor:
+    sql = f"WITH b ({names}) AS ({base_sql}){''.join(f', {c}' for c in ctes)} " + " UNION ALL ".join(parts)
+    params = [*cte_params, *params]
+    # SET LOCAL needs a transaction: our own, or the caller's (then the
+    # settings last until the caller's ends, harmless for what follows).
+    own = transaction.atomic(using=bookings.db) if connection.get_autocommit() else nullcontext()
+    with own, connection.cursor() as cursor:
+        if grouping_sets:
+            # The planner prices this query high enough to JIT-compile its many
+            # expressions, which takes longer than running it; and its hash
+            # tables (a year of a big region's people) should not spill to disk.
+            cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{STATISTICS_WORK_MEM}'")
         cursor.execute(sql, [*base_params, *params])
         rows = cursor.fetchall()
 
-    names_by_index = list(groupings)
+    if grouping_sets:
+        index_of = {_grouping([c], columns): i for i, c in enumerate(columns)}
     found: dict[str, dict[str, _Tally]] = {name: {} for name in groupings}
-    for index, arm, key, waiting, *numbers in rows:
+    for g, arm, key, waiting, *numbers in rows:
+        index = index_of[g] if grouping_sets else g
         tally = found[names_by_index[index]].setdefault(key, _Tally())
         numbers = [int(n or 0) for n in numbers]
         if arm == 0:
@@ -597,6 +783,12 @@ def _tallies(
         else:
             tally.by_waiting.append((int(waiting), *numbers))
     return found
+
+
+def _grouping(included: Iterable[str], columns: Sequence[str]) -> int:
+    """What PostgreSQL's GROUPING(all `columns`) is for a grouping set of the
+    `included` ones: a bit for each column not in it, the first the highest."""
+    return sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in set(included))
 
 
 def _row(tally: _Tally, coverage_of: int, offered_minutes: float | None, unmet: int | None) -> dict:
@@ -918,7 +1110,8 @@ def suppress_report(figures: dict, *, threshold: int) -> dict:
     and without the bases. The same result feeds JSON, CSV and XLSX."""
     report = copy.deepcopy(figures)
     mark = f"<{threshold}"
-    units: list[list[dict]] = [[report["totals"]]] + [report[name] for name in BREAKDOWNS]
+    # The totals are a unit of their own: the same whatever breakdowns come with them.
+    units: list[list[dict]] = [[report["totals"]]] + [report[name] for name in BREAKDOWNS if name in report]
     for rows in units:
         hidden: dict[int, set[str]] = defaultdict(set)
         for group, measures in _groups():
@@ -935,7 +1128,24 @@ def suppress_report(figures: dict, *, threshold: int) -> dict:
     for rows in units:
         for row in rows:
             row.pop("bases", None)
+    if "follow_up" in report:
+        _suppress_follow_up(report["follow_up"], threshold=threshold)
     return report
+
+
+def _suppress_follow_up(section: dict, *, threshold: int) -> None:
+    """The follow-up's answers: all hidden when 1 to T−1 enterprises answered;
+    otherwise a question's count (and share) when it, or the number who did
+    not say yes, is 1 to T−1, as that number is the total less the count."""
+    mark = f"<{threshold}"
+    answered = section["answered"]
+    few = 0 < answered < threshold
+    for outcome in section["outcomes"]:
+        count = outcome["count"]
+        if few or 0 < count < threshold or 0 < answered - count < threshold:
+            outcome["count"], outcome["share"] = mark, None
+    if few:
+        section["answered"] = mark
 
 
 def _groups() -> list[tuple[str, tuple[str, ...]]]:

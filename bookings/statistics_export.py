@@ -10,7 +10,9 @@ by their API names (coverage as `coverage_covered` and `coverage_of`). A hidden 
 hidden or undefined figure is empty.
 
 XLSX: a "Summary" sheet (region, period, the totals), a sheet per breakdown,
-and a "Definitions" sheet with every measure in Swedish and English.
+a sheet for the outcome follow-up, and a "Definitions" sheet with every
+measure in Swedish and English. (The follow-up is not in the CSV: its answers
+are not a row of the measures; the JSON and the XLSX carry it.)
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ TEXTS = {
     "name": ("Namn", "Name"),
     "definitions": ("Definitioner", "Definitions"),
     "key": ("Nyckel", "Key"),
+    "answered": ("Företag som svarat", "Enterprises that answered"),
+    "question": ("Fråga", "Question"),
+    "answered_yes": ("Svarade ja", "Answered yes"),
+    "share_yes": ("Andel ja", "Share yes"),
 }
 
 
@@ -161,6 +167,9 @@ def report_xlsx(report: dict) -> bytes:
         for index in range(3, len(COLUMNS) + 3):
             sheet.column_dimensions[get_column_letter(index)].width = 16
 
+    if "follow_up" in report:
+        _follow_up_sheet(book, report["follow_up"], name_of["follow_up"], bold)
+
     sheet = book.create_sheet(_sheet_title(text("definitions")))
     sheet.append([text("key"), "Namn", "Definition (svenska)", "Name", "Definition (English)"])
     for cell in sheet[1]:
@@ -176,6 +185,24 @@ def report_xlsx(report: dict) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _follow_up_sheet(book: Workbook, section: dict, title: str, bold: Font) -> None:
+    """What the advice led to, three months on: one line per question."""
+    sheet = book.create_sheet(_sheet_title(title))
+    sheet.append([text("answered"), section["answered"]])
+    sheet.append([])
+    sheet.append([text("key"), text("question"), text("answered_yes"), text("share_yes")])
+    for cell in (*sheet[1], *sheet[3]):
+        cell.font = bold
+    for outcome in section["outcomes"]:
+        sheet.append([outcome["key"], outcome["label"], outcome["count"], outcome["share"]])
+        _format_cell(sheet.cell(row=sheet.max_row, column=3), "count")
+        share = sheet.cell(row=sheet.max_row, column=4)
+        if isinstance(share.value, float):
+            share.number_format = "0.0%"
+    for letter, width in zip("ABCD", (18, 40, 16, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
 
 
 def _format_cell(cell, column: str) -> None:

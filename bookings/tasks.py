@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services import bookings_pseudonymise
 from .tasks_statistics import send_monthly_reports  # noqa: F401 (Celery finds tasks in tasks.py only)
 from .waitlist import waitlist_expire_offers
 
@@ -15,3 +16,12 @@ def expire_waitlist_offers() -> int:
     """Expire waitlist offers whose time to claim has run out, passing each
     slot on to the next in line."""
     return waitlist_expire_offers()
+
+
+# Beat runs this nightly (CELERY_BEAT_SCHEDULE). Safe to run twice, even at
+# once: it only clears what is still there to clear.
+@shared_task
+def pseudonymise_old_bookings() -> int:
+    """Bookings older than settings.RETENTION_MONTHS lose what ties them to a
+    person; statistics keep their facts."""
+    return bookings_pseudonymise()

@@ -21,4 +21,6 @@ urlpatterns = [
     path("bookings/<uuid:uid>/outcome/", views.booking_outcome, name="outcome"),
     path("b/<str:token>/cancel/", views.link_cancel, name="link_cancel"),
     path("b/<str:token>/reschedule/", views.link_reschedule, name="link_reschedule"),
+    path("b/<str:token>/feedback/", views.link_feedback, name="link_feedback"),
+    path("b/<str:token>/follow-up/", views.link_follow_up, name="link_follow_up"),
 ]

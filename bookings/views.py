@@ -27,7 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -55,11 +55,12 @@ from .forms import (
     DescribeForm,
     EnterpriseForm,
     FeedbackForm,
+    FollowUpForm,
     MoveForm,
     OutcomeForm,
     SlotForm,
 )
-from .models import Booking, BookingStatus, EntrepreneurProfile, Feedback, Gender
+from .models import Booking, BookingStatus, EntrepreneurProfile, Feedback, FollowUpAnswer, Gender
 
 # How far ahead a booking can be moved from its pages, and how many free
 # times a page offers when the chosen one was taken.
@@ -103,7 +104,7 @@ def _when(at: datetime, advisor: Advisor) -> str:
     local = timezone.localtime(at, _zone(advisor))
     return _("%(date)s at %(time)s") % {
         "date": date_format(local, "l j F Y"),
-        "time": date_format(local, "H:i"),
+        "time": time_format(local),
     }
 
 
@@ -653,9 +654,14 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
 LINK_STATUS = {"invalid": 400, "expired": 410, "stale": 410}
 
 
-def _link_refused(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+def _link_refused(
+    request: HttpRequest, error: links.LinkError, *, after_session: bool = False
+) -> HttpResponse:
     return render(
-        request, "bookings/link/refused.html", {"reason": error.reason}, status=LINK_STATUS[error.reason]
+        request,
+        "bookings/link/refused.html",
+        {"reason": error.reason, "after_session": after_session},
+        status=LINK_STATUS[error.reason],
     )
 
 
@@ -720,6 +726,81 @@ def link_reschedule(request: HttpRequest, token: str) -> HttpResponse:
             "days": _move_slots(booking, now),
             "action": request.path,
             "move_days": MOVE_DAYS,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """Rate a held session from the feedback-request mail without signing in."""
+    try:
+        booking = links.held_booking_from_token(token, "feedback")
+    except links.LinkError as error:
+        return _link_refused(request, error, after_session=True)
+    feedback = _feedback_of(booking)
+    form, status = FeedbackForm(request.POST or None), 200
+    if request.method == "POST" and feedback is None:
+        if form.is_valid():
+            try:
+                feedback = services.booking_give_feedback(
+                    booking=booking, by=booking.entrepreneur, **form.cleaned_data
+                )
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/link/feedback.html",
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "feedback": feedback,
+            "action": request.path,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_follow_up(request: HttpRequest, token: str) -> HttpResponse:
+    """The outcome follow-up survey, three months after an enterprise's first
+    session, from its mail without signing in."""
+    try:
+        booking = links.held_booking_from_token(token, "follow_up")
+    except links.LinkError as error:
+        return _link_refused(request, error, after_session=True)
+    answered = FollowUpAnswer.objects.filter(booking=booking).exists()
+    form, status = FollowUpForm(request.POST or None), 200
+    if request.method == "POST" and not answered:
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            comment = data.pop("comment")
+            try:
+                services.follow_up_answer_give(
+                    booking=booking, by=booking.entrepreneur, answers=data, comment=comment
+                )
+            except services.BookingError as error:
+                _refusal_to_form(form, error)
+                status = 409 if error.conflict else 400
+            else:
+                answered = True
+        else:
+            status = 400
+    return render(
+        request,
+        "bookings/link/follow_up.html",
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "answered": answered,
+            "action": request.path,
         },
         status=status,
     )

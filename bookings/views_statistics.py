@@ -32,7 +32,7 @@ from advisors.models import Coordinator, Region
 
 from .api_statistics import EARLIEST, MAX_YEARS, years_later
 from .forms import SiteForm
-from .statistics import REPORT_ZONE, definitions, region_report
+from .statistics import REPORT_ZONE, definitions, region_report, region_totals
 
 # --- Periods ----------------------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ HEADLINE = (
     "mean_rating",
     "unmet_demand",
 )
-PERCENT = frozenset({"share_within_14_days", "utilisation", "no_show_rate", "cancellation_rate"})
+PERCENT = frozenset({"share_within_14_days", "utilisation", "no_show_rate", "cancellation_rate", "share"})
 DECIMALS = {
     "advice_hours": 1,
     "median_waiting_days": 1,
@@ -472,6 +472,19 @@ TABLES = {
 }
 
 
+def follow_up_rows(section: dict) -> dict[str, Any]:
+    """The follow-up's answers for its table: per question, yes and the share."""
+    answered = section["answered"]
+    return {
+        "answered": answered if hidden(answered) else number(answered),
+        "rows": [
+            {"label": o["label"], "cells": [show("count", o["count"]), show("share", o["share"])]}
+            for o in section["outcomes"]
+        ],
+        "columns": [_("Answered yes"), _("Share")],
+    }
+
+
 def table_rows(rows: list[dict], measures: tuple[str, ...]) -> list[dict]:
     return [{"label": r["label"], "cells": [show(m, r[m]) for m in measures]} for r in rows]
 
@@ -522,7 +535,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     before_start, before_end = previous_period(start, end)
     report = region_report(region=region, start=start, end=end)
-    previous = region_report(region=region, start=before_start, end=before_end)
+    # The period before is only compared in the headlines: its totals suffice.
+    previous = region_totals(region=region, start=before_start, end=before_end)
     names = _names()
     api = reverse("v1:statistics-region", args=[region.code])
     period = {"start": start.isoformat(), "end": end.isoformat()}
@@ -551,6 +565,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for m in GENDER_MEASURES
             ],
             "gender_columns": [r["label"] for r in report["by_gender"]],
+            "follow_up": follow_up_rows(report["follow_up"]),
             "csv_url": f"{api}?{urlencode({**period, 'format': 'csv'})}",
             "xlsx_url": f"{api}?{urlencode({**period, 'format': 'xlsx'})}",
         }

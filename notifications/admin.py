@@ -39,8 +39,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the outbox is the record of what was sent
 
-    @admin.display(description=_("booking"), ordering="booking__start")
+    @admin.display(description=_("about"), ordering="booking__start")
     def booking_link(self, obj: OutboxMessage) -> str:
+        if obj.booking_id is None:  # a waitlist offer
+            url = reverse("admin:bookings_waitlistentry_change", args=[obj.waitlist_entry_id])
+            return format_html(
+                '<a href="{}">{}</a>', url, _("waitlist entry %(id)s") % {"id": obj.waitlist_entry_id}
+            )
         url = reverse("admin:bookings_booking_change", args=[obj.booking_id])
         return format_html('<a href="{}">{}</a>', url, obj.booking.uid)
 

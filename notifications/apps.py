@@ -7,4 +7,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 (connects the receivers)
+        from . import privacy, receivers  # noqa: F401 (connects the receivers)
+
+        privacy.register()  # notifications' part of a person's export and erasure (backend/privacy.py)

@@ -17,10 +17,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bookings.links import cancel_url, feedback_url, reschedule_url
+from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
 from bookings.models import Booking, BookingStatus
 
 from .ical import booking_ics
@@ -95,6 +96,12 @@ def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, st
         return _("Reminder: advice session with %(name)s") % {"name": other_name}, _(
             "A reminder of your advice session."
         )
+    if kind == MessageKind.FOLLOW_UP:
+        return _("Three months on: what did the advice lead to?"), _(
+            "About three months ago your enterprise had its first advice session with us. Did it lead to "
+            "anything? Four quick questions help the region show its funder what advice to social "
+            "enterprises achieves. Your answer is only reported together with others'."
+        )
     return _("How was your advice session with %(name)s?") % {"name": other_name}, _(
         "Thank you for meeting us. Would you tell us in a minute how the session was? It helps us improve."
     )
@@ -103,6 +110,8 @@ def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, st
 def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
     """The mail for `message`, rendered now in the recipient's language and
     time zone; None when the recipient has no address (an erased account)."""
+    if message.kind == MessageKind.WAITLIST_OFFER:
+        return waitlist_offer_email(message)
     booking = message.booking
     person, other = _people(booking, message.recipient)
     if person is None or not person.email:
@@ -127,6 +136,9 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
             "reschedule_url": _absolute(reschedule_url(booking)) if is_future else None,
             "feedback_url": _absolute(feedback_url(booking))
             if message.kind == MessageKind.FEEDBACK_REQUEST
+            else None,
+            "follow_up_url": follow_up_url(booking, due=message.due_at)
+            if message.kind == MessageKind.FOLLOW_UP
             else None,
             "kind": message.kind,
             "kinds": MessageKind,
@@ -172,3 +184,40 @@ def invite_for(booking: Booking, *, method: str) -> bytes:
         site_domain=settings.SITE_DOMAIN,
         dtstamp=timezone.now(),
     )
+
+
+def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
+    """The offer of a freed slot to a waitlist entry as a mail (plain text and
+    HTML) in the person's language and time zone; None when the person has no
+    address (an erased account)."""
+    entry = message.waitlist_entry
+    person = entry.entrepreneur
+    if person is None or not person.email or not person.is_active:
+        return None
+    advisor = entry.offered_advisor
+    zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
+    with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
+        advisor_name = advisor.user.get_full_name()
+        context = {
+            "person": person,
+            "advisor_name": advisor_name,
+            "organisation": advisor.organisation,
+            "topic": entry.topic,
+            "start": timezone.localtime(entry.offered_start, zone),
+            "end": timezone.localtime(entry.offered_end, zone),
+            "deadline": timezone.localtime(entry.offer_expires_at, zone),
+            "zone": zone,
+            "waitlist_url": settings.SITE_URL + reverse("waitlist:list"),
+            "site_url": settings.SITE_URL,
+        }
+        subject = _("A time is free: advice session with %(name)s") % {"name": advisor_name}
+        email = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string("notifications/email/waitlist_offer.txt", context),
+            to=[f"{person.get_full_name()} <{person.email}>"],
+            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key},
+        )
+        email.attach_alternative(
+            render_to_string("notifications/email/waitlist_offer.html", context), "text/html"
+        )
+    return email

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking
+from bookings.models import Booking, WaitlistEntry
 
 
 class MessageKind(models.TextChoices):
@@ -16,6 +17,8 @@ class MessageKind(models.TextChoices):
     CANCELLATION = "cancellation", _("Cancellation")
     REMINDER = "reminder", _("Reminder")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    FOLLOW_UP = "follow_up", _("Outcome follow-up")
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
 
 
 class MessageState(models.TextChoices):
@@ -42,7 +45,14 @@ class OutboxMessage(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="outbox")
+    # What the mail is about: a booking, or (for a waitlist offer, which has no
+    # booking yet) the waitlist entry offered a slot. Exactly one of the two.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="outbox", null=True, blank=True
+    )
+    waitlist_entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.CASCADE, related_name="outbox", null=True, blank=True
+    )
     recipient = models.CharField(_("recipient"), max_length=12, choices=Recipient.choices)
     # Hours before the start, for reminders (24, 2); None for other kinds.
     reminder_hours = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -61,6 +71,13 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox messages")
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["state", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False, waitlist_entry__isnull=True)
+                | Q(booking__isnull=True, waitlist_entry__isnull=False),
+                name="outbox_about_one_thing",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.state})"

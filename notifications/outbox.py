@@ -4,15 +4,19 @@ queued after commit, and swept by beat if that queueing is lost)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, WaitlistEntry
 
 from .models import MessageKind, MessageState, NotificationSettings, OutboxMessage, Recipient
+
+logger = logging.getLogger(__name__)
 
 INVITE_KINDS = (MessageKind.CONFIRMATION, MessageKind.RESCHEDULE, MessageKind.CANCELLATION)
 
@@ -22,10 +26,10 @@ def _key(booking: Booking, kind: str, recipient: str, suffix: str) -> str:
 
 
 def _record(
-    booking: Booking, kind: str, recipient: str, *, suffix: str, due_at: datetime, **extra
+    booking: Booking, kind: str, recipient: str, *, suffix: str, due_at: datetime, key: str = "", **extra
 ) -> OutboxMessage:
     message, created = OutboxMessage.objects.get_or_create(
-        key=_key(booking, kind, recipient, suffix),
+        key=key or _key(booking, kind, recipient, suffix),
         defaults={"kind": kind, "booking": booking, "recipient": recipient, "due_at": due_at, **extra},
     )
     if created and due_at <= timezone.now():
@@ -33,12 +37,35 @@ def _record(
     return message
 
 
+# After a failed publish, later ones wait this long: with Redis away, each
+# attempt costs seconds of the booking's request, and the sweep sends anyway.
+BROKER_PAUSE_SECONDS = 30
+_broker_paused_until = 0.0
+
+
 def _send_after_commit(message_id: int) -> None:
+    transaction.on_commit(lambda: queue_send(message_id))
+
+
+def queue_send(message_id: int) -> bool:
+    """Hand one message to the worker now. A broker that is down must not fail
+    the booking: the row stays pending, the beat sweep sends it once the broker
+    is back, and for BROKER_PAUSE_SECONDS no other request waits on the
+    broker either. Returns whether the task was queued."""
+    global _broker_paused_until
     from .tasks import send_message
 
-    # robust: a broker that is down must not fail the booking; the row stays
-    # pending and the beat sweep sends it once the broker is back.
-    transaction.on_commit(lambda: send_message.delay(message_id), robust=True)
+    if time.monotonic() < _broker_paused_until:
+        return False
+    try:
+        send_message.delay(message_id)
+    except Exception:
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning(
+            "The broker is unreachable; outbox message %s waits for the sweep.", message_id, exc_info=True
+        )
+        return False
+    return True
 
 
 def _recipients(booking: Booking) -> list[str]:
@@ -133,6 +160,53 @@ def record_booking_completed(booking: Booking, *, attended: bool) -> None:
         ).update(state=MessageState.CANCELLED, last_error="no-show")
 
 
+def record_follow_ups(*, now: datetime | None = None) -> int:
+    """The outcome follow-up survey to each enterprise whose first session
+    ended FOLLOW_UP_AFTER_DAYS ago, once per enterprise (the key says so).
+    Sessions up to FOLLOW_UP_CATCH_UP_DAYS older still get theirs, so a beat
+    stopped for a while loses nothing, but switching this on does not survey
+    years of history. Returns how many were recorded."""
+    from bookings.selectors import first_sessions_ended
+
+    now = now or timezone.now()
+    before = now - timedelta(days=settings.FOLLOW_UP_AFTER_DAYS)
+    after = before - timedelta(days=settings.FOLLOW_UP_CATCH_UP_DAYS)
+    recorded = 0
+    sessions = first_sessions_ended(after, before).exclude(
+        enterprise__in=OutboxMessage.objects.filter(kind=MessageKind.FOLLOW_UP).values("booking__enterprise")
+    )
+    for booking in sessions.select_related("enterprise"):
+        with transaction.atomic():
+            _record(
+                booking,
+                MessageKind.FOLLOW_UP,
+                Recipient.ENTREPRENEUR,
+                suffix="",
+                key=f"follow_up:enterprise:{booking.enterprise_id}",
+                due_at=now,
+            )
+        recorded += 1
+    return recorded
+
+
+DONE_STATES = (MessageState.SENT, MessageState.CANCELLED, MessageState.MISSED)
+
+
+def outbox_clean_up(*, now: datetime | None = None) -> int:
+    """Delete messages done more than OUTBOX_KEEP_DAYS ago (by their due time);
+    failed ones wait for staff. Follow-up rows stay: their key is what keeps an
+    enterprise from being surveyed twice. Returns how many were deleted."""
+    now = now or timezone.now()
+    deleted, _by_model = (
+        OutboxMessage.objects.filter(
+            state__in=DONE_STATES, due_at__lt=now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
+        )
+        .exclude(kind=MessageKind.FOLLOW_UP)
+        .delete()
+    )
+    return deleted
+
+
 # --- A person's reminder choice ---------------------------------------------------------
 
 REMINDER_TURNED_OFF = "turned off by the person"
@@ -207,83 +281,21 @@ def outbox_messages_resend(*, ids, by) -> int:
     return len(rows)
 
 
-# --- Waitlist offers: outside the outbox ------------------------------------------------
-#
-# An OutboxMessage belongs to a booking, and a waitlist offer has none yet, so
-# the offer is mailed straight after the offer's transaction commits. That
-# breaks invariant 3 for this one kind: a mail that fails (SMTP down, a crash
-# before sending) is logged and not retried. The waitlist page always shows the
-# open offer, so the person can still find it; an outbox row not tied to a
-# booking (a nullable booking and a waitlist entry) would make it reliable.
+# --- Waitlist offers ----------------------------------------------------------------------
 
 
-def queue_waitlist_offer_mail(entry_id: int) -> None:
-    """Mail the person offered a slot once the offer has committed. robust: a
-    failing mail is logged and must not undo or break the offer."""
-    transaction.on_commit(lambda: send_waitlist_offer_mail(entry_id), robust=True)
-
-
-def send_waitlist_offer_mail(entry_id: int) -> bool:
-    """Send the offer of waitlist entry `entry_id` if it is still open; returns
-    whether a mail went out."""
-    import logging
-
-    from bookings.models import WaitlistEntry, WaitlistStatus
-
-    entry = (
-        WaitlistEntry.objects.select_related("entrepreneur", "offered_advisor__user", "topic")
-        .filter(pk=entry_id, status=WaitlistStatus.OFFERED)
-        .first()
+def record_waitlist_offered(entry: WaitlistEntry) -> OutboxMessage:
+    """The offer of a freed slot to the first in line, written in the offer's
+    transaction like every other mail; the key names the slot offered."""
+    message, created = OutboxMessage.objects.get_or_create(
+        key=f"waitlist:{entry.pk}:offer:{entry.offered_advisor_id}:{int(entry.offered_start.timestamp())}",
+        defaults={
+            "kind": MessageKind.WAITLIST_OFFER,
+            "waitlist_entry": entry,
+            "recipient": Recipient.ENTREPRENEUR,
+            "due_at": timezone.now(),
+        },
     )
-    if entry is None or entry.offer_expires_at <= timezone.now():
-        return False  # claimed, withdrawn or expired before the mail could go
-    email = waitlist_offer_email(entry)
-    if email is None:
-        return False
-    email.send()
-    logging.getLogger(__name__).info("Waitlist offer %s mailed", entry.pk)
-    return True
-
-
-def waitlist_offer_email(entry):
-    """The offer of a WaitlistEntry as a mail (plain text and HTML) in the
-    person's language and time zone; None when the person has no address (an
-    erased account)."""
-    from zoneinfo import ZoneInfo
-
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-    from django.utils.translation import gettext
-
-    person = entry.entrepreneur
-    if person is None or not person.email or not person.is_active:
-        return None
-    advisor = entry.offered_advisor
-    zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
-    with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
-        advisor_name = advisor.user.get_full_name()
-        context = {
-            "person": person,
-            "advisor_name": advisor_name,
-            "organisation": advisor.organisation,
-            "topic": entry.topic,
-            "start": timezone.localtime(entry.offered_start, zone),
-            "end": timezone.localtime(entry.offered_end, zone),
-            "deadline": timezone.localtime(entry.offer_expires_at, zone),
-            "zone": zone,
-            "waitlist_url": settings.SITE_URL + reverse("waitlist:list"),
-            "site_url": settings.SITE_URL,
-        }
-        subject = gettext("A time is free: advice session with %(name)s") % {"name": advisor_name}
-        email = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string("notifications/email/waitlist_offer.txt", context),
-            to=[f"{person.get_full_name()} <{person.email}>"],
-            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": f"waitlist-offer:{entry.pk}"},
-        )
-        email.attach_alternative(
-            render_to_string("notifications/email/waitlist_offer.html", context), "text/html"
-        )
-    return email
+    if created:
+        _send_after_commit(message.pk)
+    return message

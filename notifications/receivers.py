@@ -31,5 +31,4 @@ def on_booking_completed(sender, booking, attended, **kwargs):
 
 @receiver(waitlist_offered, dispatch_uid="notifications.waitlist_offered")
 def on_waitlist_offered(sender, entry, **kwargs):
-    # Mailed after commit, not through the outbox (see outbox.queue_waitlist_offer_mail).
-    outbox.queue_waitlist_offer_mail(entry.pk)
+    outbox.record_waitlist_offered(entry)

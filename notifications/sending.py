@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, WaitlistStatus
 
 from .email import build_email
 from .models import MessageKind, MessageState, OutboxMessage
@@ -56,6 +56,11 @@ def is_transient(error: Exception) -> bool:
 
 def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
     """(state, why) when the message should not go out now, else None."""
+    if message.kind == MessageKind.WAITLIST_OFFER:
+        entry = message.waitlist_entry
+        if entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at <= now:
+            return MessageState.CANCELLED, "the offer is no longer open"
+        return None
     booking = message.booking
     if message.kind == MessageKind.REMINDER:
         if booking.status != BookingStatus.CONFIRMED:
@@ -64,7 +69,8 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
             return MessageState.MISSED, "more than two hours late"
         if booking.start <= now:
             return MessageState.MISSED, "the session has started"
-    if message.kind == MessageKind.FEEDBACK_REQUEST and booking.status not in (
+    after_session = (MessageKind.FEEDBACK_REQUEST, MessageKind.FOLLOW_UP)
+    if message.kind in after_session and booking.status not in (
         BookingStatus.CONFIRMED,
         BookingStatus.COMPLETED,
     ):
@@ -81,16 +87,20 @@ def deliver(message_id: int) -> str | None:
     (invariant 3 allows exactly that)."""
     now = timezone.now()
     with transaction.atomic():
-        message = (
+        rows = (
             # Lock the message row only: the booking's entrepreneur may be gone (a
             # nullable join PostgreSQL will not lock).
+            # A waitlist offer (rare) loads its entry when rendered. No ORDER BY:
+            # compiling the query is most of a mail's CPU time, and its
+            # ordering alone a quarter of that.
             OutboxMessage.objects.select_for_update(of=("self",))
             .select_related(
                 "booking__advisor__user", "booking__entrepreneur", "booking__topic", "booking__enterprise"
             )
             .filter(pk=message_id, state__in=(MessageState.PENDING, MessageState.SENDING))
-            .first()
+            .order_by()[:1]
         )
+        message = next(iter(rows), None)
         if message is None or message.due_at > now:
             return None  # already sent, cancelled, failed, or not yet due (a retry's backoff)
         skip = _skip_reason(message, now)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import sending
+from backend.observability import record_beat_run
+
+from . import outbox, sending
 
 MAX_BATCHES_PER_SWEEP = 40
 
@@ -22,6 +24,7 @@ def dispatch_due_messages() -> int:
     """Every minute (beat): hand every due message to send_message. Rows are
     claimed with SELECT … FOR UPDATE SKIP LOCKED, so two sweeps at once never
     hand out the same row."""
+    record_beat_run(dispatch_due_messages.name)  # the staff status page shows beat is alive
     handed_out = 0
     # A peak of due reminders drains in one sweep, batch by batch, rather than
     # CLAIM_BATCH a minute (which could leave some past the late limit).
@@ -33,3 +36,16 @@ def dispatch_due_messages() -> int:
         if len(ids) < sending.CLAIM_BATCH:
             break
     return handed_out
+
+
+@shared_task(ignore_result=True)
+def record_follow_up_surveys() -> int:
+    """Daily (beat): the outcome follow-up to enterprises three months after
+    their first session; sent by the outbox like every other mail."""
+    return outbox.record_follow_ups()
+
+
+@shared_task(ignore_result=True)
+def clean_up_outbox() -> int:
+    """Daily (beat): forget messages long done."""
+    return outbox.outbox_clean_up()

@@ -6,6 +6,7 @@ from datetime import time
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 
 from advisors.models import Advisor, Coordinator, WeeklyHours
@@ -32,6 +33,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=obj, email=obj.email, defaults={"verified": True, "primary": True}
             )
+
+
+class StaffFactory(UserFactory):
+    """A platform operator with an activated TOTP authenticator (the admin
+    sends staff without one to set it up; backend.middleware)."""
+
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            TOTP.activate(obj, generate_totp_secret())
 
 
 class AdvisorFactory(factory.django.DjangoModelFactory):

@@ -1,13 +1,18 @@
 """Test settings: the real settings, made faster where speed costs no realism."""
 
 from backend.settings import *  # noqa: F403
-from backend.settings import STORAGES
+from backend.settings import REST_FRAMEWORK, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Rate limits are tested on purpose where they matter, not tripped by accident.
 ACCOUNT_RATE_LIMITS = False
+# API throttles are off here (no rate: no limit); tests/security turns them on.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),
+}
 # The busy-calendar tests serve ICS files from a server on 127.0.0.1; the one
 # test of the private-address refusal turns this off again.
 BUSY_CALENDAR_ALLOW_PRIVATE_HOSTS = True

@@ -282,7 +282,7 @@ def test_the_external_calendar_status_is_shown_in_local_time_when_a_link_is_set(
 
     assert "External calendar" not in plain
     assert "External calendar" in linked
-    assert "Last read 28 February 2027 23:05." in linked  # CET
+    assert "Last read Sunday 28 February 2027, 23:05." in linked  # CET
     assert "The external calendar could not be read: The calendar server answered 404." in linked
 
 
@@ -544,7 +544,7 @@ def test_whole_days_off_are_saved_in_the_advisors_time_zone(advisor_client, advi
         {"start": "2027-07-01T00:00:00+02:00", "end": "2027-08-02T00:00:00+02:00", "reason": "Semester"}
     ]
     assert "The time off is saved." in page
-    assert '<time datetime="2027-07-01T00:00:00+02:00">1 July 2027 00:00</time>' in page
+    assert '<time datetime="2027-07-01T00:00:00+02:00">Thursday 1 July 2027, 00:00</time>' in page
     assert "Semester" in page
 
 
@@ -758,8 +758,8 @@ def test_the_settings_page_shows_the_busy_calendars_status(advisor_client, advis
     html = advisor_client.get("/advisor/settings/").content.decode()
 
     assert 'value="webcal://calendar.example.com/anna.ics"' in html
-    assert "Last read 1 March 2027 07:30." in html
-    assert "Last checked 1 March 2027 07:45." in html
+    assert "Last read Monday 1 March 2027, 07:30." in html
+    assert "Last checked Monday 1 March 2027, 07:45." in html
     assert "could not be read" not in html
 
 

@@ -153,7 +153,9 @@ def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history
         and ".xlsx" in response["Content-Disposition"]
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 1 + len(statistics.BREAKDOWNS) + 1
+    assert (
+        len(book.sheetnames) == 1 + len(statistics.BREAKDOWNS) + 2
+    )  # summary, breakdowns, follow-up, definitions
 
     summary = book.worksheets[0]
     cells = list(summary.iter_rows(values_only=True))
@@ -161,7 +163,14 @@ def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history
     values = [row[1] for row in cells[-len(COLUMNS) :]]
     assert values == [totals[c] for c in COLUMNS]
 
-    for sheet, name in zip(book.worksheets[1:-1], statistics.BREAKDOWNS, strict=True):
+    follow_up = book.worksheets[-2]
+    answered, _empty, _header, *questions = follow_up.iter_rows(values_only=True)
+    assert answered[1] == report["follow_up"]["answered"]
+    assert [(q[0], q[2]) for q in questions] == [
+        (o["key"], o["count"]) for o in report["follow_up"]["outcomes"]
+    ]
+
+    for sheet, name in zip(book.worksheets[1:-2], statistics.BREAKDOWNS, strict=True):
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
         assert [r[0] or "" for r in rows] == [row["key"] for row in report[name]]
         for cells_of_row, row in zip(rows, report[name], strict=True):

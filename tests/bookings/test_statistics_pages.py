@@ -349,7 +349,7 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
             assert name == f"radtid-statistik-{code}-2026-07-01-2026-07-31.xlsx"
             assert content_type == XLSX_CONTENT_TYPE
             book = load_workbook(io.BytesIO(content))
-            assert len(book.sheetnames) == 2 + len(statistics.BREAKDOWNS)
+            assert len(book.sheetnames) == 3 + len(statistics.BREAKDOWNS)  # summary, follow-up, definitions
         by_person = {m.to[0]: m for m in mail.outbox}
         assert "juli 2026" in by_person["karin@example.se"].subject
         assert "July 2026" in by_person[english.user.email].subject

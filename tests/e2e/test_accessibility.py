@@ -98,6 +98,10 @@ def visitor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "privacy notice"
     page.goto("/accessibility/")
     yield "accessibility statement"
+    page.goto("/help/advisors/")
+    yield "help for advisors"
+    page.goto("/help/coordinators/")
+    yield "help for coordinators"
     page.goto("/no-such-page/")
     yield "page not found"
 
@@ -218,6 +222,9 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "booking, not for advisors"
     page.goto("/coordinator/advisors/")
     yield "coordinator's page, not for advisors"
+    page.locator("footer a[href='/help/advisors/']").click()
+    expect(page.locator("h1")).to_be_visible()
+    yield "help for advisors, signed in"
 
 
 def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
@@ -229,6 +236,11 @@ def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
     yield "invite an advisor, empty"
     page.goto("/advisor/")
     yield "advisor's page, not for coordinators"
+    page.locator("footer a[href='/help/coordinators/']").click()
+    expect(page.locator("h1")).to_be_visible()
+    yield "help for coordinators, signed in"
+    page.goto("/privacy/")
+    yield "privacy notice, signed in"
 
 
 # --- The tests ----------------------------------------------------------------------

@@ -1,21 +1,24 @@
-"""Whole journeys through the pages in a real browser (issue 7, item 4): a new
-entrepreneur from sign-up to a cancelled session, and an advisor who opens a
-Saturday and sees it booked. (The coordinator's statistics dashboard is not
-built yet; its journey comes with it.)"""
+"""Whole journeys through the pages in a real browser (issue 7): a new
+entrepreneur from sign-up to a cancelled session (printing the confirmation on
+the way), an advisor who opens a Saturday and sees it booked, and a
+coordinator who downloads last quarter's statistics as a spreadsheet."""
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from bookings.statistics import BREAKDOWNS
 from tests.e2e.helpers import advisor_id, focused, next_open_day, sign_in, tab_to
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +101,18 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     assert str(events[0]["UID"]) == f"{uid}@127.0.0.1"
     assert events[0].decoded("DTSTART") == start
 
+    # Printed, the confirmation is the booking and the calendar file's link, nothing else.
+    page.emulate_media(media="print")
+    for chrome in ("header nav", "footer", "form.language-switch", ".back-link"):
+        expect(page.locator(chrome)).to_be_hidden()
+    expect(page.locator(".booking-facts")).to_be_visible()
+    expect(ics_link).to_be_visible()
+    expect(page.locator(f"a[href='/bookings/{uid}/cancel/']")).to_be_hidden()
+    assert "invite.ics" in page.evaluate(
+        "el => getComputedStyle(el, '::after').content", ics_link.element_handle()
+    )  # the link's address is printed after its text
+    page.emulate_media(media="screen")
+
     # My bookings: move the session to another time; it keeps its uid.
     page.locator("header nav a[href='/bookings/']").click()
     expect(page.locator("h1")).to_have_text("Mina bokningar")
@@ -179,3 +194,37 @@ def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
     expect(card).to_contain_text("10:00–11:00")
     page.goto("/bookings/advisor/")
     expect(page.locator(f"#day-{saturday}")).to_contain_text("Ahmed Ali")
+
+
+def test_a_coordinator_downloads_last_quarter_s_statistics(site, new_page):
+    page = new_page()
+    sign_in(page, "coordinator.dalarna@example.se")  # Karin Dahl, Dalarna
+
+    page.locator("header nav").get_by_role("link", name="Statistik").click()
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Statistik för .*Dalarna"))
+    page.get_by_label("Senaste kvartalet").check()
+    page.locator("form.stats-period button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"[?&]period=quarter\b"))
+    expect(page.locator(".stats-headlines")).to_be_visible()
+
+    # The last whole calendar quarter before today.
+    today = datetime.now(STOCKHOLM).date()
+    last_day = date(today.year, (today.month - 1) // 3 * 3 + 1, 1) - timedelta(days=1)
+    first_day = date(last_day.year, last_day.month - 2, 1)
+    xlsx = page.locator(".stats-downloads a[href*='format=xlsx']")
+    assert f"start={first_day}" in xlsx.get_attribute("href")
+    assert f"end={last_day}" in xlsx.get_attribute("href")
+    with page.expect_download() as download:
+        xlsx.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    # The downloaded file has no extension, which openpyxl wants of a path: give it the bytes.
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    sheets = book.sheetnames
+    # A summary, a sheet for each breakdown, the follow-up and the definitions, in Swedish.
+    assert sheets[0] == "Sammanfattning"
+    assert sheets[-1] == "Definitioner"
+    assert len(sheets) == 1 + len(BREAKDOWNS) + 2, sheets
+    definitions = [row for row in book["Definitioner"].iter_rows(values_only=True) if any(row)]
+    assert len(definitions) > 5, definitions
+    summary = [cell for row in book["Sammanfattning"].iter_rows(values_only=True) for cell in row if cell]
+    assert any("Dalarna" in str(cell) for cell in summary), summary

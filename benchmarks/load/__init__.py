@@ -1,0 +1,1 @@
+"""The load scenario: `make load` (see __main__.py)."""

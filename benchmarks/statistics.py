@@ -1,0 +1,132 @@
+"""Regional statistics on a big history, on PostgreSQL (the production shape):
+`seed_demo --history-bookings N` (1,000,000 by default; BENCH_STATISTICS_BOOKINGS
+scales it down for a quick run), then the year's report of the busiest region,
+its queries, and the coordinator's dashboard page.
+
+It runs in a process of its own, `python -m benchmarks.statistics` (also
+alone), and makes and drops its own database, test_radtid_bench_statistics, on
+the PostgreSQL server of DATABASE_URL or else TEST_POSTGRES_URL; without
+PostgreSQL it prints a note and passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from .harness import Figure, best_of, report, setup_django, throwaway_database
+
+BOOKINGS = int(os.environ.get("BENCH_STATISTICS_BOOKINGS", "1000000"))
+TITLE = "Regional statistics on PostgreSQL"
+
+
+def bench(bookings: int) -> list[Figure]:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.utils import timezone
+
+    from advisors.models import Coordinator, Region
+    from bookings.models import Booking, Feedback
+    from bookings.statistics import REPORT_ZONE, period_bounds, region_report
+
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        # The progress bar goes to stderr, where whoever runs this sees it.
+        call_command("seed_demo", history_bookings=bookings, stdout=quiet)
+    seeded = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        # What autovacuum does after a bulk load, sooner or later.
+        for model in (Booking, Feedback):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+    today = timezone.localtime(timezone.now(), REPORT_ZONE).date()
+    start, end = today - timedelta(days=365), today - timedelta(days=1)
+    since, until = period_bounds(start, end)
+    busiest = (
+        Booking.objects.filter(start__gte=since, start__lt=until)
+        .values("stat_region")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    region = Region.objects.get(code=busiest["stat_region"])
+
+    def year() -> None:
+        region_report(region=region, start=start, end=end)
+
+    year_seconds = best_of(year, repeat=3)
+    queries: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        year()
+    counted = region_report(region=region, start=start, end=end)["totals"]["bookings"]
+
+    coordinator = Coordinator.objects.filter(region=region).select_related("user").first()
+    client = Client()
+    client.force_login(coordinator.user)
+
+    def dashboard() -> None:
+        response = client.get("/statistics/")
+        assert response.status_code == 200, response.status_code
+
+    dashboard_seconds = best_of(dashboard, repeat=3)
+    return [
+        Figure(f"seed_demo --history-bookings {bookings:,}", seeded, "s", "(printed)", True),
+        Figure(
+            f"year report, {region.name}, {counted:,} bookings: median",
+            year_seconds * 1000,
+            "ms",
+            "< 1000 ms",
+            year_seconds < 1,
+        ),
+        Figure("  its queries", len(queries), "", "<= 20", len(queries) <= 20),
+        Figure(
+            "dashboard /statistics/ (a quarter and the one before): median",
+            dashboard_seconds * 1000,
+            "ms",
+            "< 1500 ms",
+            dashboard_seconds < 1.5,
+        ),
+    ]
+
+
+def run() -> bool:
+    """From `python -m benchmarks`: in a child process on PostgreSQL."""
+    from tests.services import POSTGRES_URL, reachable
+
+    if not reachable(POSTGRES_URL):
+        print(f"\n{TITLE}\n  skipped: PostgreSQL does not answer at {POSTGRES_URL}")
+        return True
+    sys.stdout.flush()
+    return subprocess.run([sys.executable, "-m", "benchmarks.statistics"], check=False).returncode == 0
+
+
+def main() -> int:
+    from tests.services import POSTGRES_URL
+
+    # A database of its own on the PostgreSQL server of DATABASE_URL (or
+    # TEST_POSTGRES_URL): test_radtid_bench_statistics, apart from test runs'.
+    url = os.environ.get("DATABASE_URL", "")
+    url = url if url.startswith("postgres") else POSTGRES_URL
+    os.environ.update(
+        DATABASE_URL=urlsplit(url)._replace(path="/radtid_bench_statistics").geturl(),
+        CELERY_BROKER_URL="",
+        REDIS_URL="",
+    )
+    setup_django()
+    with throwaway_database():
+        ok = report(f"{TITLE} ({BOOKINGS:,} history bookings)", bench(BOOKINGS))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

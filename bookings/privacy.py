@@ -1,0 +1,172 @@
+"""The bookings app's part of a person's export and erasure (backend/privacy.py),
+and its audit trail of staff looking at personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from backend.models import User
+from backend.privacy import (
+    ORDER_RELEASE,
+    ORDER_SCRUB,
+    iso,
+    personal_data_accessed,
+    register_erasure_check,
+    register_erasure_step,
+    register_export_section,
+)
+
+from .models import (
+    Booking,
+    BookingStatus,
+    Enterprise,
+    EntrepreneurProfile,
+    Feedback,
+    FollowUpAnswer,
+    WaitlistEntry,
+)
+from .services import audit, person_bookings_erase, person_bookings_release
+
+
+def _booking(booking: Booking) -> dict[str, Any]:
+    return {
+        "uid": str(booking.uid),
+        "start": iso(booking.start),
+        "end": iso(booking.end),
+        "duration": booking.duration,
+        "status": booking.status,
+        "topic": booking.topic.slug,
+        "mode": booking.mode,
+        "location": booking.location,
+        "meeting_url": booking.meeting_url,
+        "phone": booking.phone,
+        "created": iso(booking.created),
+        "cancelled_at": iso(booking.cancelled_at),
+        "cancel_reason": booking.cancel_reason,
+    }
+
+
+def export_entrepreneur_profile(user: User) -> dict[str, Any] | None:
+    profile = EntrepreneurProfile.objects.filter(user=user).first()
+    return {"gender": profile.gender} if profile else None
+
+
+def export_enterprises(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": e.name,
+            "org_number": e.org_number,
+            "kind": e.kind,
+            "legal_form": e.legal_form,
+            "municipality": e.municipality_id,
+            "created": iso(e.created),
+        }
+        for e in Enterprise.objects.filter(members=user).order_by("created", "pk")
+    ]
+
+
+def export_bookings(user: User) -> list[dict[str, Any]]:
+    """Bookings the person made: without the advisor's private notes, which
+    are the advisor's alone (invariant 7)."""
+    bookings = Booking.objects.filter(entrepreneur=user).select_related(
+        "topic", "advisor__user", "enterprise"
+    )
+    return [
+        {
+            **_booking(b),
+            "advisor": b.advisor.user.get_full_name(),
+            "organisation": b.advisor.organisation,
+            "enterprise": b.enterprise.name if b.enterprise else None,
+            "message": b.message,
+        }
+        for b in bookings.order_by("start", "pk")
+    ]
+
+
+def export_bookings_as_advisor(user: User) -> list[dict[str, Any]]:
+    """Sessions the person held as an advisor, with their own private notes.
+    What the entrepreneurs wrote is theirs and in their own exports."""
+    bookings = Booking.objects.filter(advisor__user=user).select_related("topic")
+    return [{**_booking(b), "private_notes": b.private_notes} for b in bookings.order_by("start", "pk")]
+
+
+def export_feedback(user: User) -> list[dict[str, Any]]:
+    rows = Feedback.objects.filter(booking__entrepreneur=user).select_related("booking")
+    return [
+        {"booking": str(f.booking.uid), "rating": f.rating, "comment": f.comment, "created": iso(f.created)}
+        for f in rows.order_by("created", "pk")
+    ]
+
+
+def export_follow_up_answers(user: User) -> list[dict[str, Any]]:
+    rows = FollowUpAnswer.objects.filter(booking__entrepreneur=user).select_related("booking")
+    fields = ("new_customers", "public_contract", "financing", "hiring", "comment")
+    return [
+        {
+            "booking": str(a.booking.uid),
+            **{name: getattr(a, name) for name in fields},
+            "created": iso(a.created),
+        }
+        for a in rows.order_by("created", "pk")
+    ]
+
+
+def export_waitlist(user: User) -> list[dict[str, Any]]:
+    rows = WaitlistEntry.objects.filter(entrepreneur=user).select_related("topic", "advisor__user")
+    return [
+        {
+            "advisor": e.advisor.user.get_full_name() if e.advisor else None,
+            "region": e.region_id,
+            "topic": e.topic.slug if e.topic else None,
+            "status": e.status,
+            "created": iso(e.created),
+            "offered_start": iso(e.offered_start),
+            "offer_expires_at": iso(e.offer_expires_at),
+        }
+        for e in rows.order_by("created", "pk")
+    ]
+
+
+def refuse_advisor_with_sessions_ahead(user: User, now: datetime) -> Any:
+    """An advisor's coming sessions are the entrepreneurs' too: they must be
+    handed over or cancelled by the region, not vanish with the account."""
+    ahead = Booking.objects.filter(advisor__user=user, status=BookingStatus.CONFIRMED, start__gt=now)
+    if ahead.exists():
+        return _(
+            "You still have advice sessions booked ahead. Ask your regional coordinator to hand them "
+            "over to another advisor or cancel them; then you can erase your account."
+        )
+    return None
+
+
+def release(user: User, now: datetime) -> None:
+    person_bookings_release(user=user, now=now)
+
+
+def scrub(user: User, now: datetime) -> None:
+    person_bookings_erase(user=user, now=now)
+
+
+def record_access(sender, *, actor: User, subjects: list[int], what: str, **kwargs) -> None:
+    """Staff opened someone's data (backend.privacy.record_access): one audit entry."""
+    booking = None
+    if what.startswith("admin:bookings.booking:"):
+        booking = Booking.objects.filter(pk=what.rsplit(":", 1)[1]).first()
+    audit("personal_data.viewed", actor=actor, booking=booking, subjects=subjects, what=what)
+
+
+def register() -> None:
+    register_export_section("entrepreneur_profile", export_entrepreneur_profile)
+    register_export_section("enterprises", export_enterprises)
+    register_export_section("bookings", export_bookings)
+    register_export_section("bookings_as_advisor", export_bookings_as_advisor)
+    register_export_section("feedback", export_feedback)
+    register_export_section("follow_up_answers", export_follow_up_answers)
+    register_export_section("waitlist", export_waitlist)
+    register_erasure_check(refuse_advisor_with_sessions_ahead)
+    register_erasure_step("bookings.release", release, order=ORDER_RELEASE)
+    register_erasure_step("bookings.scrub", scrub, order=ORDER_SCRUB)
+    personal_data_accessed.connect(record_access, dispatch_uid="bookings.personal_data_accessed")

@@ -1,0 +1,147 @@
+"""The staff status page: outbox by state, failed messages, the oldest pending
+due time, the broker's queue, the last beat sweep and the health checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from advisors.models import Topic
+from backend import status
+from bookings import services
+from bookings.models import Enterprise, EnterpriseKind
+from notifications import tasks
+from notifications.models import MessageKind, MessageState, OutboxMessage
+
+URL = "/staff/status/"
+NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def booking(entrepreneur, advisor, monkeypatch):
+    """Sara's session with Anna: seven outbox rows (confirmations, reminders,
+    feedback requests); one confirmation failed for good."""
+    monkeypatch.setattr(tasks.send_message, "delay", lambda message_id: None)
+    enterprise = Enterprise.objects.create(
+        name="Returhuset", kind=EnterpriseKind.SOCIAL, municipality_id="2080"
+    )
+    enterprise.members.add(entrepreneur)
+    booking = services.booking_create(
+        entrepreneur=entrepreneur,
+        advisor=advisor,
+        start=TUESDAY_0900,
+        duration=60,
+        topic=Topic.objects.get(slug="financing"),
+        mode="video",
+    )
+    OutboxMessage.objects.filter(
+        booking=booking, kind=MessageKind.CONFIRMATION, recipient="entrepreneur"
+    ).update(state=MessageState.FAILED)
+    return booking
+
+
+def test_staff_see_the_outbox_by_state_and_a_link_to_the_failed_ones(client, staff, booking):
+    client.force_login(staff)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    by_state = {value: count for value, _label, count in response.context["outbox"]["by_state"]}
+    assert by_state == {"pending": 6, "sending": 0, "sent": 0, "failed": 1, "cancelled": 0, "missed": 0}
+    page = response.content.decode()
+    assert "/admin/notifications/outboxmessage/?state__exact=failed" in page
+    oldest = OutboxMessage.objects.filter(state="pending").order_by("due_at").first().due_at
+    assert response.context["outbox"]["oldest_pending_due"] == oldest
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_page_shows_the_health_checks(client, staff, db):
+    client.force_login(staff)
+
+    response = client.get(URL)
+
+    checks = dict(response.context["checks"])
+    assert checks["database"] == "ok"
+    assert "broker" in checks
+    assert "broker" in response.content.decode()
+
+
+def test_the_last_beat_sweep_is_recorded_by_the_dispatch_task_and_shown(client, staff, db):
+    client.force_login(staff)
+    assert client.get(URL).context["last_beat_run"] is None
+
+    tasks.dispatch_due_messages()
+
+    assert client.get(URL).context["last_beat_run"] == NOW
+
+
+def test_without_a_redis_broker_no_queue_length_is_shown(client, staff, settings, db):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    client.force_login(staff)
+    assert client.get(URL).context["queue"] is None
+
+
+def test_an_unreachable_redis_broker_is_reported_not_a_500(client, staff, settings, db):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    client.force_login(staff)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    queue = response.context["queue"]
+    assert queue.length is None
+    assert queue.error
+
+
+def test_the_queue_length_is_read_from_redis(settings):
+    """With a real Redis (db 12, emptied around the test) when one answers."""
+    from tests.services import REDIS_URL, reachable, require
+
+    require("Redis", reachable(REDIS_URL), f"nothing answers at {REDIS_URL}")
+    import redis
+
+    url = REDIS_URL.rsplit("/", 1)[0] + "/12"
+    settings.CELERY_BROKER_URL = url
+    with redis.Redis.from_url(url) as client:
+        client.delete("celery")
+        client.rpush("celery", "a", "b", "c")
+        try:
+            assert status.broker_queue_length() == status.QueueLength("celery", 3)
+        finally:
+            client.delete("celery")
+
+
+def test_the_page_takes_a_fixed_number_of_queries(client, staff, booking, django_assert_max_num_queries):
+    client.force_login(staff)
+    client.get(URL)  # session and user are loaded once per request; count the rest
+    with django_assert_max_num_queries(6):  # session, user, health SELECT 1, two outbox aggregates, one spare
+        assert client.get(URL).status_code == 200
+
+
+def test_others_get_a_404(client, entrepreneur, advisor, coordinator):
+    for person in (entrepreneur, advisor.user, coordinator.user):
+        client.force_login(person)
+        assert client.get(URL).status_code == 404
+
+
+def test_a_visitor_is_sent_to_sign_in(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/staff/status/")
