@@ -9,6 +9,8 @@ import socket
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +44,73 @@ def claim_due(*, now=None, limit: int | None = None) -> list[int]:
         )
         OutboxMessage.objects.filter(pk__in=ids).update(state=MessageState.SENDING, claimed_at=now)
     return ids
+
+
+# This process's SMTP session, kept between mails: a new session for every mail
+# (connect, EHLO, perhaps STARTTLS and AUTH, QUIT) costs more CPU and round
+# trips than the mail itself. Keyed by the settings it was opened with.
+_smtp: tuple[tuple, SMTPBackend] | None = None
+
+
+def _smtp_key() -> tuple:
+    return tuple(
+        getattr(settings, name, None)
+        for name in (
+            "EMAIL_BACKEND",
+            "EMAIL_HOST",
+            "EMAIL_PORT",
+            "EMAIL_HOST_USER",
+            "EMAIL_USE_TLS",
+            "EMAIL_USE_SSL",
+        )
+    )
+
+
+def send(email) -> None:
+    """Hand one mail to the configured backend. Over SMTP the session stays
+    open for the next mail; one the server has closed since (idle timeout, a
+    restart) fails at its first command, before any mail is accepted, and is
+    opened again once. Other backends (files, memory) send as usual."""
+    global _smtp
+    key = _smtp_key()
+    if _smtp is not None and _smtp[0] != key:
+        _close_smtp()
+    if _smtp is None:
+        connection = get_connection()
+        if not isinstance(connection, SMTPBackend):
+            email.connection = connection
+            email.send()
+            return
+        _smtp = (key, connection)
+    connection = _smtp[1]
+    for attempt in (1, 2):
+        try:
+            connection.open()  # a no-op while the session is open
+            connection.send_messages([email])
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+            _close_smtp(keep=connection)
+            if attempt == 2:
+                raise error
+        except Exception:
+            _close_smtp()  # after any other failure, start the next mail afresh
+            raise
+
+
+def _close_smtp(*, keep: SMTPBackend | None = None) -> None:
+    """Close the kept session; `keep` stays this process's connection object
+    (to be opened again), otherwise it is forgotten."""
+    global _smtp
+    if _smtp is None:
+        return
+    connection = _smtp[1]
+    try:
+        connection.close()
+    except Exception:  # closing a broken session must not hide why it broke
+        logger.debug("Closing the SMTP session failed", exc_info=True)
+    connection.connection = None
+    if keep is None:
+        _smtp = None
 
 
 def is_transient(error: Exception) -> bool:
@@ -114,7 +183,7 @@ def deliver(message_id: int) -> str | None:
             if email is None:
                 message.state, message.last_error = MessageState.CANCELLED, "no recipient address"
             else:
-                email.send()
+                send(email)
                 message.state, message.sent_at, message.last_error = MessageState.SENT, timezone.now(), ""
         except Exception as error:
             _record_failure(message, error, now)
