@@ -128,8 +128,9 @@ def bench_delivery(stack, sink, broker: str, workdir: Path) -> list[Figure]:
 
 
 def run() -> bool:
+    from tests.integration.conftest import with_database
     from tests.integration.smtp import MailSink
-    from tests.integration.test_outbox_faults import OutboxStack, flush, with_database
+    from tests.integration.test_outbox_faults import OutboxStack, flush
     from tests.services import POSTGRES_URL, REDIS_URL, reachable
 
     title = f"Outbox delivery: PostgreSQL, Redis broker, one Celery worker, local SMTP ({MESSAGES} reminders)"

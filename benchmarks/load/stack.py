@@ -22,10 +22,17 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.conftest import BASE_DIR, BIN, SEED_SCRIPT, CeleryWorker, free_port
+from tests.integration.conftest import (
+    BASE_DIR,
+    BIN,
+    SEED_SCRIPT,
+    CeleryWorker,
+    free_port,
+    throwaway_postgres,
+    with_database,
+)
 from tests.integration.smtp import MailSink
-from tests.integration.test_outbox_faults import with_database
-from tests.services import POSTGRES_URL, REDIS_URL
+from tests.services import REDIS_URL
 
 PASSWORD = "load-test-password-2026"
 # Redis databases of the run (5 and 6 belong to `make test`, 9–12 to the
@@ -148,22 +155,6 @@ class Stack:
             return cursor.fetchall() if cursor.description else []
 
 
-@contextlib.contextmanager
-def _database() -> Iterator[str]:
-    import psycopg
-    from psycopg import sql
-
-    name = f"radtid_load_{secrets.token_hex(4)}"
-    admin = with_database(POSTGRES_URL, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield with_database(POSTGRES_URL, name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def _flush(*urls: str) -> None:
     import redis
 
@@ -214,7 +205,7 @@ def running(
     cache_url = with_database(REDIS_URL, str(CACHE_REDIS_DB))
     _flush(broker_url, cache_url)
     ports = [free_port() for _ in range(scale)]
-    with MailSink() as sink, _database() as database_url:
+    with MailSink() as sink, throwaway_postgres("radtid_load") as database_url:
         env = {
             **{k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ},
             "DJANGO_SETTINGS_MODULE": "backend.settings",

@@ -112,9 +112,9 @@ WHERE b.advisor_id = %s
 """
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+def with_database(url: str, name: str) -> str:
+    """`url` with its path (database name or number) set to `name`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def free_port() -> int:
@@ -129,15 +129,23 @@ def own_database(vendor: str, workdir: Path) -> Iterator[str]:
     if vendor == "sqlite":
         yield f"sqlite:///{workdir / 'live.sqlite3'}"
         return
+    with throwaway_postgres("radtid_race") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database named `prefix` and a random suffix; yields its
+    URL and drops it afterwards (for the integration tests and benchmarks)."""
     import psycopg
     from psycopg import sql
 
-    name = f"radtid_race_{secrets.token_hex(4)}"
-    admin = _with_database(POSTGRES_URL, "postgres")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = with_database(POSTGRES_URL, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield _with_database(POSTGRES_URL, name)
+        yield with_database(POSTGRES_URL, name)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -152,7 +160,7 @@ def broker_for(vendor: str) -> Iterator[str]:
         return
     import redis
 
-    url = _with_database(REDIS_URL, str(BROKER_REDIS_DB))
+    url = with_database(REDIS_URL, str(BROKER_REDIS_DB))
     client = redis.Redis.from_url(url)
     before = set(client.keys("*"))
     try:

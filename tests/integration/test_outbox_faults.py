@@ -27,13 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 
-from tests.integration.conftest import BASE_DIR, SEED_SCRIPT, CeleryWorker, free_port
+from tests.integration.conftest import (
+    BASE_DIR,
+    SEED_SCRIPT,
+    CeleryWorker,
+    free_port,
+    throwaway_postgres,
+    with_database,
+)
 from tests.integration.smtp import Received
 from tests.services import POSTGRES_URL, REDIS_URL, reachable, require
 
@@ -153,31 +159,9 @@ print(json.dumps(run(op)))
 OPEN_ROWS_SQL = "SELECT count(*) FROM notifications_outboxmessage WHERE state IN ('pending', 'sending') AND due_at <= now()"
 
 
-def with_database(url: str, name: str) -> str:
-    """`url` with its path (database name or number) set to `name`."""
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def at(days_ahead: int, hour: int, minute: int = 0) -> datetime:
     day = datetime.now(ZONE).date() + timedelta(days=days_ahead)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
-
-
-@contextlib.contextmanager
-def outbox_database() -> Iterator[str]:
-    """A new PostgreSQL database for this module; yields its URL, drops it after."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"radtid_outbox_{secrets.token_hex(4)}"
-    admin = with_database(POSTGRES_URL, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield with_database(POSTGRES_URL, name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 class OutboxStack:
@@ -213,7 +197,7 @@ class OutboxStack:
     def running(
         cls, *, broker_url: str, email_url: str, workdir: Path, advisors: Sequence[str], entrepreneurs: int
     ):
-        with outbox_database() as database_url:
+        with throwaway_postgres("radtid_outbox") as database_url:
             stack = cls(database_url, broker_url, email_url, workdir)
             stack.manage("migrate", "--noinput")
             spec = {
