@@ -265,8 +265,54 @@ def test_one_sweep_hands_out_more_than_one_batch(booking, monkeypatch):
     queued, batches = [], []
     claim = sending.claim_due
     monkeypatch.setattr(sending, "claim_due", lambda: batches.append(claim()) or batches[-1])
-    monkeypatch.setattr(tasks.send_message, "delay", queued.append)
+    monkeypatch.setattr(tasks.send_messages, "delay", queued.append)
 
     assert tasks.dispatch_due_messages() == 2  # the two confirmations
     assert [len(b) for b in batches] == [1, 1, 0]  # one batch each, then an empty one ends the sweep
-    assert sorted(queued) == sorted(m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION))
+    assert sorted(pk for ids in queued for pk in ids) == sorted(
+        m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION)
+    )
+
+
+def test_the_sweep_hands_out_lists_of_at_most_send_batch_messages(booking, monkeypatch):
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks, "SEND_BATCH", 3)
+    queued = []
+    monkeypatch.setattr(tasks.send_messages, "delay", queued.append)
+    OutboxMessage.objects.filter(booking=booking).update(due_at=NOW - timedelta(minutes=1))
+
+    assert tasks.dispatch_due_messages() == 7
+    assert [len(ids) for ids in queued] == [3, 3, 1]
+    assert sorted(pk for ids in queued for pk in ids) == sorted(m.pk for m in rows(booking))
+
+
+def test_a_list_of_messages_is_delivered_and_one_already_sent_is_not_sent_again(booking):
+    from notifications import tasks
+
+    confirmations = [m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION)]
+    sending.claim_due()
+    sending.deliver(confirmations[0])
+    mail.outbox.clear()
+
+    tasks.send_messages(confirmations)  # the list handed out again after a worker died
+
+    assert len(mail.outbox) == 1
+    assert {m.state for m in rows(booking, kind=MessageKind.CONFIRMATION)} == {MessageState.SENT}
+
+
+def test_a_list_that_runs_past_its_time_queues_the_rest_as_a_new_task(booking, monkeypatch):
+    from notifications import tasks
+
+    confirmations = sorted(m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION))
+    sending.claim_due()
+    queued = []
+    monkeypatch.setattr(tasks.send_messages, "delay", queued.append)
+    monkeypatch.setattr(tasks, "SEND_BATCH_SECONDS", -1)  # every mail takes "too long"
+    mail.outbox.clear()
+
+    tasks.send_messages(confirmations)
+
+    assert len(mail.outbox) == 1  # the first one is always sent
+    assert queued == [confirmations[1:]]
+    assert OutboxMessage.objects.get(pk=confirmations[1]).state == MessageState.SENDING
