@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -138,6 +139,9 @@ class Booking(models.Model):
     stat_enterprise_key = models.CharField(max_length=64, editable=False)
     stat_person_key = models.CharField(max_length=64, editable=False)
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
+    # Raised by every save: with the count and the ids it tells the monthly
+    # statistics rollups (bookings.statistics_months) that a month changed.
+    stat_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("booking")
@@ -146,7 +150,10 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["advisor", "blocked_end"]),
             models.Index(fields=["entrepreneur", "start"]),
-            models.Index(fields=["stat_region", "start"]),
+            # Covering on PostgreSQL: a month's fingerprint is read from the index alone.
+            models.Index(
+                fields=["stat_region", "start"], include=["id", "stat_version"], name="booking_region_start"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
@@ -154,6 +161,12 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} {self.advisor}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.stat_version += 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "stat_version"}
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -347,3 +360,48 @@ class WaitlistEntry(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in WAITLIST_ACTIVE
+
+
+class StatisticsKey(models.Model):
+    """A region's small number for a person's or an enterprise's statistics
+    key (`Booking.stat_person_key`, `stat_enterprise_key`): the bit it owns in
+    the sets of the monthly rollups. Numbers only grow; none is reused."""
+
+    class Kind(models.TextChoices):
+        PERSON = "p", "person"
+        ENTERPRISE = "e", "enterprise"
+
+    region = models.CharField(max_length=2)
+    kind = models.CharField(max_length=1, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "key"], name="statistics_key_once"),
+            models.UniqueConstraint(fields=["region", "kind", "number"], name="statistics_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.kind} {self.number}"
+
+
+class StatisticsMonth(models.Model):
+    """One region's statistics of one month (by session start, local time),
+    built from its bookings (bookings.statistics_months): the additive figures
+    and, per row and kind of figure, the set of people and enterprises as a
+    bitmap, so that a period of whole months counts everyone once without
+    reading its bookings. `fingerprint` is of the bookings it was built from;
+    a month whose bookings no longer match is built again before it is read."""
+
+    region = models.CharField(max_length=2)
+    month = models.DateField()
+    fingerprint = models.CharField(max_length=100)
+    built = models.DateTimeField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="statistics_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.month:%Y-%m}"

@@ -25,3 +25,12 @@ def pseudonymise_old_bookings() -> int:
     """Bookings older than settings.RETENTION_MONTHS lose what ties them to a
     person; statistics keep their facts."""
     return bookings_pseudonymise()
+
+
+@shared_task
+def refresh_statistics_months() -> int:
+    """Nightly: build the monthly statistics rollups that changed during the
+    day, so that coordinators' reports seldom wait for one."""
+    from .statistics_months import refresh_months
+
+    return refresh_months()

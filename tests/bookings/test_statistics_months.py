@@ -1,0 +1,237 @@
+"""Monthly statistics rollups (bookings.statistics_months): a period of whole
+months read from them gives exactly the figures read from the bookings, and
+still does after every kind of change a booking can go through."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from bookings import statistics, statistics_months
+from bookings.models import Booking, BookingStatus, Feedback, StatisticsKey, StatisticsMonth
+from tests.bookings.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
+
+MARCH = date(2026, 3, 1)
+
+
+@pytest.fixture
+def history(db):
+    return build_history(count=250)
+
+
+def from_months(region, start=FIRST, end=LAST):
+    return statistics.region_figures(region=region, start=start, end=end)
+
+
+def from_bookings(region, settings, start=FIRST, end=LAST):
+    settings.STATISTICS_MONTHLY_ROLLUPS = False
+    try:
+        return statistics.region_figures(region=region, start=start, end=end)
+    finally:
+        settings.STATISTICS_MONTHLY_ROLLUPS = True
+
+
+def built(region="20") -> dict[date, object]:
+    return dict(StatisticsMonth.objects.filter(region=region).values_list("month", "built"))
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (FIRST, LAST),  # half a year
+        (MARCH, date(2026, 3, 31)),  # one month
+        (date(2026, 2, 1), date(2026, 4, 30)),  # a quarter
+        (date(2025, 11, 1), date(2026, 8, 31)),  # every month with bookings
+        (date(2027, 1, 1), date(2027, 3, 31)),  # none
+    ],
+)
+def test_whole_months_from_the_rollups_equal_the_figures_from_the_bookings(history, settings, start, end):
+    months = from_months(history.region, start, end)
+
+    assert months == from_bookings(history.region, settings, start, end)
+    assert set(built()) == {
+        m for m in statistics_months.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
+    }
+
+
+def test_a_person_with_sessions_in_several_months_counts_once(history, settings):
+    report = from_months(history.region)
+    by_month = sum(row["unique_people"] for row in report["by_month"])
+
+    assert report["totals"]["unique_people"] < by_month  # people came back in later months
+    assert report == from_bookings(history.region, settings)
+
+
+def test_a_period_that_is_not_whole_months_is_read_from_the_bookings(history, settings):
+    figures = from_months(history.region, FIRST, LAST - timedelta(days=1))
+
+    assert not StatisticsMonth.objects.exists()
+    assert figures == from_bookings(history.region, settings, FIRST, LAST - timedelta(days=1))
+
+
+def march_booking() -> Booking:
+    return Booking.objects.filter(
+        stat_region="20", start__gte=local(MARCH, 0), start__lt=local(date(2026, 4, 1), 0)
+    ).order_by("pk")
+
+
+def held_march_booking_without_feedback() -> Booking:
+    return march_booking().filter(status=BookingStatus.COMPLETED, feedback__isnull=True).first()
+
+
+def add_booking(history):
+    save_bookings(
+        [booking_for(history.advisors[1], history.people[3], local(date(2026, 3, 12), 7), duration=45)],
+        rng=random.Random(1),
+    )
+
+
+def cancel(history):
+    booking = march_booking().filter(status=BookingStatus.CONFIRMED).first()
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+
+
+def record_held(history):
+    booking = march_booking().filter(status=BookingStatus.CONFIRMED).first()
+    booking.status = BookingStatus.COMPLETED
+    booking.save()
+
+
+def record_no_show(history):
+    booking = march_booking().filter(status=BookingStatus.COMPLETED).first()
+    booking.status = BookingStatus.NO_SHOW
+    booking.save(update_fields=["status"])
+
+
+def move_to_another_month(history):
+    booking = march_booking().filter(status=BookingStatus.CONFIRMED).first()
+    booking.start += timedelta(days=35)
+    booking.end += timedelta(days=35)
+    booking.stat_waiting_days += 35
+    booking.save()
+
+
+def give_feedback(history):
+    Feedback.objects.create(booking=held_march_booking_without_feedback(), rating=1)
+
+
+def change_feedback(history):
+    feedback = Feedback.objects.filter(booking__in=march_booking()).first()
+    feedback.rating = 5 if feedback.rating != 5 else 1
+    feedback.save()
+
+
+def remove_feedback(history):
+    Feedback.objects.filter(booking__in=march_booking()).first().delete()
+
+
+def delete_booking(history):
+    march_booking().first().delete()
+
+
+def replace_a_booking(history):
+    # One booking gone and one made in the same month: the count stays, the ids do not.
+    march_booking().filter(status=BookingStatus.CONFIRMED).first().delete()
+    add_booking(history)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        add_booking,
+        cancel,
+        record_held,
+        record_no_show,
+        move_to_another_month,
+        give_feedback,
+        change_feedback,
+        remove_feedback,
+        delete_booking,
+        replace_a_booking,
+    ],
+)
+def test_a_month_whose_bookings_changed_is_built_again_before_it_is_read(history, settings, change):
+    before = from_months(history.region)
+    built_before = built()
+
+    change(history)
+    after = from_months(history.region)
+
+    assert after == from_bookings(history.region, settings)
+    assert after != before
+    rebuilt = {m for m, at in built().items() if at != built_before.get(m)}
+    assert MARCH in rebuilt
+    assert rebuilt <= {MARCH, date(2026, 4, 1)}  # a move to April rebuilds April too; nothing else
+
+
+def test_an_unchanged_month_is_not_built_again(history, django_assert_max_num_queries):
+    from_months(history.region)
+    built_before = built()
+
+    with django_assert_max_num_queries(8):
+        from_months(history.region)
+
+    assert built() == built_before
+
+
+def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
+    today = date(2026, 6, 15)
+
+    # Dalarna: November to June; Kronoberg: January to June.
+    assert statistics_months.refresh_months(today=today) == 8 + 6
+    assert statistics_months.refresh_months(today=today) == 0
+    cancel(history)
+    assert statistics_months.refresh_months(today=today) == 1
+
+    with_nothing_stale = built()
+    assert from_months(history.region) == from_bookings(history.region, settings)
+    assert built() == with_nothing_stale
+
+
+def test_numbers_are_given_once_per_region_and_kind_and_never_reused(db):
+    numbers = statistics_months._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
+    again = statistics_months._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
+    other_region = statistics_months._numbers("07", {"p": {"a"}})
+
+    assert numbers == {("p", "a"): 0, ("p", "b"): 1, ("e", "a"): 0}
+    assert again == {("p", "b"): 1, ("p", "c"): 2, ("e", "x"): 1}
+    assert other_region == {("p", "a"): 0}
+    assert StatisticsKey.objects.filter(region="20").count() == 5
+
+
+def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db, monkeypatch):
+    # Another build numbers "z" between this one's reading the top number and
+    # its insert: this one's "y" loses number 0 and gets the next.
+    real = StatisticsKey.objects.bulk_create
+    calls = []
+
+    def another_build_first(objs, **kwargs):
+        if not calls:
+            real([StatisticsKey(region="20", kind="p", key="z", number=0)])
+        calls.append([o.key for o in objs])
+        return real(objs, **kwargs)
+
+    monkeypatch.setattr(StatisticsKey.objects, "bulk_create", another_build_first)
+
+    assert statistics_months._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
+    assert calls == [["y"], ["y"]]
+
+
+def test_a_month_s_data_reads_back_as_written():
+    slot = statistics_months._Slot()
+    slot.add(0, 9, (0, 1), (0, 1, 5), 3, (1, 1, 0, 0, 60, 60, 4, 1), "2080")
+    slot.add(17, 9, (0,), (0,), 3, (1, 0, 0, 1, 0, 0, 0, 0), None)
+    data = statistics_months._write(
+        {("by_topic", "7"): slot, ("by_mode", "video"): statistics_months._Slot()}
+    )
+
+    [(key, bitmaps, by_waiting, covered)] = statistics_months._read(data, {"by_topic"})
+
+    assert key == ("by_topic", "7")
+    assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1
+    assert bitmaps[5] == bitmaps[6] == 1 << 9 and bitmaps[5 + 5] == 1 << 9
+    assert by_waiting == [[3, 2, 1, 0, 1, 60, 60, 4, 1]]
+    assert covered == ["2080"]
