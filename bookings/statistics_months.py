@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -163,7 +163,10 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     )
     # The rows and groupings of statistics._tallies (GROUPINGS, FACTS), here
     # from each booking of the stale months (months between them are read too).
-    rows = [r for r in rows if _as_date(r[0]) in fingerprints]
+    month_of = {}
+    for value in {r[0] for r in rows}:
+        month_of[value] = _as_date(value)
+    rows = [r for r in rows if month_of[r[0]] in fingerprints]
     numbers_of = _numbers(
         region_code,
         {
@@ -175,8 +178,15 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     enterprise_numbers = {
         key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.ENTERPRISE
     }
+    sizes = (
+        max(person_numbers.values(), default=0) // 8 + 1,
+        max(enterprise_numbers.values(), default=0) // 8 + 1,
+    )
 
     by_month: dict[date, dict[tuple[str, str], _Slot]] = {m: {} for m in months}
+    # A booking's classes and additive numbers depend on few of its facts: worked out once each.
+    kinds: dict[tuple, tuple] = {}
+    people_count = len(PEOPLE_CLASSES)
     for (
         month,
         topic,
@@ -193,25 +203,17 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
         minutes,
         rating,
     ) in rows:
-        month = _as_date(month)
+        month = month_of[month]
         slots = by_month[month]
+        facts = (status, first_time, minutes, rating)
+        known = kinds.get(facts)
+        if known is None:
+            known = kinds[facts] = _classes_and_numbers(*facts)
+        classes, enterprise_classes, numbers = known
         person, enterprise = person_numbers[person_key], enterprise_numbers[enterprise_key]
-        classes = STATUS_CLASSES[status] + ((4,) if rating is not None else ())
-        enterprise_classes = classes
-        if status == HELD:
-            enterprise_classes += (5,) if first_time else (6,)
-        held, booked = status == HELD, status in (HELD, NO_SHOW, CONFIRMED)
-        numbers = (
-            1,
-            int(held),
-            int(status == NO_SHOW),
-            int(status == CANCELLED),
-            minutes if held else 0,
-            minutes if booked else 0,
-            rating or 0,
-            int(rating is not None),
-        )
-        covers = municipality if held and municipality.startswith(region_code) else None
+        person_byte, person_bit = person >> 3, 1 << (person & 7)
+        enterprise_byte, enterprise_bit = enterprise >> 3, 1 << (enterprise & 7)
+        covers = municipality if status == HELD and municipality.startswith(region_code) else None
         for slot_key in (
             ("totals", region_code),
             ("by_month", f"{month:%Y-%m}"),
@@ -224,8 +226,20 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
         ):
             slot = slots.get(slot_key)
             if slot is None:
-                slot = slots[slot_key] = _Slot()
-            slot.add(person, enterprise, classes, enterprise_classes, waiting_days, numbers, covers)
+                slot = slots[slot_key] = _Slot(sizes)
+            bitmaps = slot.bitmaps
+            for c in classes:
+                bitmaps[c][person_byte] |= person_bit
+            for c in enterprise_classes:
+                bitmaps[people_count + c][enterprise_byte] |= enterprise_bit
+            sums = slot.waiting.get(waiting_days)
+            if sums is None:
+                slot.waiting[waiting_days] = list(numbers)
+            else:
+                for n, value in enumerate(numbers):
+                    sums[n] += value
+            if covers:
+                slot.covered.add(covers)
 
     built = timezone.now()
     datas = {month: _write(slots) for month, slots in by_month.items()}
@@ -282,18 +296,18 @@ def feedback_changed(sender, instance, **kwargs) -> None:
 def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, str], int]:
     """The region's number for each (kind, key), giving new keys the next free
     numbers of their kind. Two builds at once may pick the same numbers: the
-    unique constraints keep one, and the other tries again above it. Two
-    queries when every key has its number, four when some are new."""
-    region_keys = StatisticsKey.objects.filter(region=region_code)
+    unique constraints keep one, and the other tries again above it. One
+    query when every key has its number, four when some are new."""
     wanted = {(kind, key) for kind, of_kind in keys.items() for key in of_kind}
     if not wanted:
         return {}
+    region_keys = StatisticsKey.objects.filter(region=region_code)
+    # All of the region's keys: a month of a big region asks for tens of
+    # thousands, and a list that long costs more to send than the rest.
     known = {
         (kind, key): number
-        for kind, key, number in region_keys.filter(
-            Q(kind=StatisticsKey.Kind.PERSON, key__in=list(keys.get(StatisticsKey.Kind.PERSON, ())))
-            | Q(kind=StatisticsKey.Kind.ENTERPRISE, key__in=list(keys.get(StatisticsKey.Kind.ENTERPRISE, ())))
-        ).values_list("kind", "key", "number")
+        for kind, key, number in region_keys.values_list("kind", "key", "number")
+        if (kind, key) in wanted
     }
     for _attempt in range(10):
         missing = sorted(wanted - set(known))
@@ -306,9 +320,10 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
             next_number[kind] = number + 1
             new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
         StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
+        lowest = min(top.get(kind, -1) + 1 for kind, _key in missing)
         known.update(
             ((kind, key), number)
-            for kind, key, number in region_keys.filter(key__in=[key for _kind, key in missing]).values_list(
+            for kind, key, number in region_keys.filter(number__gte=lowest).values_list(
                 "kind", "key", "number"
             )
             if (kind, key) in wanted
@@ -319,40 +334,41 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
 # --- A month's data -----------------------------------------------------------------------
 
 
+def _classes_and_numbers(status: str, first_time: bool, minutes: int, rating: int | None) -> tuple:
+    """A booking's people classes, enterprise classes (indexes into
+    PEOPLE_CLASSES and ENTERPRISE_CLASSES) and additive numbers: bookings,
+    held, no-show, cancelled, held minutes, booked minutes, rating sum,
+    ratings (those of `statistics._Tally.by_waiting`)."""
+    rated = rating is not None
+    classes = STATUS_CLASSES[status] + ((4,) if rated else ())
+    enterprise_classes = classes + (((5,) if first_time else (6,)) if status == HELD else ())
+    held, booked = status == HELD, status in (HELD, NO_SHOW, CONFIRMED)
+    numbers = (
+        1,
+        int(held),
+        int(status == NO_SHOW),
+        int(status == CANCELLED),
+        minutes if held else 0,
+        minutes if booked else 0,
+        rating or 0,
+        int(rated),
+    )
+    return classes, enterprise_classes, numbers
+
+
 class _Slot:
     """One row (or the totals) of one month while it is built: a bitmap per
-    class of people and of enterprises, bookings by waiting days, the
-    municipalities covered."""
+    class of people and of enterprises (`sizes` bytes each, for the region's
+    numbers), bookings by waiting days, the municipalities covered."""
 
     __slots__ = ("bitmaps", "covered", "waiting")
 
-    def __init__(self) -> None:
-        self.bitmaps = [bytearray() for _ in range(len(PEOPLE_CLASSES) + len(ENTERPRISE_CLASSES))]
+    def __init__(self, sizes: tuple[int, int] = (0, 0)) -> None:
+        self.bitmaps = [bytearray(sizes[0]) for _ in PEOPLE_CLASSES] + [
+            bytearray(sizes[1]) for _ in ENTERPRISE_CLASSES
+        ]
         self.waiting: dict[int, list[int]] = {}
         self.covered: set[str] = set()
-
-    def add(self, person, enterprise, classes, enterprise_classes, waiting_days, numbers, covers) -> None:
-        bitmaps = self.bitmaps
-        byte, bit = person >> 3, 1 << (person & 7)
-        for c in classes:
-            bitmap = bitmaps[c]
-            if len(bitmap) <= byte:
-                bitmap.extend(bytes(byte + 1 - len(bitmap)))
-            bitmap[byte] |= bit
-        byte, bit = enterprise >> 3, 1 << (enterprise & 7)
-        for c in enterprise_classes:
-            bitmap = bitmaps[len(PEOPLE_CLASSES) + c]
-            if len(bitmap) <= byte:
-                bitmap.extend(bytes(byte + 1 - len(bitmap)))
-            bitmap[byte] |= bit
-        sums = self.waiting.get(waiting_days)
-        if sums is None:
-            self.waiting[waiting_days] = list(numbers)
-        else:
-            for i, n in enumerate(numbers):
-                sums[i] += n
-        if covers:
-            self.covered.add(covers)
 
 
 def _write(slots: Mapping[tuple[str, str], _Slot]) -> bytes:
@@ -361,16 +377,17 @@ def _write(slots: Mapping[tuple[str, str], _Slot]) -> bytes:
     lengths of its bitmaps), then every bitmap, little-endian, in that order."""
     header, blobs = [], []
     for (name, key), slot in slots.items():
+        bitmaps = [bytes(b).rstrip(b"\0") for b in slot.bitmaps]  # high zero bytes add nothing
         header.append(
             [
                 name,
                 key,
                 [[days, *sums] for days, sums in sorted(slot.waiting.items())],
                 sorted(slot.covered),
-                [len(b) for b in slot.bitmaps],
+                [len(b) for b in bitmaps],
             ]
         )
-        blobs.extend(slot.bitmaps)
+        blobs.extend(bitmaps)
     text = json.dumps(header, separators=(",", ":")).encode()
     return len(text).to_bytes(4, "little") + text + b"".join(blobs)
 

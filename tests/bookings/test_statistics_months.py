@@ -221,9 +221,14 @@ def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db,
 
 
 def test_a_month_s_data_reads_back_as_written():
-    slot = statistics_months._Slot()
-    slot.add(0, 9, (0, 1), (0, 1, 5), 3, (1, 1, 0, 0, 60, 60, 4, 1), "2080")
-    slot.add(17, 9, (0,), (0,), 3, (1, 0, 0, 1, 0, 0, 0, 0), None)
+    slot = statistics_months._Slot((3, 2))
+    for bitmap in slot.bitmaps[:2]:
+        bitmap[0] |= 1
+    slot.bitmaps[0][2] |= 1 << 1  # number 17
+    for c in (0, 1, 5):
+        slot.bitmaps[5 + c][1] |= 1 << 1  # number 9
+    slot.waiting[3] = [2, 1, 0, 1, 60, 60, 4, 1]
+    slot.covered.add("2080")
     data = statistics_months._write(
         {("by_topic", "7"): slot, ("by_mode", "video"): statistics_months._Slot()}
     )
@@ -231,7 +236,21 @@ def test_a_month_s_data_reads_back_as_written():
     [(key, bitmaps, by_waiting, covered)] = statistics_months._read(data, {"by_topic"})
 
     assert key == ("by_topic", "7")
-    assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1
-    assert bitmaps[5] == bitmaps[6] == 1 << 9 and bitmaps[5 + 5] == 1 << 9
+    assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1 and bitmaps[2] == 0
+    assert bitmaps[5] == bitmaps[6] == bitmaps[5 + 5] == 1 << 9 and bitmaps[5 + 6] == 0
     assert by_waiting == [[3, 2, 1, 0, 1, 60, 60, 4, 1]]
     assert covered == ["2080"]
+
+
+def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
+    classes = statistics_months._classes_and_numbers
+
+    assert classes(BookingStatus.COMPLETED, True, 60, 4) == (
+        (0, 1, 2, 3, 4),
+        (0, 1, 2, 3, 4, 5),
+        (1, 1, 0, 0, 60, 60, 4, 1),
+    )
+    assert classes(BookingStatus.COMPLETED, False, 45, None)[1] == (0, 1, 2, 3, 6)
+    assert classes(BookingStatus.NO_SHOW, True, 30, None) == ((0, 2, 3), (0, 2, 3), (1, 0, 1, 0, 0, 30, 0, 0))
+    assert classes(BookingStatus.CONFIRMED, True, 60, None) == ((0, 3), (0, 3), (1, 0, 0, 0, 0, 60, 0, 0))
+    assert classes(BookingStatus.CANCELLED, True, 60, None) == ((0,), (0,), (1, 0, 0, 1, 0, 0, 0, 0))
