@@ -321,7 +321,9 @@ def booking_cancel(
         booking.cancel_reason = reason
         booking.sequence += 1
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated"])
-        audit("booking.cancelled", booking=booking, actor=by, reason=reason)
+        # Whether a reason was given, not the reason: free text may speak of the
+        # person, and it stays on the booking, where erasure and retention clear it.
+        audit("booking.cancelled", booking=booking, actor=by, with_reason=bool(reason))
         signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, reason=reason)
         # A freed slot goes to the waitlist first (imported here: waitlist imports this module).
         from .waitlist import waitlist_offer_freed_slot

@@ -3,6 +3,8 @@ through the booking service, personal data gone, statistics unchanged."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import random
 from datetime import UTC, datetime
 
@@ -12,7 +14,7 @@ from django.contrib.auth import get_user_model
 
 from backend.models import ApiToken
 from backend.privacy import person_erase
-from bookings import statistics
+from bookings import services, statistics
 from bookings.models import (
     AuditEntry,
     Booking,
@@ -181,3 +183,34 @@ def test_erasing_people_changes_no_statistics_total(db):
     assert not Feedback.objects.exclude(comment="").exists()
     assert statistics.region_figures(region=region, start=FIRST, end=LAST) == raw_before
     assert statistics.region_report(region=region, start=FIRST, end=LAST) == before
+
+
+def test_no_audit_entry_keeps_the_reason_given_for_cancelling(sara, anna):
+    ahead = Booking.objects.get(start=AHEAD_START)
+    services.booking_cancel(booking=ahead, by=sara, reason="Sara är sjukskriven till april")
+
+    assert AuditEntry.objects.get(action="booking.cancelled", booking=ahead).data == {"with_reason": True}
+    assert Booking.objects.get(pk=ahead.pk).cancel_reason  # on the booking, where erasure clears it
+    client_for(sara).post(ERASE, {"password": PASSWORD}, format="json")
+
+    assert Booking.objects.get(pk=ahead.pk).cancel_reason == ""
+    assert not [e for e in AuditEntry.objects.all() if "sjukskriven" in json.dumps(e.data)]
+
+
+def test_the_reasons_audit_entries_kept_before_are_forgotten(db):
+    from django.apps import apps
+
+    forget_reasons = importlib.import_module(
+        "bookings.migrations.0006_audit_without_cancel_reasons"
+    ).forget_reasons
+    given = AuditEntry.objects.create(action="booking.cancelled", data={"reason": "Sara är sjuk"})
+    empty = AuditEntry.objects.create(action="booking.cancelled", data={"reason": ""})
+    other = AuditEntry.objects.create(
+        action="booking.rescheduled", data={"reason": "kept: not a cancellation"}
+    )
+
+    forget_reasons(apps, None)
+
+    assert AuditEntry.objects.get(pk=given.pk).data == {"with_reason": True}
+    assert AuditEntry.objects.get(pk=empty.pk).data == {"with_reason": False}
+    assert AuditEntry.objects.get(pk=other.pk).data == {"reason": "kept: not a cancellation"}
