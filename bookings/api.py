@@ -80,7 +80,7 @@ class BookingViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
-        body = BookingCreateSerializer(data=request.data)
+        body = BookingCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         try:
             booking = services.booking_create(entrepreneur=request.user, **body.validated_data)

@@ -16,8 +16,8 @@ from backend.openapi import CONFLICT
 
 from . import selectors, waitlist
 from .api import refusal
-from .models import Enterprise, WaitlistEntry, WaitlistStatus
-from .serializers import BookingSerializer
+from .models import WaitlistEntry, WaitlistStatus
+from .serializers import BookingSerializer, OwnEnterpriseField
 from .services import BookingError
 
 
@@ -68,9 +68,7 @@ class WaitlistJoinSerializer(serializers.Serializer):
     topic = serializers.SlugRelatedField(
         slug_field="slug", queryset=Topic.objects.filter(is_active=True), required=False, allow_null=True
     )
-    enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="Default: your latest."
-    )
+    enterprise = OwnEnterpriseField(required=False, allow_null=True, help_text="Default: your latest.")
 
     def validate(self, data: dict) -> dict:
         if data.get("advisor") is not None:
@@ -106,7 +104,7 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=WaitlistJoinSerializer, responses={201: WaitlistEntrySerializer, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
-        body = WaitlistJoinSerializer(data=request.data)
+        body = WaitlistJoinSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         try:
             entry = waitlist.waitlist_join(entrepreneur=request.user, **body.validated_data)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from advisors.models import Advisor, MeetingMode, Topic
@@ -76,6 +78,25 @@ class AdvisorBookingSerializer(BookingSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class OwnEnterpriseField(serializers.PrimaryKeyRelatedField):
+    """One of the asking person's enterprises. Any other id, someone else's
+    or none at all, gets the same answer, so ids cannot be probed. Needs the
+    request in the serializer's context."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": _("Choose one of your own enterprises."),
+    }
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return Enterprise.objects.none()
+        return Enterprise.objects.filter(members=user)
+
+
 class BookingCreateSerializer(serializers.Serializer):
     advisor = serializers.PrimaryKeyRelatedField(queryset=Advisor.objects.filter(is_active=True))
     start = serializers.DateTimeField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
@@ -85,9 +106,7 @@ class BookingCreateSerializer(serializers.Serializer):
     topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.filter(is_active=True))
     mode = serializers.ChoiceField(choices=MeetingMode.choices)
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
-    enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="Default: your latest."
-    )
+    enterprise = OwnEnterpriseField(required=False, allow_null=True, help_text="Default: your latest.")
 
 
 class RescheduleSerializer(serializers.Serializer):

@@ -123,3 +123,29 @@ def booking_of_sara(sara, advisor):
         mode="video",
         now=datetime(2027, 3, 1, 6, 0, tzinfo=UTC),
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/bookings/", lambda advisor: {"advisor": advisor.pk, "topic": "financing", "mode": "video"}),
+        ("/api/v1/waitlist/", lambda advisor: {"advisor": advisor.pk}),
+    ],
+)
+def test_someone_elses_enterprise_looks_like_no_enterprise(
+    api_client, other_entrepreneur, booking_of_sara, path, body
+):
+    from bookings.models import Booking, WaitlistEntry
+
+    theirs = booking_of_sara.enterprise_id
+    missing = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    api_client.force_authenticate(other_entrepreneur)
+    answers = [
+        api_client.post(path, {**body(booking_of_sara.advisor), "enterprise": pk}, format="json")
+        for pk in (theirs, missing)
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["enterprise"] == ["Välj ett av dina egna företag."]
+    assert Booking.objects.count() == 1 and not WaitlistEntry.objects.exists()
