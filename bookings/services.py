@@ -96,7 +96,11 @@ def _blocked(advisor: Advisor, start: datetime, end: datetime) -> tuple[datetime
     return start - timedelta(minutes=advisor.buffer_before), end + timedelta(minutes=advisor.buffer_after)
 
 
-def _check_slot(advisor: Advisor, *, start: datetime, duration: int, now: datetime, exclude=()) -> None:
+def check_slot(advisor: Advisor, *, start: datetime, duration: int, now: datetime, exclude=()) -> None:
+    """Raise BookingError (SlotTaken when another booking has it) unless
+    `start` for `duration` minutes is one of the advisor's free times now.
+    The booking flow asks this before the person writes anything; booking
+    and moving ask it again under the advisor's lock."""
     if duration not in advisor.session_lengths:
         offered = ", ".join(str(m) for m in advisor.session_lengths)
         raise BookingError(
@@ -194,7 +198,7 @@ def booking_create(
         if not advisor.is_active:
             raise BookingError(_("This advisor does not take bookings at the moment."), field="advisor")
         _check_topic_and_mode(advisor, topic, mode)
-        _check_slot(advisor, start=start, duration=duration, now=now)
+        check_slot(advisor, start=start, duration=duration, now=now)
 
         end = start + timedelta(minutes=duration)
         blocked_start, blocked_end = _blocked(advisor, start, end)
@@ -273,7 +277,7 @@ def booking_reschedule(
         if booking.start <= now:
             raise StateConflict(_("This session has already started and cannot be moved."))
         duration = duration or booking.duration
-        _check_slot(advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
+        check_slot(advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
 
         previous_start, previous_end = booking.start, booking.end
         booking.start, booking.end, booking.duration = start, start + timedelta(minutes=duration), duration

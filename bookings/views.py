@@ -38,12 +38,10 @@ from advisors.availability import Slot, free_slots, local_to_utc
 from advisors.busy import booked_intervals, external_busy_intervals
 from advisors.models import Advisor, MeetingMode
 from advisors.selectors import (
-    SlotCheck,
     advisor_public,
     advisor_rules,
     advisor_slots,
     region_list,
-    slot_check,
     topic_list,
 )
 from backend.models import User
@@ -198,18 +196,12 @@ def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetim
     """Why `start` cannot be booked, said before the person writes anything;
     None when it can, "taken" when it was free but is no longer. The service
     checks all of it again when booking."""
-    if duration not in advisor.session_lengths:
-        offered = ", ".join(str(m) for m in advisor.session_lengths)
-        return _("This advisor offers sessions of %(offered)s minutes.") % {"offered": offered}
-    if start <= now:
-        return _("That time has already passed.")
-    if start < now + timedelta(hours=advisor.min_notice_hours):
-        return _("This advisor needs at least %(hours)s hours' notice.") % {"hours": advisor.min_notice_hours}
-    check = slot_check(advisor, start=start, duration=duration, now=now)
-    if check is SlotCheck.TAKEN:
+    try:
+        services.check_slot(advisor, start=start, duration=duration, now=now)
+    except services.SlotTaken:
         return "taken"
-    if check is SlotCheck.NOT_A_SLOT:
-        return _("That is not one of the advisor's free times. Please pick one of them.")
+    except services.BookingError as error:
+        return str(error.message)
     return None
 
 
