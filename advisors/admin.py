@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Advisor, Coordinator, ExternalBusy, Language, Municipality, Region, Topic, WeeklyHours
+from .services import SETTINGS_FIELDS
 
 
 class MunicipalityInline(admin.TabularInline):
@@ -47,6 +49,8 @@ class AdvisorAdmin(admin.ModelAdmin):
     list_filter = ["region", "is_active", "topics"]
     search_fields = ["user__email", "user__full_name", "organisation"]
     raw_id_fields = ["user"]
+    # As the advisor's own settings form: an address typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     filter_horizontal = ["topics", "languages", "municipalities"]
     inlines = [WeeklyHoursInline]
     readonly_fields = [
@@ -74,21 +78,7 @@ class AdvisorAdmin(admin.ModelAdmin):
         ),
         (
             _("Booking settings"),
-            {
-                "fields": [
-                    "timezone",
-                    "session_lengths",
-                    "slot_step",
-                    "buffer_before",
-                    "buffer_after",
-                    "min_notice_hours",
-                    "horizon_days",
-                    "max_per_day",
-                    "closed_on_public_holidays",
-                    "date_overrides",
-                    "time_off",
-                ]
-            },
+            {"fields": [*SETTINGS_FIELDS, "date_overrides", "time_off"]},
         ),
         (
             _("Busy calendar"),

@@ -48,3 +48,14 @@ def test_the_two_factor_set_up_page_works_under_the_policy(client, db):
     assert response.status_code == 200
     # The QR code is a data: image, which the policy allows for images only.
     assert "data:" in response["Content-Security-Policy"].split("img-src", 1)[1].split(";")[0]
+
+
+def test_staff_open_an_advisor_with_every_booking_setting_in_the_admin(client, staff, advisor):
+    from advisors.services import SETTINGS_FIELDS
+
+    client.force_login(staff)
+    response = client.get(f"/admin/advisors/advisor/{advisor.pk}/change/")
+
+    assert response.status_code == 200
+    fields = set(response.context["adminform"].form.fields)
+    assert {*SETTINGS_FIELDS, "date_overrides", "time_off"} <= fields
