@@ -200,7 +200,7 @@ class MyAvailabilityView(GenericAPIView):
     serializer_class = AvailabilitySerializer
 
     def get_object(self) -> Advisor:
-        advisor = Advisor.objects.filter(user=self.request.user).first()
+        advisor = selectors.advisor_of(self.request.user)
         if advisor is None:
             raise PermissionDenied(_("Only advisors have availability rules."))
         return advisor

@@ -14,6 +14,11 @@ from .busy import booked_intervals, external_busy_intervals
 from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
 
+def advisor_of(user) -> Advisor | None:
+    """The advisor record of a signed-in user, if they are one."""
+    return Advisor.objects.filter(user=user).first() if user.is_authenticated else None
+
+
 def region_list() -> QuerySet[Region]:
     """All regions with their municipalities: two queries whatever the count."""
     return Region.objects.prefetch_related(

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from advisors.availability import Booked
 from backend.models import User
 
-from .models import Booking, BookingStatus, Enterprise
+from .models import Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback, FollowUpAnswer, Gender
 
 
 def booked_source(
@@ -79,3 +79,41 @@ def first_sessions_ended(after: datetime, before: datetime) -> QuerySet[Booking]
 
 def enterprises_of(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(members=user).select_related("municipality").order_by("name")
+
+
+def feedback_of(booking: Booking) -> Feedback | None:
+    return Feedback.objects.filter(booking=booking).first()
+
+
+def follow_up_answered(booking: Booking) -> bool:
+    return FollowUpAnswer.objects.filter(booking=booking).exists()
+
+
+def entrepreneur_gender(user: User) -> str:
+    """What the person said of their gender (for statistics), or "not stated"."""
+    profile = EntrepreneurProfile.objects.filter(user=user).first()
+    return profile.gender if profile else Gender.NOT_STATED
+
+
+def _upcoming(now: datetime) -> Q:
+    return Q(status=BookingStatus.CONFIRMED, end__gt=now)
+
+
+def entrepreneur_bookings(user: User, now: datetime) -> tuple[list[Booking], QuerySet[Booking]]:
+    """An entrepreneur's sessions ahead (soonest first), and the rest: past
+    and cancelled, latest first, with their feedback."""
+    mine = bookings_visible_to(user).filter(entrepreneur=user).select_related("feedback")
+    return list(mine.filter(_upcoming(now))), mine.exclude(_upcoming(now)).order_by("-start", "-pk")
+
+
+def advisor_bookings_between(user: User, since: datetime, until: datetime) -> list[Booking]:
+    """An advisor's bookings starting in [since, until), cancelled ones too."""
+    return list(bookings_visible_to(user).filter(advisor__user=user, start__gte=since, start__lt=until))
+
+
+def advisor_bookings(user: User, now: datetime) -> tuple[QuerySet[Booking], QuerySet[Booking]]:
+    """An advisor's sessions ahead (soonest first), and the past ones not
+    cancelled (latest first), whose outcome they record."""
+    theirs = bookings_visible_to(user).filter(advisor__user=user)
+    past = theirs.filter(start__lte=now).exclude(status=BookingStatus.CANCELLED).order_by("-start", "-pk")
+    return theirs.filter(_upcoming(now)), past

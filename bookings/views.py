@@ -22,7 +22,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +37,7 @@ from advisors.availability import Slot, free_slots, local_to_utc
 from advisors.busy import booked_intervals, external_busy_intervals
 from advisors.models import Advisor, MeetingMode
 from advisors.selectors import (
+    advisor_of,
     advisor_public,
     advisor_rules,
     advisor_slots,
@@ -58,7 +58,7 @@ from .forms import (
     OutcomeForm,
     SlotForm,
 )
-from .models import Booking, BookingStatus, EntrepreneurProfile, Feedback, FollowUpAnswer, Gender
+from .models import Booking, BookingStatus
 
 # How far ahead a booking can be moved from its pages, and how many free
 # times a page offers when the chosen one was taken.
@@ -126,10 +126,6 @@ def _is_advisor_of(booking: Booking, user: User) -> bool:
     return booking.advisor.user_id == user.pk
 
 
-def _feedback_of(booking: Booking) -> Feedback | None:
-    return Feedback.objects.filter(booking=booking).first()
-
-
 def _refusal_to_form(form: Any, error: services.BookingError) -> None:
     """A service's refusal as a form error, on its field when the form has one."""
     field = error.field if error.field in form.fields else None
@@ -157,8 +153,7 @@ def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         enterprise = selectors.enterprises_of(request.user).filter(pk=pk).first()
         if enterprise is None:
             raise Http404
-    profile = EntrepreneurProfile.objects.filter(user=request.user).first()
-    gender = profile.gender if profile else Gender.NOT_STATED
+    gender = selectors.entrepreneur_gender(request.user)
     form = EnterpriseForm(
         request.POST if request.method == "POST" else None,
         regions=region_list(),
@@ -368,7 +363,7 @@ def booking_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
     as_advisor = _is_advisor_of(booking, request.user)
-    feedback = _feedback_of(booking)
+    feedback = selectors.feedback_of(booking)
     held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
     context = {
         "booking": booking,
@@ -526,7 +521,12 @@ def booking_feedback(request: HttpRequest, uid: Any) -> HttpResponse:
     return render(
         request,
         "bookings/feedback.html",
-        {"booking": booking, "advisor": booking.advisor, "form": form, "feedback": _feedback_of(booking)},
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "feedback": selectors.feedback_of(booking),
+        },
         status=status,
     )
 
@@ -577,22 +577,16 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     if not user.is_entrepreneur:
         raise PermissionDenied
     now = timezone.now()
-    mine = selectors.bookings_visible_to(user).filter(entrepreneur=user).select_related("feedback")
-    upcoming_filter = Q(status=BookingStatus.CONFIRMED, end__gt=now)
-    past = Paginator(mine.exclude(upcoming_filter).order_by("-start", "-pk"), PAST_PER_PAGE)
+    upcoming, past = selectors.entrepreneur_bookings(user, now)
     return render(
         request,
         "bookings/list.html",
         {
-            "upcoming": list(mine.filter(upcoming_filter)),
-            "past": past.get_page(request.GET.get("page")),
+            "upcoming": upcoming,
+            "past": Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page")),
             "now": now,
         },
     )
-
-
-def _advisor_bookings(user: User) -> QuerySet[Booking]:
-    return selectors.bookings_visible_to(user).filter(advisor__user=user)
 
 
 @login_required
@@ -601,12 +595,11 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
     """The advisor's sessions: coming ones day by day, with what the
     entrepreneur wrote; past ones with the outcome to record. `?day=` shows
     one day (the calendar links each day here)."""
-    advisor = Advisor.objects.filter(user=request.user).first()
+    advisor = advisor_of(request.user)
     if advisor is None:
         raise PermissionDenied
     zone = _zone(advisor)
     now = timezone.now()
-    bookings = _advisor_bookings(request.user)
     context: dict[str, Any] = {"advisor": advisor, "now": now}
 
     day_form = DayForm(request.GET) if "day" in request.GET else None
@@ -614,11 +607,10 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("That is not a date we can read; here are all your bookings."))
     if day_form is not None and day_form.is_valid():
         day = day_form.cleaned_data["day"]
-        on_day = list(
-            bookings.filter(
-                start__gte=local_to_utc(day, time(0), zone),
-                start__lt=local_to_utc(day + timedelta(days=1), time(0), zone),
-            )
+        on_day = selectors.advisor_bookings_between(
+            request.user,
+            local_to_utc(day, time(0), zone),
+            local_to_utc(day + timedelta(days=1), time(0), zone),
         )
         context |= {
             "day": day,
@@ -628,11 +620,8 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "bookings/advisor_bookings.html", context)
 
-    upcoming = bookings.filter(status=BookingStatus.CONFIRMED, end__gt=now)
-    past = Paginator(
-        bookings.filter(start__lte=now).exclude(status=BookingStatus.CANCELLED).order_by("-start", "-pk"),
-        PAST_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    upcoming, past = selectors.advisor_bookings(request.user, now)
+    past = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
     context |= {
         "upcoming_days": _by_day(upcoming, zone, key=lambda b: b.start),
         "past": past,
@@ -731,7 +720,7 @@ def link_feedback(request: HttpRequest, token: str) -> HttpResponse:
         booking = links.held_booking_from_token(token, "feedback")
     except links.LinkError as error:
         return _link_refused(request, error, after_session=True)
-    feedback = _feedback_of(booking)
+    feedback = selectors.feedback_of(booking)
     form, status = FeedbackForm(request.POST or None), 200
     if request.method == "POST" and feedback is None:
         if form.is_valid():
@@ -767,7 +756,7 @@ def link_follow_up(request: HttpRequest, token: str) -> HttpResponse:
         booking = links.held_booking_from_token(token, "follow_up")
     except links.LinkError as error:
         return _link_refused(request, error, after_session=True)
-    answered = FollowUpAnswer.objects.filter(booking=booking).exists()
+    answered = selectors.follow_up_answered(booking)
     form, status = FollowUpForm(request.POST or None), 200
     if request.method == "POST" and not answered:
         if form.is_valid():
