@@ -302,13 +302,17 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
     if not wanted:
         return {}
     region_keys = StatisticsKey.objects.filter(region=region_code)
-    # All of the region's keys: a month of a big region asks for tens of
-    # thousands, and a list that long costs more to send than the rest.
-    known = {
-        (kind, key): number
-        for kind, key, number in region_keys.values_list("kind", "key", "number")
-        if (kind, key) in wanted
-    }
+
+    def read() -> dict[tuple[str, str], int]:
+        # All of the region's keys: a month of a big region asks for tens of
+        # thousands, and a list that long costs more to send than the rest.
+        return {
+            (kind, key): number
+            for kind, key, number in region_keys.values_list("kind", "key", "number")
+            if (kind, key) in wanted
+        }
+
+    known = read()
     for _attempt in range(10):
         missing = sorted(wanted - set(known))
         if not missing:
@@ -320,14 +324,8 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
             next_number[kind] = number + 1
             new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
         StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
-        lowest = min(top.get(kind, -1) + 1 for kind, _key in missing)
-        known.update(
-            ((kind, key), number)
-            for kind, key, number in region_keys.filter(number__gte=lowest).values_list(
-                "kind", "key", "number"
-            )
-            if (kind, key) in wanted
-        )
+        # Ours, or another build's for the same keys under other numbers.
+        known = read()
     raise RuntimeError("Could not number the statistics keys; other builds kept taking the numbers.")
 
 

@@ -220,6 +220,27 @@ def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db,
     assert calls == [["y"], ["y"]]
 
 
+def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
+    # Another build numbers "y" itself after this one read the known keys and
+    # before it reads the top number: this one's insert of "y" (as 1) loses,
+    # and it takes the other's number rather than trying again for ever.
+    from django.db import connection
+
+    done = []
+
+    def another_build_first(execute, sql, params, many, context):
+        if not done and "MAX(" in sql and "bookings_statisticskey" in sql:
+            done.append(True)
+            StatisticsKey.objects.create(region="20", kind="p", key="y", number=0)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(another_build_first):
+        numbers = statistics_months._numbers("20", {"p": {"y"}})
+
+    assert done and numbers == {("p", "y"): 0}
+    assert StatisticsKey.objects.filter(region="20").count() == 1
+
+
 def test_a_month_s_data_reads_back_as_written():
     slot = statistics_months._Slot((3, 2))
     for bitmap in slot.bitmaps[:2]:

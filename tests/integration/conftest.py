@@ -345,6 +345,10 @@ class LiveStack:
         with ThreadPoolExecutor(8) as pool:
             return dict(zip(emails, pool.map(token, emails), strict=True))
 
+    def log_in(self, *emails: str) -> None:
+        """API tokens for more accounts (with PASSWORD), say ones seed_demo made."""
+        self.tokens.update(self._log_in(emails))
+
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
