@@ -5,9 +5,10 @@ still does after every kind of change a booking can go through."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from bookings import statistics, statistics_months
 from bookings.models import Booking, BookingStatus, Feedback, StatisticsKey, StatisticsMonth
@@ -189,6 +190,19 @@ def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
     with_nothing_stale = built()
     assert from_months(history.region) == from_bookings(history.region, settings)
     assert built() == with_nothing_stale
+
+
+def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history, settings):
+    from bookings.tasks import refresh_statistics_months
+
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-statistics-months"]
+    assert entry["task"] == refresh_statistics_months.name == "bookings.tasks.refresh_statistics_months"
+    assert entry["schedule"].hour == {2}
+
+    with time_machine.travel(datetime(2026, 7, 3, 1, 0, tzinfo=UTC), tick=False):
+        # Dalarna: November to July, the current month; Kronoberg: January to June.
+        assert refresh_statistics_months() == 9 + 6
+    assert date(2026, 8, 1) not in built()  # booked ahead, after the current month: left for later
 
 
 def test_numbers_are_given_once_per_region_and_kind_and_never_reused(db):
