@@ -46,7 +46,8 @@ HELD, NO_SHOW, CONFIRMED, CANCELLED = (
 )
 # A booking's people classes by its status (indexes into PEOPLE_CLASSES).
 STATUS_CLASSES = {HELD: (0, 1, 2, 3), NO_SHOW: (0, 2, 3), CONFIRMED: (0, 3), CANCELLED: (0,)}
-GENDER_KEYS = {Gender.WOMAN: "women", Gender.MAN: "men"}
+# The rows of by_gender, as statistics.GROUPINGS names them; the rest is "other_or_not_stated".
+GENDER_ROWS = {Gender.WOMAN: "women", Gender.MAN: "men"}
 
 
 def is_whole_months(start: date, end: date) -> bool:
@@ -220,7 +221,7 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
             ("by_topic", str(topic)),
             ("by_municipality", municipality),
             ("by_enterprise_kind", kind),
-            ("by_gender", GENDER_KEYS.get(gender, "other_or_not_stated")),
+            ("by_gender", GENDER_ROWS.get(gender, "other_or_not_stated")),
             ("by_mode", mode),
             ("by_advisor_organisation", organisation),
         ):
