@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from tests.integration.conftest import (
     SEED_SCRIPT,
     CeleryWorker,
     free_port,
+    run_manage,
     throwaway_postgres,
     with_database,
 )
@@ -134,18 +134,7 @@ class Stack:
         return time.monotonic() - started
 
     def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_manage(args, env={**self.env, **(env or {})}, timeout=timeout)
 
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
         import psycopg

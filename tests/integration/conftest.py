@@ -112,6 +112,23 @@ WHERE b.advisor_id = %s
 """
 
 
+def run_manage(args: Sequence[str], *, env: Mapping[str, str], timeout: float = 120) -> str:
+    """`manage.py *args` in a process of its own with exactly `env`; its
+    output, or RuntimeError with the end of its errors."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
 def with_database(url: str, name: str) -> str:
     """`url` with its path (database name or number) set to `name`."""
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
@@ -276,18 +293,7 @@ class LiveStack:
                 yield stack
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_manage(args, env={**self.env, **(env or {})})
 
     @contextlib.contextmanager
     def _serve(self, *, workers: int, threads: int) -> Iterator[None]:

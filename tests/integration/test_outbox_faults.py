@@ -37,6 +37,7 @@ from tests.integration.conftest import (
     SEED_SCRIPT,
     CeleryWorker,
     free_port,
+    run_manage,
     throwaway_postgres,
     with_database,
 )
@@ -220,18 +221,7 @@ class OutboxStack:
     # --- processes ------------------------------------------------------------------
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        return done.stdout
+        return run_manage(args, env={**self.env, **(env or {})}, timeout=timeout)
 
     def op(self, name: str, *, broker: str | None = None, timeout: float = 120, **data: Any) -> Any:
         """Run one of OPERATIONS in a new process; its JSON result."""
