@@ -60,6 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -823,15 +824,15 @@ def _row(tally: _Tally, coverage_of: int, offered_minutes: float | None, unmet: 
         "first_time_enterprises": first_time,
         "returning_enterprises": returning,
         "unique_people": people_held,
-        "advice_hours": round(held_minutes / 60, 1),
+        "advice_hours": round_half_up(held_minutes / 60, 1),
         "no_show_rate": _ratio(no_show, held + no_show),
         "cancellation_rate": _ratio(cancelled, bookings),
-        "median_waiting_days": None if median is None else round(median, 1),
-        "p90_waiting_days": None if p90 is None else round(p90, 1),
+        "median_waiting_days": None if median is None else round_half_up(median, 1),
+        "p90_waiting_days": None if p90 is None else round_half_up(p90, 1),
         "share_within_14_days": _ratio(sum(n for w, n in histogram if w <= 14), bookings),
-        "offered_hours": round(offered_minutes / 60, 1) if offered_minutes is not None else None,
+        "offered_hours": round_half_up(offered_minutes / 60, 1) if offered_minutes is not None else None,
         "utilisation": _ratio(booked_minutes, offered_minutes) if offered_minutes is not None else None,
-        "mean_rating": round(rating_sum / ratings, 2) if ratings else None,
+        "mean_rating": round_half_up(rating_sum / ratings, 2) if ratings else None,
         "coverage": {"covered": tally.covered, "of": coverage_of},
         "unmet_demand": unmet,
         "bases": {
@@ -845,7 +846,15 @@ def _row(tally: _Tally, coverage_of: int, offered_minutes: float | None, unmet: 
 
 
 def _ratio(part: float, whole: float | None) -> float | None:
-    return round(part / whole, 3) if whole else None
+    return round_half_up(part / whole, 3) if whole else None
+
+
+def round_half_up(value: float, places: int) -> float:
+    """`value` rounded to `places` decimals, halves away from zero, as a
+    spreadsheet and the database round: 1011.25 hours is 1011.3, where Python's
+    round() of the binary float gives 1011.2. The float's shortest decimal form
+    is what is rounded, so 1011.35 (not exact in binary) also goes up."""
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 # --- Rows: keys and labels -----------------------------------------------------------------

@@ -32,7 +32,7 @@ from advisors.models import Coordinator, Region
 
 from .api_statistics import EARLIEST, MAX_YEARS, years_later
 from .forms import SiteForm
-from .statistics import REPORT_ZONE, definitions, region_report, region_totals
+from .statistics import REPORT_ZONE, definitions, region_report, region_totals, round_half_up
 
 # --- Periods ----------------------------------------------------------------------------------
 
@@ -232,7 +232,7 @@ def change_between(measure: str, now: Any, before: Any) -> tuple[Change | None, 
     if current is None or previous is None:
         return None, _("No comparison: a figure is hidden or not available.")
     decimals = 1 if measure in PERCENT else DECIMALS.get(measure, 0)
-    delta = round(current - previous, decimals)
+    delta = round_half_up(current - previous, decimals)
     amount = number(abs(delta), decimals)
     unit = _(" percentage points") if measure in PERCENT else ""
     if delta > 0:

@@ -3,10 +3,12 @@ worked out here, independently, from the raw rows; erasure; disclosure control."
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -316,7 +318,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def rounded(value, digits):
-    return None if value is None else round(value, digits)
+    """Halves away from zero, as a spreadsheet and PostgreSQL's round(numeric)
+    do, worked out on the exact fraction (not Python's round of a float)."""
+    if value is None:
+        return None
+    exact = Fraction(value).limit_denominator(10**6) * 10**digits
+    return float(math.floor(exact + Fraction(1, 2)) / 10**digits)
 
 
 def measures(rows: list[dict], *, offered: float | None, unmet: int | None, covered_of: int) -> dict:
@@ -333,13 +340,13 @@ def measures(rows: list[dict], *, offered: float | None, unmet: int | None, cove
         "first_time_enterprises": len({r["stat_enterprise_key"] for r in held if r["stat_first_time"]}),
         "returning_enterprises": len({r["stat_enterprise_key"] for r in held if not r["stat_first_time"]}),
         "unique_people": len({r["stat_person_key"] for r in held}),
-        "advice_hours": round(sum(r["duration"] for r in held) / 60, 1),
+        "advice_hours": rounded(sum(r["duration"] for r in held) / 60, 1),
         "no_show_rate": rounded(len(no_show) / (len(held) + len(no_show)), 3) if held or no_show else None,
         "cancellation_rate": rounded((len(rows) - len(booked)) / len(rows), 3) if rows else None,
         "median_waiting_days": rounded(percentile(waits, 0.5), 1) if waits else None,
         "p90_waiting_days": rounded(percentile(waits, 0.9), 1) if waits else None,
         "share_within_14_days": rounded(sum(w <= 14 for w in waits) / len(waits), 3) if waits else None,
-        "offered_hours": None if offered is None else round(offered / 60, 1),
+        "offered_hours": None if offered is None else rounded(offered / 60, 1),
         "utilisation": rounded(booked_minutes / offered, 3) if offered else None,
         "mean_rating": rounded(sum(ratings) / len(ratings), 2) if ratings else None,
         "coverage": {
@@ -546,6 +553,38 @@ def test_an_empty_period_has_zeros_and_no_rates(db):
     assert (totals["bookings"], totals["unique_enterprises"], totals["unmet_demand"]) == (0, 0, 0)
     assert totals["no_show_rate"] is None and totals["median_waiting_days"] is None
     assert totals["utilisation"] is None and totals["offered_hours"] == 0
+
+
+@pytest.mark.parametrize("rollups", [True, False], ids=["from-monthly-rollups", "from-bookings"])
+def test_advice_hours_round_half_up_like_a_spreadsheet(db, settings, rollups):
+    # Five sessions of 27 minutes are 2.25 hours: a spreadsheet and the database
+    # say 2.3, where Python's round() of the float says 2.2. (Five people, so
+    # that the totals are not hidden.)
+    settings.STATISTICS_MONTHLY_ROLLUPS = rollups
+    region = Region.objects.get(code="20")
+    advisor = factories.AdvisorFactory(region=region)
+    people = make_people(5, ["2080"], rng=random.Random(7))
+    for person, hour in zip(people, GRID_HOURS, strict=True):
+        booking_for(advisor, person, local(date(2026, 3, 3), hour), duration=27).save()
+
+    report = statistics.region_report(region=region, start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+    assert report["totals"]["advice_hours"] == 2.3
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        (1011.25, 1, 1011.3),
+        (1011.35, 1, 1011.4),
+        (2.25, 1, 2.3),
+        (0.125, 2, 0.13),
+        (0.1245, 3, 0.125),
+        (7.0, 1, 7.0),
+    ],
+)
+def test_round_half_up_rounds_halves_away_from_zero(value, places, expected):
+    assert statistics.round_half_up(value, places) == expected
 
 
 def test_erasing_a_person_changes_no_figure(history):
