@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.utils import timezone
@@ -164,7 +163,7 @@ class AdvisorSlotsView(GenericAPIView):
         ),
     )
     def get(self, request, pk: int):
-        advisor = Advisor.objects.filter(pk=pk, is_active=True, user__is_active=True).first()
+        advisor = selectors.bookable_advisors().filter(pk=pk).first()
         if advisor is None:
             raise Http404
         query = SlotQuerySerializer(data=request.query_params, context={"advisor": advisor})
@@ -173,7 +172,7 @@ class AdvisorSlotsView(GenericAPIView):
         slots = selectors.advisor_slots(
             advisor, first_day=first_day, last_day=last_day, duration=duration, now=timezone.now()
         )
-        zone = ZoneInfo(advisor.timezone)
+        zone = advisor.zone
         return Response(
             {
                 "advisor": advisor.pk,

@@ -315,7 +315,7 @@ def busy_calendar_sync(*, advisor: Advisor, now: datetime | None = None) -> bool
         advisor.busy_calendar_error = ""
         return True
 
-    tz = ZoneInfo(advisor.timezone)
+    tz = advisor.zone
     start = now - timedelta(days=1)
     end = now + timedelta(days=advisor.horizon_days + 1)
     # The slow part happens outside any transaction.

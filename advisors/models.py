@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -188,6 +189,16 @@ class Advisor(models.Model):
             (MeetingMode.VIDEO, self.offers_video),
         )
         return [mode.value for mode, on in offered if on]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The advisor's time zone: weekly hours and the days of their calendar are local to it."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_bookable(self) -> bool:
+        """Whether people may book this advisor now: the row of `bookable_advisors()`."""
+        return self.is_active and self.user.is_active
 
 
 class WeeklyHours(models.Model):

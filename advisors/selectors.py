@@ -14,6 +14,13 @@ from .busy import booked_intervals, external_busy_intervals
 from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
 
+def bookable_advisors() -> QuerySet[Advisor]:
+    """Advisors people may book: the advisor is active and so is their account
+    (a coordinator deactivating an advisor's account also closes their calendar).
+    `Advisor.is_bookable` is the same rule for a row already loaded."""
+    return Advisor.objects.filter(is_active=True, user__is_active=True)
+
+
 def advisor_of(user) -> Advisor | None:
     """The advisor record of a signed-in user, if they are one."""
     return Advisor.objects.filter(user=user).first() if user.is_authenticated else None
@@ -174,8 +181,6 @@ def next_available(advisors: Sequence[Advisor], *, now: datetime) -> dict[int, d
         return {}
     weekly = weekly_hours_by_advisor([a.pk for a in advisors])
     rules = {a.pk: advisor_rules(a, weekly[a.pk]) for a in advisors}
-    first_day = now.astimezone(next(iter(rules.values())).zone).date() - timedelta(days=1)
-    last_day = first_day + timedelta(days=NEXT_AVAILABLE_DAYS + 1)
     start = now - timedelta(days=1)
     end = now + timedelta(days=NEXT_AVAILABLE_DAYS + 2)
     ids = list(rules)
@@ -183,11 +188,13 @@ def next_available(advisors: Sequence[Advisor], *, now: datetime) -> dict[int, d
     busy = external_busy_intervals(ids, start, end)
     found: dict[int, datetime | None] = {}
     for advisor in advisors:
+        # Each advisor's days are their own zone's: "today" in Stockholm is not today everywhere.
+        first_day = now.astimezone(rules[advisor.pk].zone).date() - timedelta(days=1)
         slots = free_slots(
             rules[advisor.pk],
             duration=advisor.session_lengths[0] if advisor.session_lengths else 60,
             first_day=first_day,
-            last_day=last_day,
+            last_day=first_day + timedelta(days=NEXT_AVAILABLE_DAYS + 1),
             now=now,
             bookings=bookings.get(advisor.pk, []),
             busy=busy.get(advisor.pk, []),
@@ -208,7 +215,7 @@ def advisor_directory(
     """Active advisors matching the filters, with what the directory shows
     prefetched (topics and languages). Filters are codes and slugs:
     an unknown one matches nobody rather than costing a lookup query."""
-    advisors = Advisor.objects.filter(is_active=True, user__is_active=True)
+    advisors = bookable_advisors()
     if region:
         advisors = advisors.filter(region_id=region)
     if municipality:
@@ -234,7 +241,8 @@ def advisor_directory(
 def advisor_public(pk: int) -> Advisor | None:
     """One active advisor's public profile, or None."""
     return (
-        Advisor.objects.filter(pk=pk, is_active=True, user__is_active=True)
+        bookable_advisors()
+        .filter(pk=pk)
         .select_related("user", "region")
         .prefetch_related("topics", "languages", "municipalities")
         .first()

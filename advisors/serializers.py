@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import time
-from zoneinfo import ZoneInfo
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
@@ -247,7 +246,7 @@ class AdvisorSerializer(serializers.ModelSerializer):
 
     def get_next_available(self, advisor) -> str | None:
         found = self.context.get("next_available", {}).get(advisor.pk)
-        return found.astimezone(ZoneInfo(advisor.timezone)).isoformat() if found else None
+        return found.astimezone(advisor.zone).isoformat() if found else None
 
 
 class AdvisorDetailSerializer(AdvisorSerializer):

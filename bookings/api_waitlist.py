@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from advisors.models import Advisor, MeetingMode, Region, Topic
+from advisors.models import MeetingMode, Region, Topic
+from advisors.selectors import bookable_advisors
 from backend.openapi import CONFLICT
 
 from . import selectors, waitlist
@@ -40,7 +39,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
         if entry.status != WaitlistStatus.OFFERED:
             return None
         advisor = entry.offered_advisor
-        zone = ZoneInfo(advisor.timezone)
+        zone = advisor.zone
         return {
             "advisor": advisor.pk,
             "advisor_name": advisor.user.full_name,
@@ -60,7 +59,7 @@ class WaitlistJoinSerializer(serializers.Serializer):
     """Either `advisor`, or `region` (code) and `topic` (slug)."""
 
     advisor = serializers.PrimaryKeyRelatedField(
-        queryset=Advisor.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=bookable_advisors(), required=False, allow_null=True
     )
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True

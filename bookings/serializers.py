@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from advisors.models import Advisor, MeetingMode, Topic
+from advisors.models import MeetingMode, Topic
+from advisors.selectors import bookable_advisors
 
 from .models import Booking, Enterprise
 
@@ -50,7 +49,7 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _local(self, booking: Booking, value) -> str:
-        return value.astimezone(ZoneInfo(booking.advisor.timezone)).isoformat()
+        return value.astimezone(booking.advisor.zone).isoformat()
 
     def get_start(self, booking: Booking) -> str:
         return self._local(booking, booking.start)
@@ -98,7 +97,7 @@ class OwnEnterpriseField(serializers.PrimaryKeyRelatedField):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    advisor = serializers.PrimaryKeyRelatedField(queryset=Advisor.objects.filter(is_active=True))
+    advisor = serializers.PrimaryKeyRelatedField(queryset=bookable_advisors())
     start = serializers.DateTimeField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
     duration = serializers.IntegerField(
         min_value=1, help_text="Minutes, one of the advisor's session lengths."

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -86,10 +85,6 @@ def enterprise_of(entrepreneur: User, enterprise: Enterprise | None) -> Enterpri
     elif not enterprise.members.filter(pk=entrepreneur.pk).exists():
         raise BookingError(_("You can only choose an enterprise you belong to."), field="enterprise")
     return enterprise
-
-
-def advisor_zone(advisor: Advisor) -> ZoneInfo:
-    return ZoneInfo(advisor.timezone)
 
 
 def _blocked(advisor: Advisor, start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -194,8 +189,12 @@ def booking_create(
         # Two people can pick the same slot at once. Lock the advisor row so the
         # re-check and the insert are one step; the exclusion constraint is the
         # last line of defence for code that skips this service.
-        advisor = Advisor.objects.select_for_update().select_related("region").get(pk=advisor.pk)
-        if not advisor.is_active:
+        advisor = (
+            Advisor.objects.select_for_update(of=("self",))
+            .select_related("user", "region")
+            .get(pk=advisor.pk)
+        )
+        if not advisor.is_bookable:
             raise BookingError(_("This advisor does not take bookings at the moment."), field="advisor")
         _check_topic_and_mode(advisor, topic, mode)
         check_slot(advisor, start=start, duration=duration, now=now)
@@ -204,7 +203,7 @@ def booking_create(
         blocked_start, blocked_end = _blocked(advisor, start, end)
         enterprise_key = _enterprise_key(enterprise)
         profile = EntrepreneurProfile.objects.filter(user=entrepreneur).first()
-        local = timezone.localtime(now, advisor_zone(advisor)).date()
+        local = timezone.localtime(now, advisor.zone).date()
         booking = Booking(
             advisor=advisor,
             entrepreneur=entrepreneur,
@@ -227,7 +226,7 @@ def booking_create(
             stat_first_time=not Booking.objects.filter(stat_enterprise_key=enterprise_key)
             .exclude(status=BookingStatus.CANCELLED)
             .exists(),
-            stat_waiting_days=(timezone.localtime(start, advisor_zone(advisor)).date() - local).days,
+            stat_waiting_days=(timezone.localtime(start, advisor.zone).date() - local).days,
             stat_enterprise_key=enterprise_key,
             stat_person_key=_person_key(entrepreneur),
             stat_advisor_organisation=advisor.organisation,
@@ -283,9 +282,9 @@ def booking_reschedule(
         booking.start, booking.end, booking.duration = start, start + timedelta(minutes=duration), duration
         booking.blocked_start, booking.blocked_end = _blocked(advisor, booking.start, booking.end)
         booking.sequence += 1
-        created_local = timezone.localtime(booking.created, advisor_zone(advisor)).date()
+        created_local = timezone.localtime(booking.created, advisor.zone).date()
         booking.stat_waiting_days = max(
-            0, (timezone.localtime(start, advisor_zone(advisor)).date() - created_local).days
+            0, (timezone.localtime(start, advisor.zone).date() - created_local).days
         )
         _save_guarded(booking)
         audit(

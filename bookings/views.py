@@ -83,10 +83,6 @@ def entrepreneur_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     return wrapped
 
 
-def _zone(advisor: Advisor) -> ZoneInfo:
-    return ZoneInfo(advisor.timezone)
-
-
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     """The `next` the request carries if it stays on this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -99,7 +95,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 def _when(at: datetime, advisor: Advisor) -> str:
     """A session's start as a sentence says it, in the advisor's zone."""
-    local = timezone.localtime(at, _zone(advisor))
+    local = timezone.localtime(at, advisor.zone)
     return _("%(date)s at %(time)s") % {
         "date": date_format(local, "l j F Y"),
         "time": time_format(local),
@@ -202,7 +198,7 @@ def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetim
 
 def _alternatives(advisor: Advisor, duration: int, now: datetime) -> list[tuple[date, list[Slot]]]:
     """The advisor's next free times, grouped by the advisor's local day."""
-    zone = _zone(advisor)
+    zone = advisor.zone
     today = now.astimezone(zone).date()
     slots = advisor_slots(
         advisor, first_day=today, last_day=today + timedelta(days=MOVE_DAYS - 1), duration=duration, now=now
@@ -598,7 +594,7 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
     advisor = advisor_of(request.user)
     if advisor is None:
         raise PermissionDenied
-    zone = _zone(advisor)
+    zone = advisor.zone
     now = timezone.now()
     context: dict[str, Any] = {"advisor": advisor, "now": now}
 

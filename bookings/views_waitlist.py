@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from advisors.models import Advisor, MeetingMode, Region, Topic
+from advisors.models import MeetingMode, Region, Topic
+from advisors.selectors import bookable_advisors
 
 from . import waitlist
 from .models import WaitlistEntry, WaitlistStatus
@@ -28,9 +27,7 @@ class JoinTargetForm(forms.Form):
     """Which waitlist: `advisor`, or `region` and `topic`, from the query string."""
 
     advisor = forms.ModelChoiceField(
-        queryset=Advisor.objects.filter(is_active=True, user__is_active=True).select_related(
-            "user", "region"
-        ),
+        queryset=bookable_advisors().select_related("user", "region"),
         required=False,
         widget=forms.HiddenInput,
     )
@@ -140,7 +137,7 @@ def waitlist_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
     except BookingError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error.message))
         return _render_list(request, failed=form, status=409 if error.conflict else 400)
-    local = booking.start.astimezone(ZoneInfo(booking.advisor.timezone))
+    local = booking.start.astimezone(booking.advisor.zone)
     messages.success(
         request,
         _("You have booked %(when)s with %(advisor)s.")

@@ -28,7 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Region, Topic
-from advisors.selectors import SlotCheck, advisor_directory, advisor_slots, next_available, slot_check
+from advisors.selectors import (
+    SlotCheck,
+    advisor_directory,
+    advisor_slots,
+    bookable_advisors,
+    next_available,
+    slot_check,
+)
 from backend.models import User
 
 from .models import (
@@ -168,7 +175,7 @@ def _offer_slot(
     """Offer the slot `start` of `duration` minutes with the advisor to the
     first in line, if it is still bookable and soon enough to be worth a
     waitlist; returns the entry offered it, or None. Call inside a transaction."""
-    advisor = Advisor.objects.filter(pk=advisor_id, is_active=True, user__is_active=True).first()
+    advisor = bookable_advisors().filter(pk=advisor_id).first()
     if advisor is None:
         return None
     deadline = min(
@@ -261,11 +268,7 @@ def waitlist_join(
 
     with transaction.atomic():
         if advisor is not None:
-            advisor = (
-                Advisor.objects.filter(pk=advisor.pk, is_active=True, user__is_active=True)
-                .select_related("region")
-                .first()
-            )
+            advisor = bookable_advisors().filter(pk=advisor.pk).select_related("region").first()
             if advisor is None:
                 raise WaitlistError(_("This advisor does not take bookings at the moment."), field="advisor")
             mine = WaitlistEntry.objects.filter(advisor=advisor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -51,7 +50,7 @@ def booking_invite(request: HttpRequest, uid: Any) -> HttpResponse:
         booking, viewer_is_advisor=booking.advisor.user_id == request.user.pk, now=timezone.now()
     )
     # Named by the session's day where it takes place, as the pages show it.
-    local_day = booking.start.astimezone(ZoneInfo(booking.advisor.timezone)).date()
+    local_day = booking.start.astimezone(booking.advisor.zone).date()
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="radtid-{local_day:%Y-%m-%d}.ics"'
     return response

@@ -51,10 +51,6 @@ def _own_advisor(request: HttpRequest, advisors: QuerySet[Advisor] | None = None
     return advisor
 
 
-def _zone(advisor: Advisor) -> ZoneInfo:
-    return ZoneInfo(advisor.timezone)
-
-
 def _bound(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
@@ -146,7 +142,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     monday = week.cleaned_data["week"] if week.is_valid() else None
     if monday is None:
         # No week or a bad one: this week, where the advisor is.
-        today = now.astimezone(_zone(advisor)).date()
+        today = now.astimezone(advisor.zone).date()
         monday = today - timedelta(days=today.weekday())
     return render(
         request,
@@ -160,7 +156,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "week_number": monday.isocalendar()[1],
             "previous_week": _iso_week(monday - timedelta(days=7)),
             "next_week": _iso_week(monday + timedelta(days=7)),
-            "this_week": _iso_week(now.astimezone(_zone(advisor)).date()),
+            "this_week": _iso_week(now.astimezone(advisor.zone).date()),
             "session_length": duration,
         },
     )
@@ -188,7 +184,7 @@ def hours(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def overrides(request: HttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
-    today = timezone.now().astimezone(_zone(advisor)).date()
+    today = timezone.now().astimezone(advisor.zone).date()
     form = OverrideForm(today=today)
     if request.method == "POST" and "delete_date" in request.POST:
         delete = OverrideDeleteForm(request.POST)
@@ -230,7 +226,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
 def time_off(request: HttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     now = timezone.now()
-    form = TimeOffForm(zone=_zone(advisor), now=now)
+    form = TimeOffForm(zone=advisor.zone, now=now)
     if request.method == "POST" and "delete_start" in request.POST:
         delete = TimeOffDeleteForm(request.POST)
         if delete.is_valid():
@@ -239,7 +235,7 @@ def time_off(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The time off is removed."))
         return redirect("advisor:time_off")
     if request.method == "POST":
-        form = TimeOffForm(request.POST, zone=_zone(advisor), now=now)
+        form = TimeOffForm(request.POST, zone=advisor.zone, now=now)
         if form.is_valid():
             new = form.time_off
             time_off_add(advisor=advisor, **new)

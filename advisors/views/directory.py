@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -64,7 +63,7 @@ def advisor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     advisor = selectors.advisor_public(pk)
     if advisor is None:
         raise Http404
-    zone = ZoneInfo(advisor.timezone)
+    zone = advisor.zone
     now = timezone.now()
     today = now.astimezone(zone).date()
 

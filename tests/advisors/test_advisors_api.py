@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -10,6 +10,7 @@ import time_machine
 from advisors import busy
 from advisors.availability import Interval
 from advisors.models import Advisor, ExternalBusy, Language, Topic
+from advisors.selectors import next_available
 from tests import factories
 from tests.conftest import client_for
 
@@ -417,3 +418,18 @@ def test_a_week_of_realistic_swedish_hours(open_advisor):
     assert starts(date(2027, 3, 29)) == []  # Easter Monday
     assert starts(date(2027, 7, 15)) == []  # summer vacation
     assert starts(date(2027, 8, 2))[0] == "08:00"  # back on Monday 2 August
+
+
+def test_next_available_reads_each_advisor_s_days_in_their_own_time_zone(db):
+    # 10:30 UTC: Tuesday 00:30 in Kiritimati (UTC+14), still Sunday 22:30 at UTC-12.
+    now = datetime(2027, 3, 1, 10, 30, tzinfo=UTC)
+    settings = {"min_notice_hours": 0, "slot_step": 60, "buffer_after": 0, "session_lengths": [60]}
+    first = factories.AdvisorFactory(timezone="Pacific/Kiritimati", **settings)
+    # One free hour this Sunday evening, local time.
+    second = factories.AdvisorFactory(
+        timezone="Etc/GMT+12", closed_on_public_holidays=False, week=[(6, time(23), time(0))], **settings
+    )
+
+    found = next_available([first, second], now=now)
+
+    assert found[second.pk] == datetime(2027, 3, 1, 11, 0, tzinfo=UTC)

@@ -19,6 +19,7 @@ from bookings.models import (
     EntrepreneurProfile,
     Gender,
 )
+from bookings.services import BookingError, booking_create
 from tests import factories
 from tests.conftest import client_for
 
@@ -208,6 +209,34 @@ def test_a_mode_the_advisor_does_not_offer_is_refused(sara, anna):
 def test_an_inactive_advisor_cannot_be_booked(sara, anna):
     Advisor.objects.filter(pk=anna.pk).update(is_active=False)
     assert book(sara, anna).status_code == 400
+
+
+def test_an_advisor_whose_account_is_deactivated_cannot_be_booked(sara, anna):
+    # The coordinator deactivates the account, not the advisor row: the slots
+    # answer 404, and the booking must be refused the same way.
+    type(anna.user).objects.filter(pk=anna.user_id).update(is_active=False)
+
+    response = book(sara, anna)
+
+    assert response.status_code == 400 and "advisor" in response.json()
+    assert not Booking.objects.exists()
+
+
+def test_the_booking_service_refuses_an_advisor_whose_account_is_deactivated(sara, anna):
+    type(anna.user).objects.filter(pk=anna.user_id).update(is_active=False)
+
+    with pytest.raises(BookingError) as refused:
+        booking_create(
+            entrepreneur=sara,
+            advisor=anna,
+            start=datetime.fromisoformat(TUESDAY_0900),
+            duration=60,
+            topic=Topic.objects.get(slug="financing"),
+            mode="video",
+        )
+
+    assert refused.value.field == "advisor"
+    assert not Booking.objects.exists()
 
 
 def test_a_person_without_an_enterprise_is_asked_to_describe_it(entrepreneur, anna):
