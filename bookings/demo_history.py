@@ -47,7 +47,6 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from advisors.availability import Interval, Rules, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHours
@@ -65,6 +64,7 @@ from .models import (
     Gender,
     LegalForm,
 )
+from .pseudonyms import KeyMaker, enterprise_ref
 
 User = get_user_model()
 
@@ -213,17 +213,6 @@ MODE_WEIGHTS = {MeetingMode.IN_PERSON: 5, MeetingMode.VIDEO: 4, MeetingMode.PHON
 
 
 # --- Keys, org numbers, timestamps -----------------------------------------------------------
-
-
-def person_key(user_id: int) -> str:
-    """As bookings.services._person_key computes it: keep the two in step."""
-    return salted_hmac("radtid.statistics.person", str(user_id), algorithm="sha256").hexdigest()
-
-
-def enterprise_key(enterprise_id: int, org_number: str) -> str:
-    """As bookings.services._enterprise_key computes it: keep the two in step."""
-    ref = f"org:{org_number}" if org_number else f"enterprise:{enterprise_id}"
-    return salted_hmac("radtid.statistics.enterprise", ref, algorithm="sha256").hexdigest()
 
 
 def org_number(legal_form: str, serial: int) -> str:
@@ -406,6 +395,7 @@ def load_clients(memberships) -> list[Client]:
         "enterprise__kind",
         "user__entrepreneur__gender",
     )
+    keys = KeyMaker()  # the service's own keys: demo people count like real ones
     return [
         Client(
             user_id,
@@ -413,8 +403,8 @@ def load_clients(memberships) -> list[Client]:
             municipality,
             kind,
             gender or Gender.NOT_STATED,  # as the service: no profile, not stated
-            enterprise_key(enterprise_id, org),
-            person_key(user_id),
+            keys.enterprise(enterprise_ref(org_number=org, pk=enterprise_id)),
+            keys.person(user_id),
         )
         for user_id, enterprise_id, org, municipality, kind, gender in rows
     ]
@@ -475,6 +465,7 @@ def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime
         Enterprise.members.through(enterprise_id=e.pk, user_id=u.pk)
         for e, u in zip(enterprises, users, strict=True)
     )
+    keys = KeyMaker()
     return [
         Client(
             u.pk,
@@ -482,8 +473,8 @@ def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime
             e.municipality_id,
             e.kind,
             p.gender,
-            enterprise_key(e.pk, e.org_number),
-            person_key(u.pk),
+            keys.enterprise(enterprise_ref(org_number=e.org_number, pk=e.pk)),
+            keys.person(u.pk),
         )
         for u, e, p in zip(users, enterprises, plans, strict=True)
     ]

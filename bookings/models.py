@@ -362,6 +362,24 @@ class WaitlistEntry(models.Model):
         return self.status in WAITLIST_ACTIVE
 
 
+class PseudonymSecret(models.Model):
+    """The secret of one kind of statistics key (`Booking.stat_person_key`,
+    `stat_enterprise_key`), kept here rather than derived from SECRET_KEY, so
+    that rotating SECRET_KEY leaves every enterprise's and person's key as it
+    was: no one is "first time" again, no unique count is split. See
+    bookings.pseudonyms."""
+
+    class Purpose(models.TextChoices):
+        PERSON = "person", "person"
+        ENTERPRISE = "enterprise", "enterprise"
+
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, unique=True)
+    secret = models.CharField(max_length=64, editable=False)
+
+    def __str__(self) -> str:
+        return self.purpose
+
+
 class StatisticsKey(models.Model):
     """A region's small number for a person's or an enterprise's statistics
     key (`Booking.stat_person_key`, `stat_enterprise_key`): the bit it owns in

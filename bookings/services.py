@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Topic
@@ -36,6 +35,7 @@ from .models import (
     Gender,
     WaitlistEntry,
 )
+from .pseudonyms import enterprise_ref, statistics_keys
 from .validation import normalise_org_number
 
 MESSAGE_MAX = 2000
@@ -129,17 +129,6 @@ def _save_guarded(booking: Booking, **save_kwargs: Any) -> None:
         raise
 
 
-def _person_key(user: User) -> str:
-    """A pseudonymous key for counting unique people; not reversible to the account."""
-    return salted_hmac("radtid.statistics.person", str(user.pk), algorithm="sha256").hexdigest()
-
-
-def _enterprise_key(enterprise: Enterprise) -> str:
-    """Unique enterprises count once, by organisation number when there is one."""
-    ref = f"org:{enterprise.org_number}" if enterprise.org_number else f"enterprise:{enterprise.pk}"
-    return salted_hmac("radtid.statistics.enterprise", ref, algorithm="sha256").hexdigest()
-
-
 def upcoming_count(user: User, now: datetime) -> int:
     return Booking.objects.filter(entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=now).count()
 
@@ -201,7 +190,10 @@ def booking_create(
 
         end = start + timedelta(minutes=duration)
         blocked_start, blocked_end = _blocked(advisor, start, end)
-        enterprise_key = _enterprise_key(enterprise)
+        person_key, enterprise_key = statistics_keys(
+            person_id=entrepreneur.pk,
+            enterprise=enterprise_ref(org_number=enterprise.org_number, pk=enterprise.pk),
+        )
         profile = EntrepreneurProfile.objects.filter(user=entrepreneur).first()
         local = timezone.localtime(now, advisor.zone).date()
         booking = Booking(
@@ -228,7 +220,7 @@ def booking_create(
             .exists(),
             stat_waiting_days=(timezone.localtime(start, advisor.zone).date() - local).days,
             stat_enterprise_key=enterprise_key,
-            stat_person_key=_person_key(entrepreneur),
+            stat_person_key=person_key,
             stat_advisor_organisation=advisor.organisation,
         )
         _save_guarded(booking)

@@ -30,11 +30,20 @@ from bookings.models import (
     Feedback,
     Gender,
 )
-from bookings.services import _enterprise_key, _person_key
+from bookings.pseudonyms import enterprise_ref, statistics_keys
 from bookings.validation import normalise_org_number
 
 User = get_user_model()
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def keys_of(booking) -> tuple[str, str]:
+    """The booking service's keys for a booking's person and enterprise."""
+    enterprise = booking.enterprise
+    return statistics_keys(
+        person_id=booking.entrepreneur_id,
+        enterprise=enterprise_ref(org_number=enterprise.org_number, pk=enterprise.pk),
+    )
 
 
 def seed(**kwargs) -> tuple[str, str]:
@@ -143,8 +152,7 @@ def test_the_statistical_facts_are_those_the_booking_service_fixes(history):
         assert b.stat_municipality == b.enterprise.municipality_id
         assert b.stat_enterprise_kind == b.enterprise.kind
         assert b.stat_gender == profiles[b.entrepreneur_id]
-        assert b.stat_enterprise_key == _enterprise_key(b.enterprise)
-        assert b.stat_person_key == _person_key(b.entrepreneur)
+        assert (b.stat_person_key, b.stat_enterprise_key) == keys_of(b)
         assert 1 <= b.stat_waiting_days <= 30
         assert b.created == b.start - timedelta(days=b.stat_waiting_days)
         local = b.start.astimezone(STOCKHOLM).date() - b.created.astimezone(STOCKHOLM).date()
@@ -210,8 +218,7 @@ def test_history_bookings_adds_exactly_n_in_bulk(db, django_assert_max_num_queri
     assert_no_overlaps(Booking.objects.all())
     assert_first_time_is_the_first_held_booking(Booking.objects.all())
     first = added.select_related("enterprise", "entrepreneur").first()
-    assert first.stat_enterprise_key == _enterprise_key(first.enterprise)
-    assert first.stat_person_key == _person_key(first.entrepreneur)
+    assert (first.stat_person_key, first.stat_enterprise_key) == keys_of(first)
 
 
 def test_history_bookings_add_up_over_runs(db):
