@@ -20,6 +20,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from . import rules
 from .models import Booking, BookingStatus
 
 SALT = "radtid.booking-link"
@@ -130,7 +131,6 @@ def held_booking_from_token(token: str, action: Action, *, now: datetime | None 
     the link does not work or the session was not held by its booker."""
     now = now or timezone.now()
     booking, _sequence = _decode(token, action, now)
-    held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
-    if not held or booking.end > now or booking.entrepreneur is None:
+    if not rules.can_give_feedback(booking, now):
         raise LinkError("stale")
     return booking

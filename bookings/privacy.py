@@ -19,9 +19,9 @@ from backend.privacy import (
     register_export_section,
 )
 
+from . import rules
 from .models import (
     Booking,
-    BookingStatus,
     Enterprise,
     EntrepreneurProfile,
     Feedback,
@@ -133,7 +133,7 @@ def export_waitlist(user: User) -> list[dict[str, Any]]:
 def refuse_advisor_with_sessions_ahead(user: User, now: datetime) -> Any:
     """An advisor's coming sessions are the entrepreneurs' too: they must be
     handed over or cancelled by the region, not vanish with the account."""
-    ahead = Booking.objects.filter(advisor__user=user, status=BookingStatus.CONFIRMED, start__gt=now)
+    ahead = Booking.objects.filter(rules.not_started(now), advisor__user=user)
     if ahead.exists():
         return _(
             "You still have advice sessions booked ahead. Ask your regional coordinator to hand them "

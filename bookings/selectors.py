@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from advisors.availability import Booked
 from backend.models import User
 
+from . import rules
 from .models import Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback, FollowUpAnswer, Gender
 
 
@@ -54,19 +55,16 @@ def booking_for(user: User, uid) -> Booking | None:
     return bookings_visible_to(user).filter(uid=uid).first()
 
 
-HELD = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
-
-
 def first_sessions_ended(after: datetime, before: datetime) -> QuerySet[Booking]:
     """Enterprises' first held sessions that ended in [after, before): the
     sessions the outcome follow-up asks about. A cancelled or missed session
     is not a first session; the next held one is."""
     earlier = Booking.objects.filter(
-        enterprise_id=OuterRef("enterprise_id"), status__in=HELD, start__lt=OuterRef("start")
+        enterprise_id=OuterRef("enterprise_id"), status__in=rules.NOT_MISSED, start__lt=OuterRef("start")
     )
     return (
         Booking.objects.filter(
-            status__in=HELD,
+            status__in=rules.NOT_MISSED,
             end__gte=after,
             end__lt=before,
             enterprise__isnull=False,
@@ -95,15 +93,11 @@ def entrepreneur_gender(user: User) -> str:
     return profile.gender if profile else Gender.NOT_STATED
 
 
-def _upcoming(now: datetime) -> Q:
-    return Q(status=BookingStatus.CONFIRMED, end__gt=now)
-
-
 def entrepreneur_bookings(user: User, now: datetime) -> tuple[list[Booking], QuerySet[Booking]]:
     """An entrepreneur's sessions ahead (soonest first), and the rest: past
     and cancelled, latest first, with their feedback."""
     mine = bookings_visible_to(user).filter(entrepreneur=user).select_related("feedback")
-    return list(mine.filter(_upcoming(now))), mine.exclude(_upcoming(now)).order_by("-start", "-pk")
+    return list(mine.filter(rules.upcoming(now))), mine.exclude(rules.upcoming(now)).order_by("-start", "-pk")
 
 
 def advisor_bookings_between(user: User, since: datetime, until: datetime) -> list[Booking]:
@@ -116,4 +110,4 @@ def advisor_bookings(user: User, now: datetime) -> tuple[QuerySet[Booking], Quer
     cancelled (latest first), whose outcome they record."""
     theirs = bookings_visible_to(user).filter(advisor__user=user)
     past = theirs.filter(start__lte=now).exclude(status=BookingStatus.CANCELLED).order_by("-start", "-pk")
-    return theirs.filter(_upcoming(now)), past
+    return theirs.filter(rules.upcoming(now)), past

@@ -22,7 +22,7 @@ from advisors.models import Advisor, Topic
 from advisors.selectors import SlotCheck, slot_check
 from backend.models import User
 
-from . import signals
+from . import rules, signals
 from .models import (
     WAITLIST_ACTIVE,
     AuditEntry,
@@ -130,7 +130,7 @@ def _save_guarded(booking: Booking, **save_kwargs: Any) -> None:
 
 
 def upcoming_count(user: User, now: datetime) -> int:
-    return Booking.objects.filter(entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=now).count()
+    return Booking.objects.filter(rules.not_started(now), entrepreneur=user).count()
 
 
 # --- Book -------------------------------------------------------------------------------
@@ -263,9 +263,9 @@ def booking_reschedule(
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if not _may_change(booking, by):
             raise BookingError(_("You cannot change this booking."))
-        if booking.status != BookingStatus.CONFIRMED:
-            raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
-        if booking.start <= now:
+        if not rules.can_move(booking, now):
+            if booking.status != BookingStatus.CONFIRMED:
+                raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
             raise StateConflict(_("This session has already started and cannot be moved."))
         duration = duration or booking.duration
         check_slot(advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
@@ -307,9 +307,9 @@ def booking_cancel(
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if by is not None and not _may_change(booking, by):
             raise BookingError(_("You cannot change this booking."))
-        if booking.status == BookingStatus.CANCELLED:
-            raise StateConflict(_("This booking is already cancelled."))
-        if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
+        if not rules.can_cancel(booking, now):
+            if booking.status == BookingStatus.CANCELLED:
+                raise StateConflict(_("This booking is already cancelled."))
             raise StateConflict(_("This session has already started and cannot be cancelled."))
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
@@ -343,9 +343,9 @@ def booking_record_outcome(
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if by.pk != booking.advisor.user_id:
             raise BookingError(_("Only the booking's advisor records its outcome."))
-        if booking.status == BookingStatus.CANCELLED:
-            raise StateConflict(_("This booking was cancelled."))
-        if booking.start > now:
+        if not rules.can_record_outcome(booking, now):
+            if booking.status == BookingStatus.CANCELLED:
+                raise StateConflict(_("This booking was cancelled."))
             raise BookingError(_("The session has not started yet."), field="attended")
         booking.status = BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW
         fields = ["status", "updated"]
@@ -372,8 +372,7 @@ def booking_give_feedback(
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if by.pk != booking.entrepreneur_id:
             raise BookingError(_("Only the person who booked gives feedback."))
-        held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
-        if not held or booking.end > now:
+        if not rules.took_place(booking, now):
             raise BookingError(_("Feedback can be given once the session has been held."))
         if Feedback.objects.filter(booking=booking).exists():
             raise BookingError(_("You have already given feedback on this session. Thank you!"))
@@ -477,7 +476,7 @@ def person_bookings_release(*, user: User, now: datetime) -> int:
 
     for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
         waitlist_withdraw(entry=entry, by=user, now=now)
-    future = Booking.objects.filter(entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=now)
+    future = Booking.objects.filter(rules.not_started(now), entrepreneur=user)
     cancelled = 0
     for booking in future:
         booking_cancel(booking=booking, by=None, reason="", now=now)

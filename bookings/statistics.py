@@ -75,6 +75,7 @@ from advisors.availability import Interval, Rules, local_to_utc, working_interva
 from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
 from advisors.selectors import advisor_rules, weekly_hours_by_advisor
 
+from . import rules
 from .models import Booking, BookingStatus, EnterpriseKind, Gender, WaitlistEntry
 from .statistics_months import is_whole_months, tallies_of_months
 
@@ -150,9 +151,9 @@ GENDER_KEYS = ("women", "men", "other_or_not_stated")
 # coordinators ask for reports, seldom at once.
 STATISTICS_WORK_MEM = "256MB"
 
-HELD = Q(status=BookingStatus.COMPLETED)
-OUTCOME = Q(status__in=[BookingStatus.COMPLETED, BookingStatus.NO_SHOW])
-BOOKED = Q(status__in=[BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED])
+HELD = Q(status__in=rules.HELD)
+OUTCOME = Q(status__in=[*rules.HELD, BookingStatus.NO_SHOW])
+BOOKED = Q(status__in=rules.BOOKED)
 RATED = Q(feedback__isnull=False)
 
 
@@ -659,8 +660,8 @@ def _tallies(
     base_sql, base_params = base.query.get_compiler(using=bookings.db).as_sql()
     names = ", ".join([*columns, *(name.removeprefix("fact_") for name in FACTS)])
 
-    held, no_show, cancelled = BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED
-    booked = (BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CONFIRMED)
+    (held,) = rules.HELD
+    no_show, cancelled, booked = BookingStatus.NO_SHOW, BookingStatus.CANCELLED, rules.BOOKED
     flags = (
         "MAX(CASE WHEN status = %s THEN 1 ELSE 0 END) AS f_held, "
         "MAX(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END) AS f_outcome, "

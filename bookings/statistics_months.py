@@ -31,6 +31,7 @@ from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from . import rules
 from .models import Booking, BookingStatus, Gender, StatisticsKey, StatisticsMonth
 
 # The kinds of figure whose people (and enterprises) are counted, in the order
@@ -341,7 +342,7 @@ def _classes_and_numbers(status: str, first_time: bool, minutes: int, rating: in
     rated = rating is not None
     classes = STATUS_CLASSES[status] + ((4,) if rated else ())
     enterprise_classes = classes + (((5,) if first_time else (6,)) if status == HELD else ())
-    held, booked = status == HELD, status in (HELD, NO_SHOW, CONFIRMED)
+    held, booked = status in rules.HELD, status in rules.BOOKED
     numbers = (
         1,
         int(held),

@@ -46,7 +46,7 @@ from advisors.selectors import (
 )
 from backend.models import User
 
-from . import links, selectors, services
+from . import links, rules, selectors, services
 from .forms import (
     CancelForm,
     DayForm,
@@ -360,18 +360,17 @@ def booking_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     now = timezone.now()
     as_advisor = _is_advisor_of(booking, request.user)
     feedback = selectors.feedback_of(booking)
-    held = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
     context = {
         "booking": booking,
         "advisor": booking.advisor,
         "as_advisor": as_advisor,
-        "upcoming": booking.status == BookingStatus.CONFIRMED and booking.start > now,
+        "changeable": rules.can_cancel(booking, now),
         "feedback": feedback,
         "feedback_form": FeedbackForm()
-        if not as_advisor and held and booking.end <= now and feedback is None
+        if not as_advisor and rules.can_give_feedback(booking, now) and feedback is None
         else None,
         "outcome_form": _outcome_form(booking)
-        if as_advisor and booking.start <= now and booking.status != BookingStatus.CANCELLED
+        if as_advisor and rules.can_record_outcome(booking, now)
         else None,
     }
     return render(request, "bookings/detail.html", context)
@@ -439,7 +438,7 @@ def booking_reschedule(request: HttpRequest, uid: Any) -> HttpResponse:
             )
             return redirect("bookings:detail", uid=moved.uid)
         form, status = refused
-    movable = booking.status == BookingStatus.CONFIRMED and booking.start > now
+    movable = rules.can_move(booking, now)
     return render(
         request,
         "bookings/reschedule.html",
@@ -488,7 +487,7 @@ def booking_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
             "booking": booking,
             "advisor": booking.advisor,
             "form": form,
-            "cancellable": booking.status == BookingStatus.CONFIRMED and booking.start > now,
+            "cancellable": rules.can_cancel(booking, now),
             "action": reverse("bookings:cancel", args=[booking.uid]),
         },
         status=status,
@@ -611,7 +610,7 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
         context |= {
             "day": day,
             "day_bookings": [
-                (b, _outcome_form(b) if b.start <= now and b.is_active else None) for b in on_day
+                (b, _outcome_form(b) if rules.can_record_outcome(b, now) else None) for b in on_day
             ],
         }
         return render(request, "bookings/advisor_bookings.html", context)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bookings import rules
 from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
 from bookings.models import Booking, BookingStatus
 
@@ -120,7 +121,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
     zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
     with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
         subject, intro = _subject_and_intro(message, other_name)
-        is_future = booking.status == BookingStatus.CONFIRMED and booking.start > timezone.now()
+        is_future = rules.can_cancel(booking, timezone.now())
         context = {
             "message": message,
             "booking": booking,

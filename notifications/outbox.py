@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import Booking, WaitlistEntry
 
 from .models import MessageKind, MessageState, NotificationSettings, OutboxMessage, Recipient
@@ -217,7 +218,6 @@ def record_reminder_choice(user, *, reminder_2h: bool) -> None:
     already booked (new bookings read it in _reminder_hours): off cancels the
     pending ones, on records them again for sessions still far enough ahead.
     Call inside the transaction that saves the choice."""
-    from bookings.models import BookingStatus
 
     if not reminder_2h:
         OutboxMessage.objects.filter(
@@ -230,8 +230,9 @@ def record_reminder_choice(user, *, reminder_2h: bool) -> None:
         return
     if 2 not in settings.REMINDER_HOURS:
         return
+    # Sessions more than two hours ahead still have a two-hour reminder to come.
     upcoming = Booking.objects.filter(
-        entrepreneur=user, status=BookingStatus.CONFIRMED, start__gt=timezone.now() + timedelta(hours=2)
+        rules.not_started(timezone.now() + timedelta(hours=2)), entrepreneur=user
     )
     for booking in upcoming:
         message = _record(

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import BookingStatus, WaitlistStatus
 
 from .email import build_email
@@ -139,10 +140,7 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
         if booking.start <= now:
             return MessageState.MISSED, "the session has started"
     after_session = (MessageKind.FEEDBACK_REQUEST, MessageKind.FOLLOW_UP)
-    if message.kind in after_session and booking.status not in (
-        BookingStatus.CONFIRMED,
-        BookingStatus.COMPLETED,
-    ):
+    if message.kind in after_session and booking.status not in rules.NOT_MISSED:
         return MessageState.CANCELLED, "the session was not held"
     return None
 

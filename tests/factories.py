@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 
-from advisors.models import Advisor, Coordinator, WeeklyHours
+from advisors.models import Advisor, Coordinator, Topic, WeeklyHours
 from backend.models import Role
+from bookings.models import Booking, BookingStatus, Enterprise, EnterpriseKind, Gender
 
 PASSWORD = "a-long-test-password-1"
 
@@ -82,3 +83,52 @@ class CoordinatorFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.COORDINATOR)
     region_id = "20"
     organisation = "Region Dalarna"
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    """A work-integrating social enterprise in Falun; `members=[user, …]`."""
+
+    class Meta:
+        model = Enterprise
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Företag {n}")
+    kind = EnterpriseKind.WORK_INTEGRATING
+    municipality_id = "2080"
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.members.add(*extracted)
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written as it stands, without the booking service's checks
+    (for reads, rules and statistics); book through bookings.services to test
+    booking. An hour from `start`, blocked as it lasts, on the advisor's region."""
+
+    class Meta:
+        model = Booking
+
+    advisor = factory.SubFactory(AdvisorFactory)
+    entrepreneur = factory.SubFactory(UserFactory)
+    enterprise = factory.LazyAttribute(
+        lambda b: EnterpriseFactory(members=[b.entrepreneur] if b.entrepreneur else [])
+    )
+    start = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+    duration = 60
+    end = factory.LazyAttribute(lambda b: b.start + timedelta(minutes=b.duration))
+    blocked_start = factory.LazyAttribute(lambda b: b.start)
+    blocked_end = factory.LazyAttribute(lambda b: b.end)
+    topic = factory.LazyFunction(lambda: Topic.objects.filter(is_active=True).order_by("position").first())
+    mode = "video"
+    status = BookingStatus.CONFIRMED
+    stat_region = factory.LazyAttribute(lambda b: b.advisor.region_id)
+    stat_municipality = "2080"
+    stat_enterprise_kind = EnterpriseKind.WORK_INTEGRATING
+    stat_gender = Gender.NOT_STATED
+    stat_first_time = True
+    stat_waiting_days = 3
+    stat_enterprise_key = factory.Sequence(lambda n: f"enterprise-{n}")
+    stat_person_key = factory.Sequence(lambda n: f"person-{n}")
+    stat_advisor_organisation = factory.LazyAttribute(lambda b: b.advisor.organisation)

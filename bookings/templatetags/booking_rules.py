@@ -1,0 +1,23 @@
+"""The predicates of bookings.rules for templates: `{% load booking_rules %}`,
+then `{% if booking|took_place:now %}`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+
+from bookings import rules
+from bookings.models import Booking
+
+register = template.Library()
+
+
+@register.filter
+def took_place(booking: Booking, now: datetime) -> bool:
+    return rules.took_place(booking, now)
+
+
+@register.filter
+def can_give_feedback(booking: Booking, now: datetime) -> bool:
+    return rules.can_give_feedback(booking, now)
