@@ -130,7 +130,7 @@ def _save_guarded(booking: Booking, **save_kwargs: Any) -> None:
 
 
 def upcoming_count(user: User, now: datetime) -> int:
-    return Booking.objects.filter(rules.not_started(now), entrepreneur=user).count()
+    return Booking.objects.filter(rules.upcoming(now), entrepreneur=user).count()
 
 
 # --- Book -------------------------------------------------------------------------------

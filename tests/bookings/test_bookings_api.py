@@ -447,3 +447,17 @@ def test_no_feedback_after_a_no_show(sara, anna, frozen_clock):
     frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
     client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "no_show"})
     assert client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 1}).status_code == 400
+
+
+def test_a_session_under_way_still_counts_toward_the_booking_limit(sara, anna, settings, frozen_clock):
+    # "Wait until it has taken place": a session is upcoming until it is over,
+    # as in the person's list of sessions ahead, not only until it starts.
+    settings.BOOKING_MAX_UPCOMING = 1
+    assert book(sara, anna, start=TUESDAY_0900).status_code == 201
+    frozen_clock.move_to(datetime(2027, 3, 2, 8, 30, tzinfo=UTC))  # Tuesday 09:30, half-way through
+
+    response = book(sara, anna, start="2027-03-03T10:00:00+01:00")
+
+    assert response.status_code == 400, response.json()
+    assert "1 kommande möten" in response.json()["detail"]
+    assert Booking.objects.count() == 1
