@@ -125,10 +125,12 @@ def advisor_slots(
     duration: int,
     now: datetime,
     rules: Rules | None = None,
+    exclude: Collection[object] = (),
 ) -> list[Slot]:
-    """Free slots of one advisor on local dates first_day..last_day. Three queries
-    after the advisor row: weekly hours (none when `rules` are given), external
-    busy times, bookings."""
+    """Free slots of one advisor on local dates first_day..last_day; bookings in
+    `exclude` (one being moved) do not block them. Three queries after the
+    advisor row: weekly hours (none when `rules` are given), external busy
+    times, bookings."""
     rules = rules or advisor_rules(advisor)
     start, end = _window_utc(rules, first_day, last_day)
     return free_slots(
@@ -137,7 +139,7 @@ def advisor_slots(
         first_day=first_day,
         last_day=last_day,
         now=now,
-        bookings=booked_intervals([advisor.pk], start, end).get(advisor.pk, []),
+        bookings=booked_intervals([advisor.pk], start, end, exclude).get(advisor.pk, []),
         busy=external_busy_intervals([advisor.pk], start, end).get(advisor.pk, []),
     )
 

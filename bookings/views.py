@@ -33,13 +33,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import push_url
 
-from advisors.availability import Slot, free_slots, local_to_utc
-from advisors.busy import booked_intervals, external_busy_intervals
+from advisors.availability import Slot, local_to_utc
 from advisors.models import Advisor, MeetingMode
 from advisors.selectors import (
     advisor_of,
     advisor_public,
-    advisor_rules,
     advisor_slots,
     region_list,
     topic_list,
@@ -391,21 +389,15 @@ def _move_slots(booking: Booking, now: datetime) -> list[tuple[date, list[Slot]]
     move to. Its own time does not block them (so it can move by half an
     hour), and its current start is not offered again."""
     advisor = booking.advisor
-    rules = advisor_rules(advisor)
-    zone = rules.zone
+    zone = advisor.zone
     first_day = now.astimezone(zone).date()
-    last_day = first_day + timedelta(days=MOVE_DAYS - 1)
-    # A day's margin each side covers buffers and whole local days for max_per_day.
-    window_start = local_to_utc(first_day, time(0), zone) - timedelta(days=1)
-    window_end = local_to_utc(last_day, time(0), zone) + timedelta(days=2)
-    slots = free_slots(
-        rules,
-        duration=booking.duration,
+    slots = advisor_slots(
+        advisor,
         first_day=first_day,
-        last_day=last_day,
+        last_day=first_day + timedelta(days=MOVE_DAYS - 1),
+        duration=booking.duration,
         now=now,
-        bookings=booked_intervals([advisor.pk], window_start, window_end, [booking.pk]).get(advisor.pk, []),
-        busy=external_busy_intervals([advisor.pk], window_start, window_end).get(advisor.pk, []),
+        exclude=[booking.pk],
     )
     return _by_day((s for s in slots if s.start != booking.start), zone, key=lambda slot: slot.start)
 
