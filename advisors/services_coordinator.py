@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from backend.errors import DomainError
 from backend.models import Role
 
 from .models import Advisor, Coordinator
@@ -27,14 +28,8 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
-class AdvisorAdminError(Exception):
-    """A coordinator's change that cannot be made. `field` names the form field
-    the message belongs to, if any."""
-
-    def __init__(self, message, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AdvisorAdminError(DomainError):
+    """A coordinator's change that cannot be made (400; the field it is about, if any)."""
 
 
 def _email_taken(email: str) -> AdvisorAdminError | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from backend.errors import DomainError
 
 from .models import Advisor
 
@@ -26,9 +27,9 @@ PROFILE_FIELDS = (
 PROFILE_RELATIONS = ("topics", "languages", "municipalities")
 
 
-class ProfileError(ValidationError):
-    """A profile that would mislead the people booking: field errors by name,
-    so a form can show each next to its field."""
+class ProfileError(DomainError):
+    """A profile that would mislead the people booking: field errors by name
+    (`errors`), so a form can show each next to its field."""
 
 
 def meeting_mode_errors(values: dict[str, Any]) -> dict[str, list]:
@@ -63,7 +64,7 @@ def advisor_profile_update(*, advisor: Advisor, data: dict[str, Any]) -> Advisor
         if "municipalities" in data and any(m.region_id != advisor.region_id for m in data["municipalities"]):
             errors["municipalities"] = [_("Choose municipalities of your own region.")]
         if errors:
-            raise ProfileError(errors)
+            raise ProfileError(errors=errors)
         changed = [name for name in PROFILE_FIELDS if name in data]
         for name in changed:
             setattr(advisor, name, data[name])

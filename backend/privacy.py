@@ -20,6 +20,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .errors import DomainError, ErrorKind
 from .models import ApiToken, User
 
 # user -> JSON-ready data about them (None or empty: the section is left out).
@@ -47,12 +48,10 @@ ORDER_SCRUB = 30
 ORDER_ACCOUNT = 90
 
 
-class ErasureRefused(Exception):
-    """The account cannot be erased now (HTTP 409); nothing was changed."""
+class ErasureRefused(DomainError):
+    """The account cannot be erased now (409); nothing was changed."""
 
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
+    kind = ErrorKind.CONFLICT
 
 
 def register_export_section(name: str, section: ExportSection) -> None:

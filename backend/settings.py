@@ -413,6 +413,8 @@ REST_FRAMEWORK = {
     # The client address for throttles: X-Forwarded-For only behind our own
     # proxies (as for allauth below); otherwise the connection's address.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Domain errors (backend/errors.py) answer 400/403/404/409 the same way everywhere.
+    "EXCEPTION_HANDLER": "backend.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rådtid API",

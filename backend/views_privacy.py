@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .errors import add_to_form
 from .models import User
 from .privacy import ErasureRefused, password_matches, person_erase, person_export
 
@@ -72,8 +73,8 @@ def privacy_erase(request: HttpRequest) -> HttpResponse:
         try:
             person_erase(user=request.user)
         except ErasureRefused as refused:
-            form.add_error(None, refused.message)
-            return render(request, "account/privacy_erase.html", {"form": form}, status=409)
+            status = add_to_form(form, refused)
+            return render(request, "account/privacy_erase.html", {"form": form}, status=status)
         logout(request)
         return render(request, "account/privacy_erased.html")
     status = 400 if request.method == "POST" else 200

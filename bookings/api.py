@@ -3,7 +3,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -20,22 +19,6 @@ from .serializers import (
     OutcomeSerializer,
     RescheduleSerializer,
 )
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def refusal(error: services.BookingError) -> APIException:
-    """A service's refusal as the API answers it: 409 for a clash with the
-    current state, 400 with the field (or detail) otherwise."""
-    if error.conflict:
-        body = {"detail": error.message}
-        if error.field:
-            body[error.field] = [error.message]
-        return Conflict(body)
-    return ValidationError({error.field: [error.message]} if error.field else {"detail": error.message})
 
 
 class BookingViewSet(viewsets.GenericViewSet):
@@ -82,10 +65,7 @@ class BookingViewSet(viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         body = BookingCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        try:
-            booking = services.booking_create(entrepreneur=request.user, **body.validated_data)
-        except services.BookingError as error:
-            raise refusal(error) from error
+        booking = services.booking_create(entrepreneur=request.user, **body.validated_data)
         return self.show(selectors.booking_for(request.user, booking.uid), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses={200: BookingSerializer, 409: CONFLICT})
@@ -94,10 +74,7 @@ class BookingViewSet(viewsets.GenericViewSet):
         booking = self.get_object()
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.booking_cancel(booking=booking, by=request.user, reason=body.validated_data["reason"])
-        except services.BookingError as error:
-            raise refusal(error) from error
+        services.booking_cancel(booking=booking, by=request.user, reason=body.validated_data["reason"])
         return self.show(self.get_object())
 
     @extend_schema(request=RescheduleSerializer, responses={200: BookingSerializer, 409: CONFLICT})
@@ -106,10 +83,7 @@ class BookingViewSet(viewsets.GenericViewSet):
         booking = self.get_object()
         body = RescheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.booking_reschedule(booking=booking, by=request.user, **body.validated_data)
-        except services.BookingError as error:
-            raise refusal(error) from error
+        services.booking_reschedule(booking=booking, by=request.user, **body.validated_data)
         return self.show(self.get_object())
 
     @extend_schema(request=OutcomeSerializer, responses={200: BookingSerializer, 409: CONFLICT})
@@ -118,15 +92,12 @@ class BookingViewSet(viewsets.GenericViewSet):
         booking = self.get_object()
         body = OutcomeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.booking_record_outcome(
-                booking=booking,
-                by=request.user,
-                attended=body.validated_data["outcome"] == "attended",
-                private_notes=body.validated_data.get("private_notes"),
-            )
-        except services.BookingError as error:
-            raise refusal(error) from error
+        services.booking_record_outcome(
+            booking=booking,
+            by=request.user,
+            attended=body.validated_data["outcome"] == "attended",
+            private_notes=body.validated_data.get("private_notes"),
+        )
         return self.show(self.get_object())
 
     @extend_schema(request=FeedbackSerializer, responses={201: BookingSerializer, 409: CONFLICT})
@@ -135,8 +106,5 @@ class BookingViewSet(viewsets.GenericViewSet):
         booking = self.get_object()
         body = FeedbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.booking_give_feedback(booking=booking, by=request.user, **body.validated_data)
-        except services.BookingError as error:
-            raise refusal(error) from error
+        services.booking_give_feedback(booking=booking, by=request.user, **body.validated_data)
         return self.show(self.get_object(), status=status.HTTP_201_CREATED)

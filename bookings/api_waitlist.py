@@ -14,10 +14,8 @@ from advisors.selectors import bookable_advisors
 from backend.openapi import CONFLICT
 
 from . import selectors, waitlist
-from .api import refusal
 from .models import WaitlistEntry, WaitlistStatus
 from .serializers import BookingSerializer, OwnEnterpriseField
-from .services import BookingError
 
 
 class WaitlistEntrySerializer(serializers.ModelSerializer):
@@ -105,10 +103,7 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request, *args, **kwargs):
         body = WaitlistJoinSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        try:
-            entry = waitlist.waitlist_join(entrepreneur=request.user, **body.validated_data)
-        except BookingError as error:  # the waitlist's own refusals and the enterprise check's
-            raise refusal(error) from error
+        entry = waitlist.waitlist_join(entrepreneur=request.user, **body.validated_data)
         return Response(
             WaitlistEntrySerializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -117,10 +112,7 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         entry = self.get_object()
-        try:
-            waitlist.waitlist_withdraw(entry=entry, by=request.user)
-        except waitlist.WaitlistError as error:
-            raise refusal(error) from error
+        waitlist.waitlist_withdraw(entry=entry, by=request.user)
         return Response(WaitlistEntrySerializer(self.get_object()).data)
 
     @extend_schema(request=WaitlistClaimSerializer, responses={201: BookingSerializer, 409: CONFLICT})
@@ -129,10 +121,7 @@ class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         entry = self.get_object()
         body = WaitlistClaimSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            booking = waitlist.waitlist_claim(entry=entry, entrepreneur=request.user, **body.validated_data)
-        except BookingError as error:  # the claim's own refusals and booking_create's
-            raise refusal(error) from error
+        booking = waitlist.waitlist_claim(entry=entry, entrepreneur=request.user, **body.validated_data)
         return Response(
             BookingSerializer(selectors.booking_for(request.user, booking.uid)).data,
             status=status.HTTP_201_CREATED,

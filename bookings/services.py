@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Topic
 from advisors.selectors import SlotCheck, slot_check
+from backend.errors import DomainError, ErrorKind
 from backend.models import User
 
 from . import rules, signals
@@ -41,28 +42,25 @@ from .validation import normalise_org_number
 MESSAGE_MAX = 2000
 
 
-class BookingError(Exception):
-    """A booking operation that cannot be done. `field` names the input the
-    message is about (None: the request as a whole); `conflict` marks a clash
-    with the current state (HTTP 409) rather than bad input (400)."""
-
-    conflict = False
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class BookingError(DomainError):
+    """A booking operation that cannot be done (400 unless its kind says
+    otherwise; backend.errors)."""
 
 
 class SlotTaken(BookingError):
-    conflict = True
+    """The time was taken meanwhile (409)."""
+
+    kind = ErrorKind.CONFLICT
+    default_message = _("This time has just been taken. Please pick another one.")
 
     def __init__(self, message: Any = None, *, field: str | None = "start") -> None:
-        super().__init__(message or _("This time has just been taken. Please pick another one."), field=field)
+        super().__init__(message, field=field)
 
 
 class StateConflict(BookingError):
-    conflict = True
+    """A clash with the booking's current state: cancelled, started, past (409)."""
+
+    kind = ErrorKind.CONFLICT
 
 
 # --- Shared steps -------------------------------------------------------------

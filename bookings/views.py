@@ -42,6 +42,7 @@ from advisors.selectors import (
     region_list,
     topic_list,
 )
+from backend.errors import add_to_form
 from backend.models import User
 
 from . import links, rules, selectors, services
@@ -120,12 +121,6 @@ def _is_advisor_of(booking: Booking, user: User) -> bool:
     return booking.advisor.user_id == user.pk
 
 
-def _refusal_to_form(form: Any, error: services.BookingError) -> None:
-    """A service's refusal as a form error, on its field when the form has one."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
-
-
 # --- Enterprises ----------------------------------------------------------------------
 
 
@@ -161,7 +156,7 @@ def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
                 services.enterprise_save(user=request.user, enterprise=enterprise, data=data)
                 services.entrepreneur_profile_save(user=request.user, gender=data["gender"])
             except services.BookingError as error:
-                _refusal_to_form(form, error)
+                add_to_form(form, error)
             else:
                 messages.success(request, _("Your enterprise is saved."))
                 return redirect(_safe_next(request, reverse("bookings:enterprises")))
@@ -323,8 +318,7 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     except services.SlotTaken:
         return _taken(request, context, now)
     except services.BookingError as error:
-        _refusal_to_form(form, error)
-        return _flow_response(request, "describe.html", context, status=409 if error.conflict else 400)
+        return _flow_response(request, "describe.html", context, status=add_to_form(form, error))
     messages.success(
         request, _("We are sending you a confirmation by email, with an invitation for your calendar.")
     )
@@ -411,8 +405,7 @@ def _move(request: HttpRequest, booking: Booking, by: User, now: datetime) -> tu
     try:
         moved = services.booking_reschedule(booking=booking, by=by, start=form.cleaned_data["start"], now=now)
     except services.BookingError as error:
-        form.add_error(None, str(error.message))
-        return None, (form, 409 if error.conflict else 400)
+        return None, (form, add_to_form(form, error))
     return moved, None
 
 
@@ -460,8 +453,7 @@ def booking_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
                     booking=booking, by=request.user, reason=form.cleaned_data["reason"], now=now
                 )
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
             else:
                 messages.success(
                     request,
@@ -498,8 +490,7 @@ def booking_feedback(request: HttpRequest, uid: Any) -> HttpResponse:
             try:
                 services.booking_give_feedback(booking=booking, by=request.user, **form.cleaned_data)
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
             else:
                 messages.success(request, _("Thank you for your feedback!"))
                 return redirect("bookings:detail", uid=booking.uid)
@@ -535,8 +526,7 @@ def booking_outcome(request: HttpRequest, uid: Any) -> HttpResponse:
                     private_notes=form.cleaned_data["private_notes"],
                 )
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
             else:
                 messages.success(request, _("The outcome is saved."))
                 return redirect(_safe_next(request, reverse("bookings:advisor")))
@@ -651,8 +641,7 @@ def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
                     booking=booking, by=booking.entrepreneur, reason=form.cleaned_data["reason"], now=now
                 )
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
             else:
                 return render(
                     request, "bookings/link/cancelled.html", {"booking": booking, "advisor": booking.advisor}
@@ -716,8 +705,7 @@ def link_feedback(request: HttpRequest, token: str) -> HttpResponse:
                     booking=booking, by=booking.entrepreneur, **form.cleaned_data
                 )
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
         else:
             status = 400
     return render(
@@ -754,8 +742,7 @@ def link_follow_up(request: HttpRequest, token: str) -> HttpResponse:
                     booking=booking, by=booking.entrepreneur, answers=data, comment=comment
                 )
             except services.BookingError as error:
-                _refusal_to_form(form, error)
-                status = 409 if error.conflict else 400
+                status = add_to_form(form, error)
             else:
                 answered = True
         else:

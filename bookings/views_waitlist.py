@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from advisors.models import MeetingMode, Region, Topic
 from advisors.selectors import bookable_advisors
+from backend.errors import add_to_form
 
 from . import waitlist
 from .models import WaitlistEntry, WaitlistStatus
@@ -135,8 +136,7 @@ def waitlist_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         booking = waitlist.waitlist_claim(entry=entry, entrepreneur=request.user, **form.cleaned_data)
     except BookingError as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error.message))
-        return _render_list(request, failed=form, status=409 if error.conflict else 400)
+        return _render_list(request, failed=form, status=add_to_form(form, error))
     local = booking.start.astimezone(booking.advisor.zone)
     messages.success(
         request,
@@ -172,8 +172,7 @@ def waitlist_join_view(request: HttpRequest) -> HttpResponse:
         try:
             waitlist.waitlist_join(entrepreneur=request.user, advisor=advisor, region=region, topic=topic)
         except BookingError as error:
-            target.add_error(None, str(error.message))
-            status = 409 if error.conflict else 400
+            status = add_to_form(target, error)
         else:
             messages.success(
                 request, _("You are on the waitlist. We will offer you the first time that is freed.")

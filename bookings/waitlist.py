@@ -36,6 +36,7 @@ from advisors.selectors import (
     next_available,
     slot_check,
 )
+from backend.errors import ErrorKind
 from backend.models import User
 
 from .models import (
@@ -60,14 +61,14 @@ waitlist_offered = Signal()
 
 
 class WaitlistError(BookingError):
-    """A waitlist operation that cannot be done (400 unless `conflict`)."""
+    """A waitlist operation that cannot be done (400 unless its kind says otherwise)."""
 
 
 class WaitlistConflict(WaitlistError):
     """A clash with the current state (409): already waiting, free times exist,
     the offer is closed or its time ran out."""
 
-    conflict = True
+    kind = ErrorKind.CONFLICT
 
 
 # --- Selectors ---------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from backend.errors import add_to_form
+
 from ..availability import Slot, is_public_holiday, local_to_utc, working_intervals
 from ..forms import (
     OverrideDeleteForm,
@@ -275,7 +277,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             advisor_profile_update(advisor=advisor, data=form.cleaned_data)
         except ProfileError as error:
-            form.add_error(None, error)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("advisor:profile")

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from backend.errors import add_to_form
+
 from ..forms_directory import AdvisorInviteForm
 from ..models import Advisor, Coordinator
 from ..services_coordinator import AdvisorAdminError, advisor_invite, advisor_set_active
@@ -42,7 +44,7 @@ def advisors(request: HttpRequest) -> HttpResponse:
         try:
             advisor = advisor_invite(coordinator=coordinator, **form.cleaned_data)
         except AdvisorAdminError as error:
-            form.add_error(error.field, error.message)
+            add_to_form(form, error)
         else:
             messages.success(
                 request,
