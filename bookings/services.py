@@ -260,7 +260,7 @@ def booking_reschedule(
         advisor = Advisor.objects.select_for_update().get(pk=booking.advisor_id)
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if not _may_change(booking, by):
-            raise BookingError(_("You cannot change this booking."))
+            raise BookingError(_("You cannot change this booking."), kind=ErrorKind.FORBIDDEN)
         if not rules.can_move(booking, now):
             if booking.status != BookingStatus.CONFIRMED:
                 raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
@@ -304,7 +304,7 @@ def booking_cancel(
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if by is not None and not _may_change(booking, by):
-            raise BookingError(_("You cannot change this booking."))
+            raise BookingError(_("You cannot change this booking."), kind=ErrorKind.FORBIDDEN)
         if not rules.can_cancel(booking, now):
             if booking.status == BookingStatus.CANCELLED:
                 raise StateConflict(_("This booking is already cancelled."))
@@ -340,7 +340,7 @@ def booking_record_outcome(
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if by.pk != booking.advisor.user_id:
-            raise BookingError(_("Only the booking's advisor records its outcome."))
+            raise BookingError(_("Only the booking's advisor records its outcome."), kind=ErrorKind.FORBIDDEN)
         if not rules.can_record_outcome(booking, now):
             if booking.status == BookingStatus.CANCELLED:
                 raise StateConflict(_("This booking was cancelled."))
@@ -369,7 +369,7 @@ def booking_give_feedback(
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if by.pk != booking.entrepreneur_id:
-            raise BookingError(_("Only the person who booked gives feedback."))
+            raise BookingError(_("Only the person who booked gives feedback."), kind=ErrorKind.FORBIDDEN)
         if not rules.took_place(booking, now):
             raise BookingError(_("Feedback can be given once the session has been held."))
         if Feedback.objects.filter(booking=booking).exists():

@@ -426,14 +426,14 @@ MATRIX: dict[str, Row] = {
     "v1:booking-outcome": Row(
         "POST",
         named("v1:booking-outcome", past_uid),
-        parties_only(200, anonymous=401, entrepreneur_a=400),
+        parties_only(200, anonymous=401, entrepreneur_a=403),
         data=lambda w: {"outcome": "attended", "private_notes": "new notes"},
         json=True,
     ),
     "v1:booking-feedback": Row(
         "POST",
         named("v1:booking-feedback", past_uid),
-        parties_only(201, anonymous=401, advisor=400),
+        parties_only(201, anonymous=401, advisor=403),
         data=lambda w: {"rating": 5, "comment": "Bra"},
         json=True,
     ),
