@@ -53,8 +53,7 @@ from advisors.availability import Interval, Rules, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHours
 from advisors.selectors import weekly_hours_by_advisor
 from backend.models import Role
-
-from .models import (
+from bookings.models import (
     AuditEntry,
     Booking,
     BookingStatus,
