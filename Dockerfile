@@ -20,14 +20,14 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so that this slow layer is
-# rebuilt only when the dependencies change. (With no project packages present
-# yet, setuptools builds an empty `radtid` distribution plus its dependencies.)
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir . \
-    && rm -rf build *.egg-info
+# Dependencies first, from the lock alone (every package pinned, with its
+# hashes; `make lock` writes it from pyproject.toml), so that this slow layer is
+# rebuilt only when the dependencies change and every build installs the same.
+COPY requirements/base.txt requirements/
+RUN pip install --no-cache-dir -r requirements/base.txt
 
-# The project itself (see .dockerignore for what stays out).
+# The project itself (see .dockerignore for what stays out); its dependencies
+# are all in the layer above.
 COPY . .
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build *.egg-info

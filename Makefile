@@ -11,15 +11,32 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
 PYTEST_ARGS ?= -n 2 --dist loadscope
 
-.PHONY: install run test lint format check-migrations test-embedded test-services messages bench load clean
+.PHONY: install lock run test lint format check-migrations test-embedded test-services messages bench load clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the lock (every package pinned, with its hashes), then the
+# project itself without dependencies, so every checkout runs the same versions.
+$(VENV)/.installed: requirements/dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The lock files, from pyproject.toml: run after changing the dependencies
+# there, and commit both. Versions already locked stay unless pyproject.toml
+# rules them out; `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package
+# django`) moves them on. The target is the one this project runs on, Python
+# 3.11 on Linux x86_64 (python:3.11-slim, CI), wherever `make lock` runs;
+# dev.txt is constrained by base.txt, so the two agree on every shared pin.
+LOCK_ARGS ?=
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--custom-compile-command "make lock   (Python 3.11, Linux x86_64; see the Makefile)" $(LOCK_ARGS)
+lock: install
+	$(LOCK) -o requirements/base.txt
+	$(LOCK) --extra dev -c requirements/base.txt -o requirements/dev.txt
 
 run: install
 	@mkdir -p var

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "advisors",
     "bookings",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

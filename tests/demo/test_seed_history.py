@@ -1,4 +1,4 @@
-"""seed_demo's year of past bookings (bookings.demo_history): realistic, once,
+"""seed_demo's year of past bookings (demo.history): realistic, once,
 and `--history-bookings N` for benchmarks."""
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from advisors.availability import is_public_holiday
 from advisors.models import Advisor, WeeklyHours
-from bookings import demo_history
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -32,6 +31,7 @@ from bookings.models import (
 )
 from bookings.pseudonyms import enterprise_ref, statistics_keys
 from bookings.validation import normalise_org_number
+from demo import history as demo_history
 
 User = get_user_model()
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

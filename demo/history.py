@@ -52,8 +52,7 @@ from advisors.availability import Interval, Rules, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHours
 from advisors.selectors import weekly_hours_by_advisor
 from backend.models import Role
-
-from .models import (
+from bookings.models import (
     AuditEntry,
     Booking,
     BookingStatus,
@@ -64,7 +63,7 @@ from .models import (
     Gender,
     LegalForm,
 )
-from .pseudonyms import KeyMaker, enterprise_ref
+from bookings.pseudonyms import KeyMaker, enterprise_ref
 
 User = get_user_model()
 

@@ -1,6 +1,6 @@
 """Demo data: accounts for two regions (Dalarna 20, Kronoberg 07), advisors with
 weekly hours, entrepreneurs, and a year of past bookings with outcomes and
-feedback (bookings.demo_history). Idempotent: running it again changes nothing
+feedback (demo.history). Idempotent: running it again changes nothing
 that is already there except the demo passwords. `--history-bookings N` adds N
 more past bookings every time it is given (benchmarks)."""
 
@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
 from backend.models import Role
-from bookings import demo_history
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm
+from demo import history as demo_history
 
 User = get_user_model()
 
