@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from . import validation
 from .models import Advisor, ExternalBusy
 
 logger = logging.getLogger(__name__)
@@ -69,13 +70,37 @@ def _too_large(max_bytes: int) -> BusyCalendarError:
 # --- Fetching ---------------------------------------------------------------
 
 
+# IPv6 addresses that carry an IPv4 address in their last 32 bits, which a
+# translator or the host itself may reach: NAT64's well-known prefix (Python
+# counts it as global, so 64:ff9b::a9fe:a9fe would reach 169.254.169.254) and
+# the deprecated IPv4-compatible form (::a.b.c.d).
+_IPV4_IN_LAST_32_BITS = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+# NAT64's local-use prefix (RFC 8215): where its IPv4 address sits is the
+# operator's choice, and it is not globally reachable anyway: refused whole.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, NAT64, IPv4-compatible,
+    6to4 (2002::/16) and Teredo (2001::/32: its server and its client)."""
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo:
+        found.extend(ip.teredo)
+    if any(ip in network for network in _IPV4_IN_LAST_32_BITS):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    reached: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        reached += _embedded_ipv4(ip)
     # is_global is False for private, loopback, link-local, reserved, shared
     # (100.64/10) and unspecified addresses; multicast counts as global.
-    return ip.is_global and not ip.is_multicast
+    return all(a.is_global and not a.is_multicast for a in reached)
 
 
 def _connect(
@@ -181,6 +206,8 @@ def _http_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in _SCHEMES or not parts.hostname:
         raise BusyCalendarError(_("The calendar link must start with https://, http:// or webcal://."))
+    if validation.has_credentials(url):  # a link saved before these were refused
+        raise BusyCalendarError(validation.CALENDAR_LINK_CREDENTIALS)
     return urlunsplit(parts._replace(scheme=_SCHEMES[parts.scheme]))
 
 

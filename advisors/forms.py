@@ -352,7 +352,7 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
         label=_("Busy calendar (ICS link)"),
         max_length=1000,
         required=False,
-        validators=[URLValidator(schemes=["http", "https", "webcal"])],
+        validators=[URLValidator(schemes=["http", "https", "webcal"]), validation.validate_calendar_link],
         widget=forms.URLInput,
         help_text=_(
             "A link to a calendar whose events block your free time. Outlook and Google "

@@ -151,7 +151,7 @@ class AvailabilitySerializer(serializers.Serializer):
         allow_null=True,
         allow_blank=True,
         required=False,
-        validators=[URLValidator(schemes=["http", "https", "webcal"])],
+        validators=[URLValidator(schemes=["http", "https", "webcal"]), validation.validate_calendar_link],
         help_text="An ICS link whose events block your free time (Outlook and Google publish these).",
     )
 

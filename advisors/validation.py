@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from datetime import time
 from functools import lru_cache
 from itertools import pairwise
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 SESSION_LENGTH_MAX = 480
@@ -57,3 +59,25 @@ def _timezones() -> frozenset[str]:
 
 def is_known_timezone(name: str) -> bool:
     return name in _timezones()
+
+
+CALENDAR_LINK_CREDENTIALS = _(
+    "A calendar link cannot contain a user name or password. "
+    "Use the link your calendar publishes for sharing."
+)
+
+
+def has_credentials(url: str) -> bool:
+    """Whether `url` names a user (and perhaps a password) before its host."""
+    try:
+        return "@" in urlsplit(url.strip()).netloc
+    except ValueError:  # malformed: the URL validator beside this one says so
+        return False
+
+
+def validate_calendar_link(url: str) -> None:
+    """No credentials in a busy-calendar link: urllib cannot send them, so every
+    read would fail, and the password would be shown and exported as part of
+    the link. Refused when saved, in the form and the API alike."""
+    if has_credentials(url):
+        raise ValidationError(CALENDAR_LINK_CREDENTIALS, code="credentials")

@@ -7,6 +7,7 @@ class BackendConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the system checks)
         from .privacy import (
             ORDER_ACCOUNT,
             erase_account,

@@ -223,6 +223,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With DEBUG off the cache must be shared by every process (rate limits count in
+# it): without REDIS_URL, backend/checks.py stops `check`, migrate, runserver and
+# the WSGI/ASGI app. PER_PROCESS_CACHE=1 accepts a cache per process anyway, for
+# a server of one process or a throwaway stack that does not test rate limits.
+PER_PROCESS_CACHE = env_bool("PER_PROCESS_CACHE", False)
 
 # --- Accounts ---------------------------------------------------------------
 
@@ -254,7 +259,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rådtid] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # allauth's default rate limits (login failures, sign-ups, resets, …) are kept;
-# they count in the cache above, shared across processes when REDIS_URL is set.
+# they count in the cache above, shared across processes by REDIS_URL.
 # They count per client address: X-Forwarded-For is read only behind our own
 # proxies (TRUSTED_PROXY=1), else anyone could pose as a new client each time.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT

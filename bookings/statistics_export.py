@@ -13,11 +13,13 @@ XLSX: a "Summary" sheet (region, period, the totals), a sheet per breakdown,
 a sheet for the outcome follow-up, and a "Definitions" sheet with every
 measure in Swedish and English. (The follow-up is not in the CSV: its answers
 are not a row of the measures; the JSON and the XLSX carry it.)
+
+Every cell goes through backend.spreadsheet: text a spreadsheet would run as a
+formula (an organisation named "=HYPERLINK(…)") arrives as text.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +28,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from backend.spreadsheet import CsvWriter, xlsx_append
 
 from .statistics import BREAKDOWNS, MEASURES, definitions, english_active, label_text
 
@@ -90,28 +94,14 @@ def lines(report: dict) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
 
 def report_csv(report: dict) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out)
     writer.writerow(["region", "start", "end", "breakdown", "key", "label", *COLUMNS])
     region = report["region"]["code"]
     for breakdown, key, label, values in lines(report):
         writer.writerow(
-            [
-                region,
-                report["start"],
-                report["end"],
-                breakdown,
-                key,
-                label,
-                *(_csv_cell(values[c]) for c in COLUMNS),
-            ]
+            [region, report["start"], report["end"], breakdown, key, label, *(values[c] for c in COLUMNS)]
         )
     return out.getvalue().encode("utf-8-sig")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -131,17 +121,17 @@ def report_xlsx(report: dict) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = _sheet_title(text("summary"))
-    summary.append([text("usage_statistics"), "Rådtid"])
-    summary.append([text("region"), f"{report['region']['name']} ({report['region']['code']})"])
-    summary.append([text("period"), f"{report['start']} – {report['end']}"])
-    summary.append([text("created"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    summary.append([text("hidden"), texts["hidden"]["en" if english else "sv"]])
-    summary.append([])
-    summary.append([text("measure"), text("total")])
+    xlsx_append(summary, [text("usage_statistics"), "Rådtid"])
+    xlsx_append(summary, [text("region"), f"{report['region']['name']} ({report['region']['code']})"])
+    xlsx_append(summary, [text("period"), f"{report['start']} – {report['end']}"])
+    xlsx_append(summary, [text("created"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    xlsx_append(summary, [text("hidden"), texts["hidden"]["en" if english else "sv"]])
+    xlsx_append(summary, [])
+    xlsx_append(summary, [text("measure"), text("total")])
     header_row = summary.max_row
     totals = flat(report["totals"])
     for column in COLUMNS:
-        summary.append([names[column], totals[column]])
+        xlsx_append(summary, [names[column], totals[column]])
         _format_cell(summary.cell(row=summary.max_row, column=2), column)
     for cell in (*summary["A"][:5], *summary[header_row]):
         cell.font = bold
@@ -152,13 +142,13 @@ def report_xlsx(report: dict) -> bytes:
 
     for breakdown in BREAKDOWNS:
         sheet = book.create_sheet(_sheet_title(name_of[breakdown]))
-        sheet.append([text("code"), text("name"), *(names[c] for c in COLUMNS)])
+        xlsx_append(sheet, [text("code"), text("name"), *(names[c] for c in COLUMNS)])
         for cell in sheet[1]:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in report[breakdown]:
             values = flat(row)
-            sheet.append([row["key"], row["label"], *(values[c] for c in COLUMNS)])
+            xlsx_append(sheet, [row["key"], row["label"], *(values[c] for c in COLUMNS)])
             for offset, column in enumerate(COLUMNS, start=3):
                 _format_cell(sheet.cell(row=sheet.max_row, column=offset), column)
         sheet.freeze_panes = "C2"
@@ -171,11 +161,11 @@ def report_xlsx(report: dict) -> bytes:
         _follow_up_sheet(book, report["follow_up"], name_of["follow_up"], bold)
 
     sheet = book.create_sheet(_sheet_title(text("definitions")))
-    sheet.append([text("key"), "Namn", "Definition (svenska)", "Name", "Definition (English)"])
+    xlsx_append(sheet, [text("key"), "Namn", "Definition (svenska)", "Name", "Definition (English)"])
     for cell in sheet[1]:
         cell.font = bold
     for key, entry in texts.items():
-        sheet.append([key, entry["name_sv"], entry["sv"], entry["name_en"], entry["en"]])
+        xlsx_append(sheet, [key, entry["name_sv"], entry["sv"], entry["name_en"], entry["en"]])
     for letter, width in zip("ABCDE", (26, 32, 80, 32, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
@@ -190,13 +180,13 @@ def report_xlsx(report: dict) -> bytes:
 def _follow_up_sheet(book: Workbook, section: dict, title: str, bold: Font) -> None:
     """What the advice led to, three months on: one line per question."""
     sheet = book.create_sheet(_sheet_title(title))
-    sheet.append([text("answered"), section["answered"]])
-    sheet.append([])
-    sheet.append([text("key"), text("question"), text("answered_yes"), text("share_yes")])
+    xlsx_append(sheet, [text("answered"), section["answered"]])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, [text("key"), text("question"), text("answered_yes"), text("share_yes")])
     for cell in (*sheet[1], *sheet[3]):
         cell.font = bold
     for outcome in section["outcomes"]:
-        sheet.append([outcome["key"], outcome["label"], outcome["count"], outcome["share"]])
+        xlsx_append(sheet, [outcome["key"], outcome["label"], outcome["count"], outcome["share"]])
         _format_cell(sheet.cell(row=sheet.max_row, column=3), "count")
         share = sheet.cell(row=sheet.max_row, column=4)
         if isinstance(share.value, float):

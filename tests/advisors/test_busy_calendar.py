@@ -18,6 +18,7 @@ from django.utils import translation
 from advisors.busy_calendar import (
     BusyCalendarError,
     _http_url,
+    _is_public,
     busy_calendar_sync,
     fetch_ics,
     parse_busy,
@@ -25,6 +26,8 @@ from advisors.busy_calendar import (
 from advisors.models import ExternalBusy
 from advisors.tasks import sync_busy_calendar, sync_busy_calendars
 from tests import factories
+from tests.advisors.test_advisor_pages import settings_form
+from tests.conftest import client_for
 
 # A Monday, two weeks before summer time starts (2027-03-28 in Sweden).
 NOW = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
@@ -411,6 +414,38 @@ def test_private_and_loopback_addresses_are_refused(url, settings):
         fetch_ics(url, timeout=1, max_bytes=1000)
 
 
+# IPv6 addresses that lead to a private IPv4 address: 169.254.169.254 (a cloud's
+# metadata service), 127.0.0.1 or 10.0.0.1 inside a translation or tunnel prefix.
+EMBEDDED_PRIVATE = {
+    "NAT64, well-known prefix": "64:ff9b::a9fe:a9fe",
+    "NAT64, well-known prefix, loopback": "64:ff9b::127.0.0.1",
+    "NAT64, local-use prefix": "64:ff9b:1::a9fe:a9fe",
+    "6to4": "2002:a9fe:a9fe::1",
+    "6to4, private network": "2002:a00:1::1",
+    "Teredo, private server": "2001:0:a9fe:a9fe::f7f7:f7f7",  # client 8.8.8.8
+    "Teredo, private client": "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # client 10.0.0.1 (inverted)
+    "IPv4-mapped": "::ffff:169.254.169.254",
+    "IPv4-compatible": "::169.254.169.254",
+}
+
+
+@pytest.mark.parametrize("address", EMBEDDED_PRIVATE.values(), ids=EMBEDDED_PRIVATE.keys())
+def test_an_ipv6_address_leading_to_a_private_ipv4_address_is_refused(address, settings):
+    settings.BUSY_CALENDAR_ALLOW_PRIVATE_HOSTS = False
+
+    assert not _is_public(address)
+    with pytest.raises(BusyCalendarError, match="private network address"):
+        fetch_ics(f"http://[{address}]/latest/meta-data/", timeout=1, max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "2a00:1450:4001:81c::200e", "64:ff9b::8.8.8.8", "2002:808:808::1", "::ffff:8.8.8.8"],
+)
+def test_public_addresses_and_ipv6_forms_of_public_ipv4_addresses_are_allowed(address):
+    assert _is_public(address)
+
+
 @pytest.mark.parametrize(
     "url", ["file:///etc/passwd", "ftp://example.se/calendar.ics", "gopher://example.se/", "https:///no-host"]
 )
@@ -423,6 +458,74 @@ def test_a_webcal_link_is_read_over_https():
     assert _http_url("webcal://calendar.example.se/anna.ics") == "https://calendar.example.se/anna.ics"
     assert _http_url("WEBCAL://calendar.example.se/anna.ics") == "https://calendar.example.se/anna.ics"
     assert _http_url("http://calendar.example.se/a.ics?k=1") == "http://calendar.example.se/a.ics?k=1"
+
+
+def test_a_link_saved_with_a_password_before_it_was_refused_fails_with_a_clear_message(calendar_server):
+    url = calendar_server.url("/anna.ics").replace("http://", "http://anna:hemligt@")
+
+    with pytest.raises(BusyCalendarError, match="cannot contain a user name or password"):
+        fetch_ics(url, timeout=1, max_bytes=1000)
+    assert calendar_server.requests == []
+
+
+# --- Saving a link ------------------------------------------------------------
+
+LINKS_WITH_CREDENTIALS = [
+    "https://anna:hemligt@outlook.example.com/calendar.ics",
+    "webcal://anna@calendar.example.com/anna.ics",
+    "https://anna%40example.se:hemligt@outlook.office365.com/owa/calendar.ics",
+]
+
+
+@pytest.mark.parametrize("url", LINKS_WITH_CREDENTIALS)
+def test_the_api_refuses_a_link_with_a_user_name_or_password_and_saves_nothing(advisor, url):
+    api = client_for(advisor.user)
+    before = api.get("/api/v1/me/availability/").json()
+    body = {**before, "buffer_after": 30, "busy_calendar_url": url}
+    del body["busy_calendar_status"]
+
+    response = api.put("/api/v1/me/availability/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "busy_calendar_url": [
+            "A calendar link cannot contain a user name or password. "
+            "Use the link your calendar publishes for sharing."
+        ]
+    }
+    assert api.get("/api/v1/me/availability/").json() == before
+
+
+@pytest.mark.parametrize("url", LINKS_WITH_CREDENTIALS)
+def test_the_settings_form_refuses_a_link_with_a_user_name_or_password_and_saves_nothing(
+    client, advisor, url
+):
+    client.force_login(advisor.user)
+
+    response = client.post(
+        "/advisor/settings/",
+        settings_form(busy_calendar_url=url, buffer_after="30"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "busy_calendar_url": [
+            "A calendar link cannot contain a user name or password. "
+            "Use the link your calendar publishes for sharing."
+        ]
+    }
+    advisor.refresh_from_db()
+    assert (advisor.busy_calendar_url, advisor.buffer_after) == ("", 15)
+
+
+def test_the_refusal_is_in_swedish_by_default(advisor):
+    response = client_for(advisor.user).patch(
+        "/api/v1/me/availability/", {"busy_calendar_url": LINKS_WITH_CREDENTIALS[0]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "lösenord" in response.json()["busy_calendar_url"][0]
 
 
 # --- The tasks --------------------------------------------------------------

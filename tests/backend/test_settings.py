@@ -18,6 +18,7 @@ PRODUCTION = {
     "SITE_URL": "https://radtid.example.se",
     "ALLOWED_HOSTS": "radtid.example.se",
     "DATABASE_URL": "sqlite:///:memory:",
+    "REDIS_URL": "redis://redis.example.se:6379/1",
 }
 
 
@@ -48,7 +49,7 @@ def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(variable, 
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS", "REDIS_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = manage("check", **env)
@@ -60,6 +61,27 @@ def test_production_settings_pass_the_deployment_checks():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_without_redis_url_the_deployment_checks_fail_naming_it():
+    env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "backend.E001" in result.stderr and "REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_server_of_one_process_may_opt_out_but_the_deployment_checks_still_name_it():
+    env = {**{k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}, "PER_PROCESS_CACHE": "1"}
+    assert manage("check", **env).returncode == 0
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "backend.W001" in result.stderr and "PER_PROCESS_CACHE" in result.stderr
+
+
+def test_the_embedded_mode_needs_no_redis():
+    result = manage("check", DATABASE_URL="sqlite:///:memory:")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_https_behaviour_follows_the_scheme_of_the_site_url():

@@ -31,7 +31,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.integration.conftest import BASE_DIR, LiveStack, broker_for, free_port, own_database
+from tests.integration.conftest import BASE_DIR, LiveStack, broker_for, cache_env, free_port, own_database
 from tests.services import POSTGRES_URL, reachable, require
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -77,7 +77,7 @@ class DemoSite(LiveStack):
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "DATABASE_URL": database_url,
                 "CELERY_BROKER_URL": broker,
-                "REDIS_URL": "",
+                **cache_env(broker),
                 "EMAIL_URL": f"filemail://{mail_dir}",
                 "RADTID_VAR_DIR": str(workdir / "var"),
                 "LOG_LEVEL": "WARNING",

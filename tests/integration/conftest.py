@@ -189,6 +189,16 @@ def broker_for(vendor: str) -> Iterator[str]:
         client.close()
 
 
+def cache_env(broker: str) -> dict[str, str]:
+    """The servers' cache: with a Redis broker, that Redis (its keys go with the
+    broker's), so gunicorn's workers share rate limits as in production. Else each
+    process's own memory, which DEBUG off accepts only when told: these stacks do
+    not test rate limits (tests/security does)."""
+    if broker.startswith(("redis://", "rediss://")):
+        return {"REDIS_URL": broker}
+    return {"REDIS_URL": "", "PER_PROCESS_CACHE": "1"}
+
+
 @dataclass
 class Call:
     """One HTTP request of a race, made as `person` (an email; None: anonymous)."""
@@ -261,7 +271,7 @@ class LiveStack:
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "DATABASE_URL": database_url,
                 "CELERY_BROKER_URL": broker,
-                "REDIS_URL": "",
+                **cache_env(broker),
                 "EMAIL_URL": "dummymail://",
                 "RADTID_VAR_DIR": str(workdir / "var"),
                 "LOG_LEVEL": "WARNING",

@@ -36,6 +36,7 @@ from tests.integration.conftest import (
     BASE_DIR,
     SEED_SCRIPT,
     CeleryWorker,
+    cache_env,
     free_port,
     run_manage,
     throwaway_postgres,
@@ -182,7 +183,7 @@ class OutboxStack:
             "ALLOWED_HOSTS": SITE_DOMAIN,
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
-            "REDIS_URL": "",
+            **cache_env(broker_url),
             "EMAIL_URL": email_url,
             "RADTID_VAR_DIR": str(workdir / "var"),
             "BOOKING_MAX_UPCOMING": "1000",  # a few people make all the bookings
