@@ -62,7 +62,12 @@ class OutboxMessage(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # When the sweep handed the row to a worker, or a worker began to send it;
+    # a row "sending" for longer than OUTBOX_CLAIM_TIMEOUT_SECONDS is handed out again.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A worker has claimed this attempt and is talking to the mail server (no
+    # transaction is open meanwhile): a second task for the row leaves it alone.
+    in_flight = models.BooleanField(_("being sent"), default=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 

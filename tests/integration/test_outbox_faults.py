@@ -293,10 +293,13 @@ class OutboxStack:
         hour), and the sweep re-claims the row once it has been 'sending' longer
         than OUTBOX_CLAIM_TIMEOUT_SECONDS (five minutes, a settings constant).
         Rather than wait that long, this moves such claims into the past, as the
-        clock would, once the queue is empty, and runs the sweep again. (Moving a
-        claim that a live task still holds is harmless: the sweep skips locked
-        rows, and a second task for a row finds it sent.) Returns how many
-        times it ran the sweep."""
+        clock would, once the queue is empty, and runs the sweep again. Moving
+        the claim of a row still waiting in a live task's list is harmless: of
+        the two tasks that then hold it, the second finds it claimed or sent.
+        A row a worker is sending right now (in_flight) is left alone until its
+        claim is ten seconds old, far longer than a mail to the local server
+        takes: only a dead worker leaves one that old. Returns how many times
+        it ran the sweep."""
         deadline = time.monotonic() + timeout
         sweeps = 0
         while self.open_rows():
@@ -305,7 +308,7 @@ class OutboxStack:
             if queue_length(broker) == 0:
                 self.sql(
                     "UPDATE notifications_outboxmessage SET claimed_at = now() - interval '1 day'"
-                    " WHERE state = 'sending'"
+                    " WHERE state = 'sending' AND (NOT in_flight OR claimed_at < now() - interval '10 seconds')"
                 )
                 self.dispatch(broker=broker)
                 sweeps += 1
