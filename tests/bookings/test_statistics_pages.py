@@ -245,7 +245,10 @@ def test_staff_choose_the_region(client, history, staff):
 
 
 @pytest.mark.parametrize("who", ["entrepreneur", "advisor"])
-def test_others_are_refused(client, who, request):
+def test_others_are_refused(client, db, who, request):
+    # `db` named here, not only reached through getfixturevalue: pytest-django
+    # then runs this with the database tests, before any transactional test
+    # flushes the regions the migrations loaded.
     user = request.getfixturevalue(who)
     user = getattr(user, "user", user)
     assert signed_in(client, user).get(URL).status_code == 403
