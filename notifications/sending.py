@@ -18,7 +18,7 @@ from django.utils import timezone
 from bookings.models import BookingStatus, WaitlistStatus
 
 from .email import build_email
-from .models import MessageKind, MessageState, OutboxMessage
+from .models import PERSON_KINDS, MessageKind, MessageState, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,8 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
         if entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at <= now:
             return MessageState.CANCELLED, "the offer is no longer open"
         return None
+    if message.kind in PERSON_KINDS:
+        return None  # an invitation, a monthly report: nothing they depend on changes
     booking = message.booking
     if message.kind == MessageKind.REMINDER:
         if booking.status != BookingStatus.CONFIRMED:
@@ -163,8 +165,10 @@ def deliver(message_id: int) -> str | None:
     now = timezone.now()
     rows = (
         # The booking's entrepreneur may be gone (a nullable join). A waitlist
-        # offer (rare) loads its entry when rendered. No ORDER BY: compiling the
-        # query is most of a mail's CPU time, and its ordering alone a quarter of that.
+        # offer, an invitation or a monthly report (all rare) loads what it
+        # needs when rendered, rather than every mail paying for more joins.
+        # No ORDER BY: compiling the query is most of a mail's CPU time, and
+        # its ordering alone a quarter of that.
         OutboxMessage.objects.select_related(
             "booking__advisor__user", "booking__entrepreneur", "booking__topic", "booking__enterprise"
         )
