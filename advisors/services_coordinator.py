@@ -4,23 +4,21 @@ taking them out of (and back into) the directory."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backend.errors import DomainError
 from backend.models import Role
 
+from . import signals
 from .models import Advisor, Coordinator
 
 logger = logging.getLogger(__name__)
@@ -56,7 +54,8 @@ def _email_taken(email: str) -> AdvisorAdminError | None:
 def invitation_url(user) -> str:
     """An absolute link at which `user` sets their password. It is allauth's
     password-reset link: it stops working once a password is set, and after
-    PASSWORD_RESET_TIMEOUT."""
+    PASSWORD_RESET_TIMEOUT. Made by the invitation mail when it is sent
+    (notifications), so the token is never stored."""
     path = reverse(
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
@@ -73,8 +72,10 @@ def advisor_invite(
     Keeps: one account per email address (allauth's addresses included), and
     an account is an advisor's only if it was made one here. An address that
     already has an account is refused with AdvisorAdminError and nothing is
-    written. The user, their verified email address and the advisor profile
-    are created together or not at all; the mail leaves only after commit.
+    written. The user, their verified email address, the advisor profile and
+    the invitation mail (an outbox row, written by notifications on the
+    `advisor_invited` signal) are created together or not at all; the mail
+    leaves after commit and is retried while the mail server is down.
     """
     email = User.objects.normalize_email(email.strip()).lower()
     with transaction.atomic():
@@ -96,19 +97,7 @@ def advisor_invite(
         advisor = Advisor.objects.create(
             user=user, region=coordinator.region, organisation=organisation.strip(), title=title.strip()
         )
-        context = {
-            "advisor": advisor,
-            "coordinator": coordinator,
-            "url": invitation_url(user),
-            "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
-            "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
-        }
-        subject = render_to_string("advisors/coordinator/email/invitation_subject.txt", context)
-        body = render_to_string("advisors/coordinator/email/invitation.txt", context)
-        # robust: a mail server that is down must not turn the committed
-        # invitation into an error page. The advisor can still use "forgot
-        # password" on the sign-in page, which the mail's footer says.
-        transaction.on_commit(partial(send_mail, " ".join(subject.split()), body, None, [email]), robust=True)
+        signals.advisor_invited.send(sender=Advisor, advisor=advisor, coordinator=coordinator)
         logger.info(
             "advisor invited: advisor=%s region=%s by coordinator user=%s",
             advisor.pk,

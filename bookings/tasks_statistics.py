@@ -1,6 +1,7 @@
 """The monthly statistics mail: on the first of each month (beat, 06:00) every
 region's active coordinators get last month's report as an XLSX attachment,
-one mail each, in their own language."""
+one mail each, in their own language. The mail goes through the outbox like
+every other: written here, delivered and retried by notifications."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 
 from advisors.models import Coordinator, Region
 
+from . import signals
 from .models import AuditEntry
 from .statistics import REPORT_ZONE, region_report
 from .statistics_export import XLSX_CONTENT_TYPE, filename, report_xlsx
@@ -32,83 +33,112 @@ def last_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-def _claim(region: Region, month: str) -> list[Coordinator]:
-    """The region's active coordinators not yet sent `month`'s report, each
-    now marked as sent (an AuditEntry) so that a second run skips them."""
-    # Two runs can overlap (a redelivered task, beat restarted at 06:00).
-    # Lock the region row so the check and the marking are one step; the
-    # marks are committed before any mail leaves.
+def _not_yet_sent(region: Region, month: str) -> list[Coordinator]:
+    """The region's active coordinators without a mark for `month`'s report."""
+    done = set(
+        AuditEntry.objects.filter(action=ACTION, data__region=region.code, data__month=month).values_list(
+            "actor_id", flat=True
+        )
+    )
+    return [
+        c
+        for c in Coordinator.objects.filter(region=region, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        if c.user_id not in done
+    ]
+
+
+class _Reports:
+    """One region's report for the month as XLSX, built once per language."""
+
+    def __init__(self, region: Region, start: date, end: date) -> None:
+        self.region, self.start, self.end = region, start, end
+        self._files: dict[str, tuple[str, bytes]] = {}
+
+    def file(self, language: str) -> tuple[str, bytes]:
+        if language not in self._files:
+            with translation.override(language):
+                report = region_report(region=self.region, start=self.start, end=self.end)
+                self._files[language] = (filename(report, "xlsx"), report_xlsx(report))
+        return self._files[language]
+
+
+def _language(coordinator: Coordinator) -> str:
+    return coordinator.user.language or settings.LANGUAGE_CODE
+
+
+def _announce(coordinator: Coordinator, reports: _Reports, month: str) -> None:
+    """The coordinator's mail, written in their language, handed to whoever
+    mails it (notifications' outbox) by the statistics_report_ready signal."""
+    region, start, end = reports.region, reports.start, reports.end
+    language = _language(coordinator)
+    name, content = reports.file(language)
+    with translation.override(language):
+        context = {
+            "user": coordinator.user,
+            "region": region,
+            "month_name": date_format(start, "F Y"),
+            "dashboard_url": settings.SITE_URL
+            + reverse("statistics:dashboard")
+            + f"?period=custom&start={start}&end={end}",
+            "definitions_url": settings.SITE_URL + reverse("statistics:definitions"),
+        }
+        subject = render_to_string("bookings/statistics/email/monthly_report_subject.txt", context)
+        body = render_to_string("bookings/statistics/email/monthly_report.txt", context)
+    signals.statistics_report_ready.send(
+        sender=Region,
+        coordinator=coordinator,
+        region=region,
+        month=month,
+        subject=subject,
+        body=body,
+        attachment=(name, content, XLSX_CONTENT_TYPE),
+    )
+
+
+def _record_region(region: Region, start: date, end: date, month: str) -> int:
+    """Record the region's mails for `month`, each with its mark; returns how many."""
+    reports = _Reports(region, start, end)
+    due = _not_yet_sent(region, month)
+    if not due:
+        return 0
+    # The reports are built before the transaction: on SQLite an open write
+    # transaction holds up every booking.
+    for coordinator in due:
+        reports.file(_language(coordinator))
     with transaction.atomic():
+        # Two runs can overlap (a redelivered task, beat restarted at 06:00).
+        # Lock the region row so the check and the marking are one step; the
+        # outbox row's key (one per coordinator, region and month) is the
+        # last line of defence. Mark and mail are written together or not at all.
         Region.objects.select_for_update().filter(pk=region.pk).first()
-        done = set(
-            AuditEntry.objects.filter(action=ACTION, data__region=region.code, data__month=month).values_list(
-                "actor_id", flat=True
-            )
-        )
-        coordinators = [
-            c
-            for c in Coordinator.objects.filter(region=region, user__is_active=True)
-            .select_related("user")
-            .order_by("pk")
-            if c.user_id not in done
-        ]
+        due = _not_yet_sent(region, month)
         AuditEntry.objects.bulk_create(
-            AuditEntry(action=ACTION, actor=c.user, data={"region": region.code, "month": month})
-            for c in coordinators
+            AuditEntry(action=ACTION, actor=c.user, data={"region": region.code, "month": month}) for c in due
         )
-    return coordinators
-
-
-def _unclaim(region: Region, month: str, coordinator: Coordinator) -> None:
-    AuditEntry.objects.filter(
-        action=ACTION, actor=coordinator.user, data__region=region.code, data__month=month
-    ).delete()
+        for coordinator in due:
+            _announce(coordinator, reports, month)
+    return len(due)
 
 
 @shared_task
 def send_monthly_reports() -> int:
-    """Mail last month's report to every region's active coordinators. Safe
-    to run twice: a coordinator already sent this month's report is skipped.
-    A mail that fails is unmarked, so the next run sends it. Returns the
-    number of mails sent."""
+    """Record last month's report mail to every region's active coordinators
+    in the outbox, which sends it, retries it while the mail server is down
+    and shows it in the admin if it fails for good. Safe to run twice: a
+    coordinator whose mail for the month is recorded is skipped. A region
+    whose report cannot be built is logged and the others go on; running the
+    task again that month records the missing ones. Returns the number of
+    mails recorded."""
     today = timezone.localtime(timezone.now(), REPORT_ZONE).date()
     start, end = last_month(today)
     month = f"{start:%Y-%m}"
-    sent = 0
+    recorded = 0
     regions = Region.objects.filter(coordinators__user__is_active=True).distinct().order_by("code")
     for region in regions:
-        coordinators = _claim(region, month)
-        files: dict[str, tuple[str, bytes]] = {}  # one report per language
-        for coordinator in coordinators:
-            user = coordinator.user
-            language = user.language or settings.LANGUAGE_CODE
-            try:
-                with translation.override(language):
-                    if language not in files:
-                        report = region_report(region=region, start=start, end=end)
-                        files[language] = (filename(report, "xlsx"), report_xlsx(report))
-                    context = {
-                        "user": user,
-                        "region": region,
-                        "month_name": date_format(start, "F Y"),
-                        "dashboard_url": settings.SITE_URL
-                        + reverse("statistics:dashboard")
-                        + f"?period=custom&start={start}&end={end}",
-                        "definitions_url": settings.SITE_URL + reverse("statistics:definitions"),
-                    }
-                    subject = render_to_string(
-                        "bookings/statistics/email/monthly_report_subject.txt", context
-                    )
-                    body = render_to_string("bookings/statistics/email/monthly_report.txt", context)
-                message = EmailMessage(" ".join(subject.split()), body, to=[user.email])
-                message.attach(*files[language], XLSX_CONTENT_TYPE)
-                message.send()
-            except Exception:
-                # Leave no mark, so the next run tries this coordinator again.
-                logger.exception(
-                    "Monthly statistics for region %s to coordinator %s failed", region.code, user.pk
-                )
-                _unclaim(region, month, coordinator)
-                continue
-            sent += 1
-    return sent
+        try:
+            recorded += _record_region(region, start, end, month)
+        except Exception:
+            logger.exception("Monthly statistics for region %s failed", region.code)
+    return recorded

@@ -3,6 +3,8 @@ to send failed or missed messages again. Rows are written by the services and
 the sender only; staff change nothing by hand but through the action."""
 
 from django.contrib import admin, messages
+from django.db.models.functions import Length
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -26,11 +28,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["state", "kind"]
-    search_fields = ["booking__uid"]
+    search_fields = ["booking__uid", "user__email"]
     date_hierarchy = "due_at"
     ordering = ["-due_at", "-pk"]
-    list_select_related = ["booking"]
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    list_select_related = ["booking", "user"]
+    # Nothing secret is on a row: an invitation's password link is made when
+    # it is sent, never stored. Attached files show by name and size only.
+    readonly_fields = [*(field.name for field in OutboxMessage._meta.fields), "attachment_list"]
     actions = ["send_again"]
 
     def has_add_permission(self, request):
@@ -41,6 +45,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("about"), ordering="booking__start")
     def booking_link(self, obj: OutboxMessage) -> str:
+        if obj.user_id is not None:  # an invitation, a monthly report: about the person's role
+            url = reverse("admin:backend_user_change", args=[obj.user_id])
+            return format_html('<a href="{}">{}</a>', url, obj.user.email)
         if obj.booking_id is None:  # a waitlist offer
             url = reverse("admin:bookings_waitlistentry_change", args=[obj.waitlist_entry_id])
             return format_html(
@@ -52,6 +59,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("last error"))
     def short_error(self, obj: OutboxMessage) -> str:
         return Truncator(obj.last_error).chars(80)
+
+    @admin.display(description=_("attachments"))
+    def attachment_list(self, obj: OutboxMessage) -> str:
+        files = obj.attachments.annotate(size=Length("content")).values_list("filename", "size")
+        return ", ".join(f"{name} ({filesizeformat(size)})" for name, size in files) or "–"
 
     @admin.action(description=_("Send again (failed and missed messages)"), permissions=["change"])
     def send_again(self, request, queryset):

@@ -4,6 +4,9 @@ text/calendar part (method=REQUEST or CANCEL) plus the same .ics attached.
 MIME: multipart/mixed
         multipart/alternative: text/plain, text/html, text/calendar; method=…
         invite.ics (application/ics)
+
+Mail about a person's role rather than a booking is plain text: an advisor's
+invitation, and the monthly statistics (stored as written, report attached).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from email.mime.text import MIMEText
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +29,7 @@ from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_u
 from bookings.models import Booking, BookingStatus
 
 from .ical import booking_ics
-from .models import MessageKind, OutboxMessage, Recipient
+from .models import STORED_KINDS, MessageKind, OutboxMessage, Recipient
 
 INVITE_METHOD = {
     MessageKind.CONFIRMATION: "REQUEST",
@@ -71,6 +74,14 @@ def _absolute(url: str) -> str:
     return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
 
 
+def _headers(message: OutboxMessage) -> dict[str, str]:
+    return {"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key}
+
+
+def _reachable(person) -> bool:
+    return person is not None and bool(person.email) and person.is_active
+
+
 def _people(booking: Booking, recipient: str):
     advisor_user = booking.advisor.user
     entrepreneur = booking.entrepreneur
@@ -113,6 +124,10 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
     time zone; None when the recipient has no address (an erased account)."""
     if message.kind == MessageKind.WAITLIST_OFFER:
         return waitlist_offer_email(message)
+    if message.kind == MessageKind.ADVISOR_INVITATION:
+        return advisor_invitation_email(message)
+    if message.kind in STORED_KINDS:
+        return stored_email(message)
     booking = message.booking
     person, other = _people(booking, message.recipient)
     if person is None or not person.email:
@@ -150,7 +165,7 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
             subject=" ".join(subject.split()),
             body=text,
             to=[f"{person.get_full_name()} <{person.email}>"],
-            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key},
+            headers=_headers(message),
         )
         email.attach_alternative(html, "text/html")
         method = INVITE_METHOD.get(message.kind)
@@ -193,7 +208,7 @@ def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | Non
     address (an erased account)."""
     entry = message.waitlist_entry
     person = entry.entrepreneur
-    if person is None or not person.email or not person.is_active:
+    if not _reachable(person):
         return None
     advisor = entry.offered_advisor
     zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
@@ -216,9 +231,66 @@ def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | Non
             subject=" ".join(subject.split()),
             body=render_to_string("notifications/email/waitlist_offer.txt", context),
             to=[f"{person.get_full_name()} <{person.email}>"],
-            headers={"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key},
+            headers=_headers(message),
         )
         email.attach_alternative(
             render_to_string("notifications/email/waitlist_offer.html", context), "text/html"
         )
+    return email
+
+
+INVITATION_SUBJECT = "notifications/email/advisor_invitation_subject.txt"
+
+
+def invitation_subject() -> str:
+    return " ".join(render_to_string(INVITATION_SUBJECT).split())
+
+
+def advisor_invitation_email(message: OutboxMessage) -> EmailMessage | None:
+    """The invitation to a new advisor (plain text, Swedish and English) with
+    a link to choose a password. The link's token is made now, from the
+    account as it is: it is never stored, and it is valid for its full time
+    from the moment the mail leaves, however long the mail server was down.
+    None when the account is gone, inactive or no advisor's."""
+    from advisors.models import Advisor, Coordinator
+    from advisors.services_coordinator import invitation_url
+
+    person = message.user
+    advisor = Advisor.objects.select_related("region").filter(user=person).first() if person else None
+    if not _reachable(person) or advisor is None:
+        return None
+    coordinator = (
+        Coordinator.objects.select_related("user").filter(pk=message.data.get("coordinator")).first()
+    )
+    context = {
+        "advisor": advisor,
+        "coordinator": coordinator,
+        "region": advisor.region,
+        "url": invitation_url(person),
+        "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
+        "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
+    }
+    return EmailMessage(
+        subject=invitation_subject(),
+        body=render_to_string("notifications/email/advisor_invitation.txt", context),
+        to=[f"{person.get_full_name()} <{person.email}>"],
+        headers=_headers(message),
+    )
+
+
+def stored_email(message: OutboxMessage) -> EmailMessage | None:
+    """A mail its sender wrote whole (STORED_KINDS: the monthly statistics with
+    its report), sent as it was stored; None when the person can no longer be
+    reached (an inactive or erased account)."""
+    person = message.user
+    if not _reachable(person):
+        return None
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[f"{person.get_full_name()} <{person.email}>"],
+        headers=_headers(message),
+    )
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return email

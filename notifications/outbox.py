@@ -1,6 +1,7 @@
 """Recording messages in the outbox. Called by the receivers of the bookings
-signals, inside the booking's transaction: rows only, no I/O (the sending is
-queued after commit, and swept by beat if that queueing is lost)."""
+and advisors signals, inside the transaction that made the news: rows only,
+no I/O (the sending is queued after commit, and swept by beat if that
+queueing is lost)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from advisors.models import Advisor, Coordinator, Region
 from bookings import rules
 from bookings.models import Booking, WaitlistEntry
 
-from .models import MessageKind, MessageState, NotificationSettings, OutboxMessage, Recipient
+from .models import (
+    MessageKind,
+    MessageState,
+    NotificationSettings,
+    OutboxAttachment,
+    OutboxMessage,
+    Recipient,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -299,4 +308,62 @@ def record_waitlist_offered(entry: WaitlistEntry) -> OutboxMessage:
     )
     if created:
         _send_after_commit(message.pk)
+    return message
+
+
+# --- Mail to a person, about no booking ----------------------------------------------------
+
+
+def _record_for_person(*, key: str, kind: str, user, recipient: str, **fields) -> tuple[OutboxMessage, bool]:
+    message, created = OutboxMessage.objects.get_or_create(
+        key=key,
+        defaults={"kind": kind, "user": user, "recipient": recipient, "due_at": timezone.now(), **fields},
+    )
+    if created:
+        _send_after_commit(message.pk)
+    return message, created
+
+
+def record_advisor_invited(*, advisor: Advisor, coordinator: Coordinator) -> OutboxMessage:
+    """The invitation to a new advisor, once per invitation, written in the
+    invitation's transaction: it rolls back with it, and is retried like any
+    mail while the mail server is down. Only who invited is stored: the
+    password link is made when the mail is sent (notifications/email.py), so
+    no token is ever kept in the database."""
+    message, _created = _record_for_person(
+        key=f"advisor_invitation:{advisor.pk}",
+        kind=MessageKind.ADVISOR_INVITATION,
+        user=advisor.user,
+        recipient=Recipient.ADVISOR,
+        data={"coordinator": coordinator.pk},
+    )
+    return message
+
+
+def record_statistics_report(
+    *,
+    coordinator: Coordinator,
+    region: Region,
+    month: str,
+    subject: str,
+    body: str,
+    attachment: tuple[str, bytes, str],
+) -> OutboxMessage:
+    """A coordinator's monthly statistics mail, as bookings wrote it (the
+    report it carries is built from the statistics), once per coordinator,
+    region and month (`month` is "YYYY-MM"). Written in the transaction
+    that marks the report as sent."""
+    message, created = _record_for_person(
+        key=f"statistics_monthly:{region.code}:{month}:{coordinator.user_id}",
+        kind=MessageKind.STATISTICS_MONTHLY,
+        user=coordinator.user,
+        recipient=Recipient.COORDINATOR,
+        subject=" ".join(subject.split()),
+        body=body,
+    )
+    if created:
+        filename, content, content_type = attachment
+        OutboxAttachment.objects.create(
+            message=message, filename=filename, content=content, content_type=content_type
+        )
     return message

@@ -1,5 +1,6 @@
 """The notifications app's part of a person's export and erasure
-(backend/privacy.py): reminder settings, the calendar feed, mail to them."""
+(backend/privacy.py): reminder settings, the calendar feed, mail to them
+(about their bookings, their waitlist entries, their role)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from django.utils.translation import gettext as _
 from backend.models import User
 from backend.privacy import ORDER_NOTIFY, iso, register_erasure_step, register_export_section
 
-from .email import _people, _subject_and_intro
-from .models import CalendarFeed, MessageState, NotificationSettings, OutboxMessage, Recipient
+from .email import _people, _subject_and_intro, invitation_subject
+from .models import (
+    STORED_KINDS,
+    CalendarFeed,
+    MessageKind,
+    MessageState,
+    NotificationSettings,
+    OutboxMessage,
+    Recipient,
+)
 
 
 def _addressed_to(user: User) -> Q:
@@ -23,10 +32,15 @@ def _addressed_to(user: User) -> Q:
         Q(recipient=Recipient.ENTREPRENEUR, booking__entrepreneur=user)
         | Q(recipient=Recipient.ENTREPRENEUR, waitlist_entry__entrepreneur=user)
         | Q(recipient=Recipient.ADVISOR, booking__advisor__user=user)
+        | Q(user=user)  # an invitation, a monthly report
     )
 
 
 def _subject(message: OutboxMessage) -> str:
+    if message.kind in STORED_KINDS:
+        return message.subject
+    if message.kind == MessageKind.ADVISOR_INVITATION:
+        return invitation_subject()
     if message.booking is None:  # a waitlist offer: about the advisor whose time is free
         entry = message.waitlist_entry
         name = entry.offered_advisor.user.get_full_name() if entry and entry.offered_advisor else ""

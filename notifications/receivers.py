@@ -1,8 +1,9 @@
-"""Listening to the bookings app: each event becomes outbox rows, written in
-the booking's own transaction (the signals are sent inside it)."""
+"""Listening to the bookings and advisors apps: each event becomes outbox
+rows, written in the transaction that made it (the signals are sent inside it)."""
 
 from django.dispatch import receiver
 
+from advisors.signals import advisor_invited
 from bookings import signals
 from bookings.waitlist import waitlist_offered
 
@@ -32,3 +33,15 @@ def on_booking_completed(sender, booking, attended, **kwargs):
 @receiver(waitlist_offered, dispatch_uid="notifications.waitlist_offered")
 def on_waitlist_offered(sender, entry, **kwargs):
     outbox.record_waitlist_offered(entry)
+
+
+@receiver(advisor_invited, dispatch_uid="notifications.advisor_invited")
+def on_advisor_invited(sender, advisor, coordinator, **kwargs):
+    outbox.record_advisor_invited(advisor=advisor, coordinator=coordinator)
+
+
+@receiver(signals.statistics_report_ready, dispatch_uid="notifications.statistics_report_ready")
+def on_statistics_report_ready(sender, coordinator, region, month, subject, body, attachment, **kwargs):
+    outbox.record_statistics_report(
+        coordinator=coordinator, region=region, month=month, subject=subject, body=body, attachment=attachment
+    )

@@ -1,5 +1,5 @@
-"""Delivering outbox messages: claiming due rows, sending one under its row
-lock, classifying SMTP errors."""
+"""Delivering outbox messages: claiming due rows, sending each outside any
+transaction (claim, commit, send, mark), classifying SMTP errors."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bookings import rules
 from bookings.models import BookingStatus, WaitlistStatus
 
 from .email import build_email
-from .models import MessageKind, MessageState, OutboxMessage
+from .models import PERSON_KINDS, MessageKind, MessageState, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ def claim_due(*, now=None, limit: int | None = None) -> list[int]:
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        OutboxMessage.objects.filter(pk__in=ids).update(state=MessageState.SENDING, claimed_at=now)
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            state=MessageState.SENDING, claimed_at=now, in_flight=False
+        )
     return ids
 
 
@@ -131,6 +133,8 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
         if entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at <= now:
             return MessageState.CANCELLED, "the offer is no longer open"
         return None
+    if message.kind in PERSON_KINDS:
+        return None  # an invitation, a monthly report: nothing they depend on changes
     booking = message.booking
     if message.kind == MessageKind.REMINDER:
         if booking.status != BookingStatus.CONFIRMED:
@@ -148,45 +152,75 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
 def deliver(message_id: int) -> str | None:
     """Send one message, once. Returns its new state (None: nothing to do).
 
-    The row lock is held while the mail is handed to the SMTP server, so a
-    second task for the same id waits and then finds it sent. Only a crash
-    between the SMTP server's accept and the commit can repeat a mail
-    (invariant 3 allows exactly that)."""
+    Claim, commit, send, mark, as pretix does: a conditional update claims the
+    attempt (one task wins it, a second task for the same id finds it claimed
+    or sent), the mail goes to the SMTP server with no transaction open and no
+    row locked, so a slow server holds up nothing else (on SQLite every write
+    waits for an open transaction), and a second short update records what
+    happened. Only a crash between the SMTP server's accept and that update
+    can repeat a mail (invariant 3 allows exactly that): the row stays
+    "sending" and the sweep hands it out again after OUTBOX_CLAIM_TIMEOUT_SECONDS."""
     now = timezone.now()
-    with transaction.atomic():
-        rows = (
-            # Lock the message row only: the booking's entrepreneur may be gone (a
-            # nullable join PostgreSQL will not lock).
-            # A waitlist offer (rare) loads its entry when rendered. No ORDER BY:
-            # compiling the query is most of a mail's CPU time, and its
-            # ordering alone a quarter of that.
-            OutboxMessage.objects.select_for_update(of=("self",))
-            .select_related(
-                "booking__advisor__user", "booking__entrepreneur", "booking__topic", "booking__enterprise"
-            )
-            .filter(pk=message_id, state__in=(MessageState.PENDING, MessageState.SENDING))
-            .order_by()[:1]
+    rows = (
+        # The booking's entrepreneur may be gone (a nullable join). A waitlist
+        # offer, an invitation or a monthly report (all rare) loads what it
+        # needs when rendered, rather than every mail paying for more joins.
+        # No ORDER BY: compiling the query is most of a mail's CPU time, and
+        # its ordering alone a quarter of that.
+        OutboxMessage.objects.select_related(
+            "booking__advisor__user", "booking__entrepreneur", "booking__topic", "booking__enterprise"
         )
-        message = next(iter(rows), None)
-        if message is None or message.due_at > now:
-            return None  # already sent, cancelled, failed, or not yet due (a retry's backoff)
-        skip = _skip_reason(message, now)
-        if skip is not None:
-            message.state, message.last_error = skip
-            message.save(update_fields=["state", "last_error"])
-            return message.state
-        message.attempts += 1
-        try:
-            email = build_email(message)
-            if email is None:
-                message.state, message.last_error = MessageState.CANCELLED, "no recipient address"
-            else:
-                send(email)
-                message.state, message.sent_at, message.last_error = MessageState.SENT, timezone.now(), ""
-        except Exception as error:
-            _record_failure(message, error, now)
-        message.save(update_fields=["state", "attempts", "sent_at", "last_error", "due_at"])
-        return message.state
+        .filter(
+            pk=message_id,
+            state__in=(MessageState.PENDING, MessageState.SENDING),
+            in_flight=False,
+            due_at__lte=now,
+        )
+        .order_by()[:1]
+    )
+    message = next(iter(rows), None)
+    if message is None:
+        return None  # already sent, being sent, cancelled, failed, or not yet due (a retry's backoff)
+    # Each update below applies only to the row as read here: a second task (a
+    # list handed out again, the sweep's and the commit's tasks both) that read
+    # it too finds it changed and does nothing.
+    as_read = OutboxMessage.objects.filter(
+        pk=message.pk, state=message.state, in_flight=False, attempts=message.attempts
+    )
+    skip = _skip_reason(message, now)
+    if skip is not None:
+        state, why = skip
+        return state if as_read.update(state=state, last_error=why) else None
+    if not as_read.update(
+        state=MessageState.SENDING, in_flight=True, claimed_at=now, attempts=F("attempts") + 1
+    ):
+        return None
+    message.attempts += 1
+    try:
+        email = build_email(message)
+        if email is None:
+            message.state, message.last_error = MessageState.CANCELLED, "no recipient address"
+        else:
+            send(email)
+            message.state, message.sent_at, message.last_error = MessageState.SENT, timezone.now(), ""
+    except Exception as error:
+        _record_failure(message, error, now)
+    # This attempt's own claim: unless the sweep took the row back after the
+    # claim timeout and another worker claimed it since (then that one records).
+    marked = OutboxMessage.objects.filter(
+        pk=message.pk, state=MessageState.SENDING, attempts=message.attempts
+    ).update(
+        state=message.state,
+        in_flight=False,
+        sent_at=message.sent_at,
+        last_error=message.last_error,
+        due_at=message.due_at,
+    )
+    if not marked:
+        logger.warning(
+            "Mail %s was taken over by another worker before it was marked %s", message.pk, message.state
+        )
+    return message.state
 
 
 def _record_failure(message: OutboxMessage, error: Exception, now) -> None:

@@ -4,18 +4,24 @@ behind them: inviting an advisor, deactivating and reactivating one."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 
 from advisors.models import Advisor
 from advisors.services_coordinator import AdvisorAdminError, advisor_invite, advisor_set_active
 from backend.models import Role
+from notifications import sending
+from notifications.models import MessageKind, MessageState, OutboxMessage
 from tests import factories
+from tests.mail_backends import FailingBackend
 
 User = get_user_model()
 
@@ -38,6 +44,11 @@ def signed_in(client: Client, user, *, language: str = "en") -> Client:
 
 def counts() -> tuple[int, int, int]:
     return User.objects.count(), Advisor.objects.count(), EmailAddress.objects.count()
+
+
+def deliver_outbox() -> list[str]:
+    """What the outbox's sweep and worker do: send every due message."""
+    return [sending.deliver(pk) for pk in sending.claim_due()]
 
 
 def directory_ids(client: Client) -> set[int]:
@@ -117,10 +128,11 @@ def test_a_coordinator_invites_an_advisor_who_sets_a_password_and_signs_in(
     address = EmailAddress.objects.get(user=user)
     assert (address.email, address.verified, address.primary) == ("lisa.berg@example.se", True, True)
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1  # the outbox's send, queued after the commit
+    assert deliver_outbox() == [MessageState.SENT]
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["lisa.berg@example.se"]
+    assert message.to == ["Lisa Berg <lisa.berg@example.se>"]
     assert "Inbjudan till Rådtid" in message.subject and "Invitation to Rådtid" in message.subject
     assert "Hej Lisa Berg" in message.body and "Hello Lisa Berg" in message.body
     link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/password/reset/key/\S+/)", message.body)
@@ -151,16 +163,67 @@ def test_a_coordinator_invites_an_advisor_who_sets_a_password_and_signs_in(
     assert response.context["token_fail"]
 
 
-def test_the_invitation_leaves_only_after_the_commit(client, coordinator, django_capture_on_commit_callbacks):
+def test_the_invitation_is_an_outbox_row_written_with_the_advisor_and_sent_after_the_commit(
+    client, coordinator, django_capture_on_commit_callbacks
+):
     signed_in(client, coordinator.user)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(PAGE, LISA)
         assert mail.outbox == []
 
+    [row] = OutboxMessage.objects.all()
+    user = User.objects.get(email="lisa.berg@example.se")
+    assert (row.kind, row.user, row.recipient, row.state) == (
+        MessageKind.ADVISOR_INVITATION,
+        user,
+        "advisor",
+        MessageState.PENDING,
+    )
+    assert row.key == f"advisor_invitation:{user.advisor.pk}"
     assert len(callbacks) == 1
-    callbacks[0]()
+    assert mail.outbox == []  # the row is the truth; the outbox delivers it
+    assert deliver_outbox() == [MessageState.SENT]
     assert len(mail.outbox) == 1
+
+
+def test_an_invitation_rolled_back_with_its_transaction_leaves_no_outbox_row(coordinator):
+    class Abandon(Exception):
+        pass
+
+    before = counts()
+    with pytest.raises(Abandon), transaction.atomic():
+        advisor_invite(coordinator=coordinator, **LISA)
+        assert OutboxMessage.objects.filter(kind=MessageKind.ADVISOR_INVITATION).count() == 1
+        raise Abandon
+
+    assert counts() == before
+    assert not OutboxMessage.objects.exists()
+
+
+def test_an_invitation_the_mail_server_refuses_for_now_is_retried_and_its_link_works(
+    client, coordinator, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    monkeypatch.setattr(FailingBackend, "error", ConnectionRefusedError("the mail server is down"))
+    with time_machine.travel(datetime(2027, 3, 1, 6, 0, tzinfo=UTC), tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            advisor = advisor_invite(coordinator=coordinator, **LISA)
+
+        assert deliver_outbox() == [MessageState.PENDING]
+        row = OutboxMessage.objects.get(user=advisor.user)
+        assert (row.attempts, "ConnectionRefusedError" in row.last_error) == (1, True)
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        assert deliver_outbox() == []  # not before its backoff
+        clock.shift(timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_SECONDS[0]))
+        assert deliver_outbox() == [MessageState.SENT]
+
+        [message] = mail.outbox
+        link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/password/reset/key/\S+/)", message.body)
+        response = Client().get(link.group(1))
+    assert response.status_code == 302  # to the form that sets the password: the token is good
+    assert OutboxMessage.objects.get(pk=row.pk).attempts == 2
 
 
 def test_an_invited_advisor_is_listed_in_the_directory_without_free_times(

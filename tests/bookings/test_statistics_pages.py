@@ -13,7 +13,9 @@ import html
 import io
 import random
 import re
-from datetime import UTC, date, datetime
+import smtplib
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 
 import pytest
 import time_machine
@@ -23,10 +25,12 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from advisors.models import Region
-from bookings import statistics, views_statistics
+from bookings import signals, statistics, views_statistics
 from bookings.models import AuditEntry, EnterpriseKind, Gender
 from bookings.statistics_export import XLSX_CONTENT_TYPE
 from bookings.tasks_statistics import send_monthly_reports
+from notifications import sending
+from notifications.models import MessageKind, MessageState, OutboxMessage
 from tests import factories
 from tests.bookings.test_statistics import (
     FIRST,
@@ -37,6 +41,7 @@ from tests.bookings.test_statistics import (
     local,
     save_bookings,
 )
+from tests.mail_backends import FailingBackend
 
 URL = "/statistics/"
 NOW = datetime(2026, 7, 15, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Stockholm
@@ -245,7 +250,10 @@ def test_staff_choose_the_region(client, history, staff):
 
 
 @pytest.mark.parametrize("who", ["entrepreneur", "advisor"])
-def test_others_are_refused(client, who, request):
+def test_others_are_refused(client, db, who, request):
+    # `db` named here, not only reached through getfixturevalue: pytest-django
+    # then runs this with the database tests, before any transactional test
+    # flushes the regions the migrations loaded.
     user = request.getfixturevalue(who)
     user = getattr(user, "user", user)
     assert signed_in(client, user).get(URL).status_code == 403
@@ -332,12 +340,23 @@ def test_the_definitions_page_defines_every_measure_in_swedish_and_english(clien
 FIRST_OF_AUGUST = datetime(2026, 8, 1, 4, 0, tzinfo=UTC)  # 06:00 in Stockholm
 
 
+def deliver_outbox() -> list[str]:
+    """What the outbox's sweep and worker do: send every due message."""
+    return [sending.deliver(pk) for pk in sending.claim_due()]
+
+
+def address(message) -> str:
+    return parseaddr(message.to[0])[1]
+
+
 def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinator, other_region_coordinator):
     english = factories.CoordinatorFactory(user__email="lena@example.se", user__language="en", region_id="20")
     factories.CoordinatorFactory(user__email="gone@example.se", user__is_active=False, region_id="20")
     with time_machine.travel(FIRST_OF_AUGUST, tick=False):
         assert send_monthly_reports() == 3
-        assert sorted(m.to[0] for m in mail.outbox) == [
+        assert mail.outbox == []  # recorded in the outbox, which sends them
+        assert deliver_outbox() == [MessageState.SENT] * 3
+        assert sorted(address(m) for m in mail.outbox) == [
             "karin@example.se",
             "lena@example.se",
             "per@example.se",
@@ -345,18 +364,19 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
         for message in mail.outbox:
             assert len(message.attachments) == 1
             name, content, content_type = message.attachments[0]
-            code = "07" if message.to == ["per@example.se"] else "20"
+            code = "07" if address(message) == "per@example.se" else "20"
             assert name == f"radtid-statistik-{code}-2026-07-01-2026-07-31.xlsx"
             assert content_type == XLSX_CONTENT_TYPE
             book = load_workbook(io.BytesIO(content))
             assert len(book.sheetnames) == 3 + len(statistics.BREAKDOWNS)  # summary, follow-up, definitions
-        by_person = {m.to[0]: m for m in mail.outbox}
+        by_person = {address(m): m for m in mail.outbox}
         assert "juli 2026" in by_person["karin@example.se"].subject
         assert "July 2026" in by_person[english.user.email].subject
         assert "Dalarna" in by_person["karin@example.se"].body
 
         # Later the same day, nothing goes twice.
         assert send_monthly_reports() == 0
+        assert deliver_outbox() == []
         assert len(mail.outbox) == 3
     marks = AuditEntry.objects.filter(action="statistics.monthly_report")
     assert {(m.actor.email, m.data["region"], m.data["month"]) for m in marks} == {
@@ -364,22 +384,54 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
         ("lena@example.se", "20", "2026-07"),
         ("per@example.se", "07", "2026-07"),
     }
+    rows = OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY)
+    assert sorted(rows.values_list("key", flat=True)) == sorted(
+        f"statistics_monthly:{code}:2026-07:{c.user_id}"
+        for code, c in (("20", coordinator), ("20", english), ("07", other_region_coordinator))
+    )
 
 
-def test_a_failed_mail_is_sent_on_the_next_run(coordinator, monkeypatch):
-    from django.core.mail import EmailMessage
+def test_a_monthly_mail_the_mail_server_refuses_for_now_is_retried_by_the_outbox(
+    coordinator, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    monkeypatch.setattr(FailingBackend, "error", smtplib.SMTPResponseException(421, b"try again later"))
+    with time_machine.travel(FIRST_OF_AUGUST, tick=False) as clock:
+        assert send_monthly_reports() == 1
+        assert deliver_outbox() == [MessageState.PENDING]
+        [row] = OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY)
+        assert (row.attempts, row.due_at) == (1, FIRST_OF_AUGUST + timedelta(seconds=60))
+        assert "421" in row.last_error
+        # The task running again (a redelivery) records nothing more.
+        assert send_monthly_reports() == 0
 
-    real_send = EmailMessage.send
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        clock.shift(timedelta(seconds=60))
+        assert deliver_outbox() == [MessageState.SENT]
+    [message] = mail.outbox
+    assert address(message) == "karin@example.se"
+    assert message.attachments[0][0] == "radtid-statistik-20-2026-07-01-2026-07-31.xlsx"
+    assert OutboxMessage.objects.get(pk=row.pk).attempts == 2
 
-    def broken(self, *args, **kwargs):
-        raise OSError("SMTP down")
+
+def test_the_monthly_mail_and_its_mark_are_written_together_or_not_at_all(coordinator):
+    def refuse(**kwargs):
+        raise RuntimeError("the outbox row could not be written")
 
     with time_machine.travel(FIRST_OF_AUGUST, tick=False):
-        monkeypatch.setattr(EmailMessage, "send", broken)
-        assert send_monthly_reports() == 0
-        monkeypatch.setattr(EmailMessage, "send", real_send)
-        assert send_monthly_reports() == 1
-    assert [m.to for m in mail.outbox] == [["karin@example.se"]]
+        signals.statistics_report_ready.connect(refuse, dispatch_uid="test.refuse")
+        try:
+            assert send_monthly_reports() == 0  # logged; the other regions would go on
+        finally:
+            signals.statistics_report_ready.disconnect(dispatch_uid="test.refuse")
+        assert not AuditEntry.objects.filter(action="statistics.monthly_report").exists()
+        assert not OutboxMessage.objects.exists()
+
+        assert send_monthly_reports() == 1  # so a later run records it
+    assert AuditEntry.objects.filter(action="statistics.monthly_report").count() == 1
+    assert (
+        OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY, user=coordinator.user).count() == 1
+    )
 
 
 def test_the_monthly_mail_is_in_the_beat_schedule():

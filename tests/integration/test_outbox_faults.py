@@ -8,13 +8,15 @@ directly and counts mails by their X-Radtid-Message header, the outbox key.
 
 Faults: a worker killed with SIGKILL in the middle of a batch, the broker down
 while people book, two sweeps at once, a transaction that rolls back, a broker
-that accepts connections and never answers."""
+that accepts connections and never answers, a mail server that is down while
+an advisor is invited and the monthly statistics go out."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -152,6 +154,31 @@ def run(op):
                 send_message.delay(pk)
             mine.extend(ids)
         return mine
+    if name == "invite":
+        # A coordinator of Dalarna invites an advisor: the real service, whose
+        # invitation mail is an outbox row like any other.
+        from advisors.models import Coordinator
+        from advisors.services_coordinator import advisor_invite
+        from backend.models import Role
+
+        user, _ = User.objects.get_or_create(
+            email=op["coordinator"], defaults={"full_name": "Samordnare Dalarna", "role": Role.COORDINATOR}
+        )
+        coordinator, _ = Coordinator.objects.get_or_create(
+            user=user, defaults={"region_id": "20", "organisation": "Region Dalarna"}
+        )
+        advisor = advisor_invite(
+            coordinator=coordinator, email=op["email"], full_name="Lisa Berg", organisation="Almi Dalarna"
+        )
+        return advisor.user.pk
+    if name == "monthly_reports":
+        from bookings.tasks_statistics import send_monthly_reports
+
+        return send_monthly_reports()
+    if name == "password_link_works":
+        from allauth.account.forms import default_token_generator
+
+        return default_token_generator.check_token(User.objects.get(pk=op["user"]), op["key"])
     raise ValueError(name)
 
 
@@ -241,8 +268,20 @@ class OutboxStack:
             text=True,
         )
 
-    def worker(self, log: Path, *, broker: str | None = None, concurrency: int = 2, pool: str = "prefork"):
-        env = {**self.env, "CELERY_BROKER_URL": broker} if broker else self.env
+    def worker(
+        self,
+        log: Path,
+        *,
+        broker: str | None = None,
+        email_url: str | None = None,
+        concurrency: int = 2,
+        pool: str = "prefork",
+    ):
+        env = dict(self.env)
+        if broker:
+            env["CELERY_BROKER_URL"] = broker
+        if email_url:
+            env["EMAIL_URL"] = email_url
         return CeleryWorker(env, log, concurrency=concurrency, pool=pool)
 
     def dispatch(self, *, broker: str | None = None) -> int:
@@ -294,10 +333,13 @@ class OutboxStack:
         hour), and the sweep re-claims the row once it has been 'sending' longer
         than OUTBOX_CLAIM_TIMEOUT_SECONDS (five minutes, a settings constant).
         Rather than wait that long, this moves such claims into the past, as the
-        clock would, once the queue is empty, and runs the sweep again. (Moving a
-        claim that a live task still holds is harmless: the sweep skips locked
-        rows, and a second task for a row finds it sent.) Returns how many
-        times it ran the sweep."""
+        clock would, once the queue is empty, and runs the sweep again. Moving
+        the claim of a row still waiting in a live task's list is harmless: of
+        the two tasks that then hold it, the second finds it claimed or sent.
+        A row a worker is sending right now (in_flight) is left alone until its
+        claim is ten seconds old, far longer than a mail to the local server
+        takes: only a dead worker leaves one that old. Returns how many times
+        it ran the sweep."""
         deadline = time.monotonic() + timeout
         sweeps = 0
         while self.open_rows():
@@ -306,7 +348,7 @@ class OutboxStack:
             if queue_length(broker) == 0:
                 self.sql(
                     "UPDATE notifications_outboxmessage SET claimed_at = now() - interval '1 day'"
-                    " WHERE state = 'sending'"
+                    " WHERE state = 'sending' AND (NOT in_flight OR claimed_at < now() - interval '10 seconds')"
                 )
                 self.dispatch(broker=broker)
                 sweeps += 1
@@ -399,6 +441,7 @@ def stack(broker, mail_sink, tmp_path_factory) -> Iterator[OutboxStack]:
 def clean(stack, mail_sink, broker) -> Iterator[None]:
     """Each test starts with an empty broker database, no outbox rows, no mail."""
     flush(broker)
+    stack.sql("DELETE FROM notifications_outboxattachment")
     stack.sql("DELETE FROM notifications_outboxmessage")
     mail_sink.clear()
     yield
@@ -612,3 +655,51 @@ def test_a_booking_does_not_hang_on_a_broker_that_accepts_connections_but_never_
         [made["uid"]],
     )
     assert rows == [("pending",), ("pending",)]  # the sweep sends them once the broker answers
+
+
+def test_an_invitation_and_a_monthly_report_wait_out_a_mail_server_that_is_down_and_go_once(
+    stack, mail_sink, broker, tmp_path
+):
+    """The two mails that once left without the outbox: each is a row written
+    by its own service, retried while nothing answers on the SMTP port, and
+    delivered once when a server does."""
+    dead_smtp = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    with stack.worker(tmp_path / "worker-down.log", email_url=dead_smtp):
+        invitee = stack.op("invite", coordinator="samordnare@live.example.se", email="lisa@live.example.se")
+        assert stack.op("monthly_reports") == 1  # the one coordinator, of Dalarna
+        deadline = time.monotonic() + 30
+        while True:
+            rows = stack.sql("SELECT key, state, attempts, last_error FROM notifications_outboxmessage")
+            if len(rows) == 2 and all(attempts == 1 for _k, _s, attempts, _e in rows):
+                break
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.2)
+    assert {(state, "Connection refused" in error) for _k, state, _a, error in rows} == {("pending", True)}
+    assert mail_sink.count() == 0
+    keys = {key for key, *_ in rows}
+    assert {key.split(":")[0] for key in keys} == {"advisor_invitation", "statistics_monthly"}
+
+    # The backoff passes (as the clock would), and a mail server answers now.
+    stack.sql("UPDATE notifications_outboxmessage SET due_at = now() - interval '1 second'")
+    with stack.worker(tmp_path / "worker.log"):
+        stack.dispatch()
+        stack.deliver_everything(broker, timeout=30)
+        time.sleep(0.5)  # a late duplicate would arrive now
+
+    assert key_counts(mail_sink.messages) == Counter(dict.fromkeys(keys, 1))
+    assert stack.sql("SELECT state, attempts FROM notifications_outboxmessage") == [("sent", 2)] * 2
+    by_kind = {m.key.split(":")[0]: m for m in mail_sink.messages}
+    invitation = by_kind["advisor_invitation"]
+    assert invitation.rcpt_tos == ("lisa@live.example.se",)
+    body = invitation.parsed().get_body(("plain",)).get_content()
+    link = re.search(rf"{re.escape(SITE_URL)}/accounts/password/reset/key/([0-9a-z]+)-(\S+)/", body)
+    assert link, body
+    assert stack.op("password_link_works", user=invitee, key=link.group(2)) is True  # made when it was sent
+    report = by_kind["statistics_monthly"]
+    assert report.rcpt_tos == ("samordnare@live.example.se",)
+    [attachment] = list(report.parsed().iter_attachments())
+    assert (
+        attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert attachment.get_filename().startswith("radtid-statistik-20-")
+    assert attachment.get_content()[:2] == b"PK"  # an XLSX is a zip file

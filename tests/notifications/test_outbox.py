@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import email
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection, transaction
 
 from advisors.models import Topic
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind
 from notifications import sending
 from notifications.models import MessageKind, MessageState, NotificationSettings, OutboxMessage
-from tests.mail_backends import FailingBackend
+from tests.mail_backends import FailingBackend, ProbingBackend
 
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
@@ -316,3 +318,144 @@ def test_a_list_that_runs_past_its_time_queues_the_rest_as_a_new_task(booking, m
     assert len(mail.outbox) == 1  # the first one is always sent
     assert queued == [confirmations[1:]]
     assert OutboxMessage.objects.get(pk=confirmations[1]).state == MessageState.SENDING
+
+
+# --- Claim, commit, send, mark ----------------------------------------------------------
+
+
+@pytest.fixture
+def busy_smtp(settings):
+    """A mail server that runs `during(mails)` before it accepts them."""
+    settings.EMAIL_BACKEND = "tests.mail_backends.ProbingBackend"
+
+    def while_sending(during) -> None:
+        ProbingBackend.probe = during
+
+    yield while_sending
+    ProbingBackend.probe = None
+
+
+def _elsewhere(work):
+    """`work()` on another thread, so on a database connection of its own;
+    its result, or the exception it raised."""
+
+    def run():
+        try:
+            if connection.vendor == "sqlite":
+                # Fail at once, not after 20 s, if the database is locked.
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA busy_timeout = 0")
+            return work()
+        except Exception as error:
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result(timeout=60)
+
+
+# The worker runs outside any transaction: so must this test. Its flush at the
+# end empties the tables; serialized_rollback gives it the regions and topics
+# the migrations load even when another such test ran before it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_transaction_or_lock_is_held_while_the_mail_server_is_talked_to(booking, sara, advisor, busy_smtp):
+    confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+    seen = {}
+
+    def other_work():
+        # Someone else writes to the very row being sent, without waiting for it…
+        with transaction.atomic():
+            row = OutboxMessage.objects.select_for_update(nowait=True).get(pk=confirmation.pk)
+            OutboxMessage.objects.filter(pk=row.pk).update(last_error="touched meanwhile")
+        # …and books another time with the same advisor.
+        return services.booking_create(
+            entrepreneur=sara, advisor=advisor, start=TUESDAY_0900 + timedelta(hours=2), duration=60,
+            topic=Topic.objects.get(slug="financing"), mode="video",
+        )  # fmt: skip
+
+    def during(mails):
+        if not seen:
+            seen["in_atomic_block"] = connection.in_atomic_block
+            seen["other_work"] = _elsewhere(other_work)
+
+    busy_smtp(during)
+
+    assert sending.deliver(confirmation.pk) == MessageState.SENT
+
+    assert seen["in_atomic_block"] is False
+    assert not isinstance(seen["other_work"], Exception), seen["other_work"]
+    assert seen["other_work"].status == "confirmed"
+    confirmation.refresh_from_db()
+    assert (confirmation.state, confirmation.in_flight, confirmation.last_error) == (
+        MessageState.SENT,
+        False,
+        "",
+    )
+    assert len(mail.outbox) == 1
+
+
+def test_a_task_for_a_message_another_worker_is_sending_does_nothing(booking, busy_smtp):
+    confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+    second = []
+    busy_smtp(lambda mails: second.append(sending.deliver(confirmation.pk)) if not second else None)
+
+    assert sending.deliver(confirmation.pk) == MessageState.SENT
+
+    assert second == [None]  # the other task saw the claim and left the row alone
+    assert len(mail.outbox) == 1
+    assert OutboxMessage.objects.get(pk=confirmation.pk).attempts == 1
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from the row's side: nothing after it runs."""
+
+
+def test_a_worker_killed_after_the_mail_server_accepted_repeats_only_that_mail(
+    booking, busy_smtp, frozen_clock, settings
+):
+    confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+
+    def killed(mails):
+        mail.outbox.extend(mails)  # accepted by the server, then the worker died
+        raise WorkerKilled
+
+    busy_smtp(killed)
+    with pytest.raises(WorkerKilled):
+        sending.deliver(confirmation.pk)
+    busy_smtp(None)
+    confirmation.refresh_from_db()
+    assert (confirmation.state, confirmation.in_flight) == (MessageState.SENDING, True)
+    assert sending.deliver(confirmation.pk) is None  # its claim stands until the timeout
+
+    frozen_clock.shift(timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS + 1))
+    assert confirmation.pk in sending.claim_due()
+    assert sending.deliver(confirmation.pk) == MessageState.SENT
+
+    to_sara = [m for m in mail.outbox if m.extra_headers["X-Radtid-Message"] == confirmation.key]
+    assert len(to_sara) == 2  # the one mail in flight, once more; nothing else
+    confirmation.refresh_from_db()
+    assert (confirmation.state, confirmation.in_flight, confirmation.attempts) == (
+        MessageState.SENT,
+        False,
+        2,
+    )
+
+
+def test_a_mail_server_slower_than_the_claim_timeout_still_mails_once(
+    booking, busy_smtp, frozen_clock, settings
+):
+    confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]
+    swept = []
+
+    def slow(mails):
+        frozen_clock.shift(timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS + 1))
+        swept.extend(sending.claim_due())  # the sweep takes the row back meanwhile
+
+    busy_smtp(slow)
+    assert sending.deliver(confirmation.pk) == MessageState.SENT
+    busy_smtp(None)
+
+    assert confirmation.pk in swept
+    assert sending.deliver(confirmation.pk) is None  # the sweep's task finds it sent
+    assert len([m for m in mail.outbox if m.extra_headers["X-Radtid-Message"] == confirmation.key]) == 1
