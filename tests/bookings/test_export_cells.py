@@ -21,6 +21,8 @@ from openpyxl import Workbook, load_workbook
 from advisors.models import Municipality, Topic
 from backend.spreadsheet import FORMULA_PREFIXES, CsvWriter, csv_cell, xlsx_append
 from bookings.tasks_statistics import send_monthly_reports
+from notifications import sending
+from notifications.models import MessageState
 from tests import factories
 from tests.bookings.test_statistics import booking_for, local, make_people, save_bookings
 from tests.conftest import client_for
@@ -137,6 +139,8 @@ def test_the_dashboard_s_download_links_give_the_same_defused_files(client, pois
 def test_the_monthly_mail_s_xlsx_is_defused_too(poisoned, coordinator):
     with time_machine.travel(datetime(2026, 4, 1, 4, 0, tzinfo=UTC), tick=False):  # March's report
         assert send_monthly_reports() == 1
+        # The mail goes through the outbox: deliver it as the worker would.
+        assert [sending.deliver(pk) for pk in sending.claim_due()] == [MessageState.SENT]
 
     (_name, content, _type) = mail.outbox[0].attachments[0]
     assert_xlsx_defused(content)
