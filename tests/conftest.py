@@ -14,9 +14,31 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from tests import factories
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test ends by flushing every table, the regions and
+    topics the migrations load included. Django's runner hides this by running
+    such tests last; under xdist's --dist loadscope a module's transactional
+    test runs among its other tests, and every module after it on that worker
+    would find no regions. So put the migrated rows back once its fixtures are
+    torn down."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if nextitem is not None and marker is not None and marker.kwargs.get("transaction"):
+        from django.db import connections
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for connection in connections.all():
+                contents = getattr(connection, "_test_serialized_contents", None)
+                if contents:
+                    connection.creation.deserialize_db_from_string(contents)
+    return result
 
 
 @pytest.fixture(autouse=True)

@@ -357,7 +357,8 @@ def _elsewhere(work):
 
 # The worker runs outside any transaction: so must this test. Its flush at the
 # end empties the tables; serialized_rollback gives it the regions and topics
-# the migrations load even when another such test ran before it.
+# the migrations load even when another such test ran before it, and the
+# teardown hook in tests/conftest.py puts them back for the tests after it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_transaction_or_lock_is_held_while_the_mail_server_is_talked_to(booking, sara, advisor, busy_smtp):
     confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]
