@@ -21,6 +21,7 @@ from backend.privacy import (
 
 from . import rules
 from .models import (
+    WAITLIST_ACTIVE,
     Booking,
     Enterprise,
     EntrepreneurProfile,
@@ -28,7 +29,8 @@ from .models import (
     FollowUpAnswer,
     WaitlistEntry,
 )
-from .services import audit, person_bookings_erase, person_bookings_release
+from .services import audit, booking_cancel, person_bookings_erase
+from .waitlist import waitlist_withdraw
 
 
 def _booking(booking: Booking) -> dict[str, Any]:
@@ -142,8 +144,20 @@ def refuse_advisor_with_sessions_ahead(user: User, now: datetime) -> Any:
     return None
 
 
-def release(user: User, now: datetime) -> None:
-    person_bookings_release(user=user, now=now)
+def release(user: User, now: datetime) -> int:
+    """First step of erasing `user` (backend.privacy.person_erase): leave every
+    waitlist and cancel every future booking through booking_cancel, so the
+    advisors get the cancellation notice (outbox) and the slots go to the
+    waitlist. Waitlists go first, or a freed slot could be offered back to the
+    person being erased. Returns the number of bookings cancelled."""
+    for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
+        waitlist_withdraw(entry=entry, by=user, now=now)
+    future = Booking.objects.filter(rules.not_started(now), entrepreneur=user)
+    cancelled = 0
+    for booking in future:
+        booking_cancel(booking=booking, by=None, reason="", now=now)
+        cancelled += 1
+    return cancelled
 
 
 def scrub(user: User, now: datetime) -> None:

@@ -317,11 +317,9 @@ def booking_cancel(
         # Whether a reason was given, not the reason: free text may speak of the
         # person, and it stays on the booking, where erasure and retention clear it.
         audit("booking.cancelled", booking=booking, actor=by, with_reason=bool(reason))
+        # The waitlist hears of it too, and offers the freed slot in this
+        # transaction (bookings.waitlist.on_booking_cancelled).
         signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, reason=reason)
-        # A freed slot goes to the waitlist first (imported here: waitlist imports this module).
-        from .waitlist import waitlist_offer_freed_slot
-
-        waitlist_offer_freed_slot(booking=booking)
     return booking
 
 
@@ -462,24 +460,6 @@ def entrepreneur_profile_save(*, user: User, gender: str) -> EntrepreneurProfile
 # --- Privacy: erasure and retention ----------------------------------------------------
 
 ERASED_ENTERPRISE_NAME = "—"
-
-
-def person_bookings_release(*, user: User, now: datetime) -> int:
-    """First step of erasing `user` (backend.privacy.person_erase): leave every
-    waitlist and cancel every future booking through booking_cancel, so the
-    advisors get the cancellation notice (outbox) and the slots go to the
-    waitlist. Waitlists go first, or a freed slot could be offered back to the
-    person being erased. Returns the number of bookings cancelled."""
-    from .waitlist import waitlist_withdraw  # waitlist builds on this module
-
-    for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
-        waitlist_withdraw(entry=entry, by=user, now=now)
-    future = Booking.objects.filter(rules.not_started(now), entrepreneur=user)
-    cancelled = 0
-    for booking in future:
-        booking_cancel(booking=booking, by=None, reason="", now=now)
-        cancelled += 1
-    return cancelled
 
 
 def person_bookings_erase(*, user: User, now: datetime) -> None:

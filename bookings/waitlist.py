@@ -339,7 +339,7 @@ def waitlist_withdraw(*, entry: WaitlistEntry, by: User, now: datetime | None = 
 def waitlist_offer_freed_slot(*, booking: Booking, now: datetime | None = None) -> WaitlistEntry | None:
     """Offer the slot of `booking`, just cancelled, to the first in line for its
     advisor, or for a topic the advisor advises on in the advisor's region.
-    Called by booking_cancel inside its transaction, so the slot is never free
+    Run on booking_cancelled inside booking_cancel's transaction, so the slot is never free
     for others between the cancellation and the hold. Returns the entry offered
     the slot, or None (nobody waiting; too late or too far ahead to offer)."""
     now = now or booking.cancelled_at or timezone.now()
@@ -352,6 +352,12 @@ def waitlist_offer_freed_slot(*, booking: Booking, now: datetime | None = None) 
             skip_person=booking.entrepreneur_id,  # they have just given it up
             cause=booking,
         )
+
+
+def on_booking_cancelled(sender, booking: Booking, **kwargs) -> None:
+    """bookings.signals.booking_cancelled, sent by booking_cancel inside its
+    transaction: the freed slot goes to the waitlist."""
+    waitlist_offer_freed_slot(booking=booking)
 
 
 def waitlist_claim(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from advisors.models import Advisor, Coordinator, Region
 from bookings import rules
 from bookings.models import Booking, WaitlistEntry
+from bookings.selectors import first_sessions_ended
 
 from .models import (
     MessageKind,
@@ -25,6 +26,7 @@ from .models import (
     OutboxMessage,
     Recipient,
 )
+from .sending import send_message
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,6 @@ def queue_send(message_id: int) -> bool:
     is back, and for BROKER_PAUSE_SECONDS no other request waits on the
     broker either. Returns whether the task was queued."""
     global _broker_paused_until
-    from .tasks import send_message
-
     if time.monotonic() < _broker_paused_until:
         return False
     try:
@@ -176,8 +176,6 @@ def record_follow_ups(*, now: datetime | None = None) -> int:
     Sessions up to FOLLOW_UP_CATCH_UP_DAYS older still get theirs, so a beat
     stopped for a while loses nothing, but switching this on does not survey
     years of history. Returns how many were recorded."""
-    from bookings.selectors import first_sessions_ended
-
     now = now or timezone.now()
     before = now - timedelta(days=settings.FOLLOW_UP_AFTER_DAYS)
     after = before - timedelta(days=settings.FOLLOW_UP_CATCH_UP_DAYS)

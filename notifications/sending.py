@@ -8,6 +8,7 @@ import smtplib
 import socket
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -233,3 +234,14 @@ def _record_failure(message: OutboxMessage, error: Exception, now) -> None:
     else:
         message.state = MessageState.FAILED
         logger.error("Mail %s failed for good: %s", message.pk, error)
+
+
+# Named for the module Celery finds tasks in, where it lived first: messages
+# already queued under that name keep running. It lives here so the outbox
+# can queue it without importing the tasks, which import the outbox.
+@shared_task(name="notifications.tasks.send_message", acks_late=True, ignore_result=True)
+def send_message(message_id: int) -> None:
+    """Deliver one outbox message. Queued after commit for immediate mail, and
+    by the sweep for due ones; the state guard under the row lock makes a
+    second delivery of the same id a no-op."""
+    deliver(message_id)
