@@ -26,7 +26,7 @@ from .models import ApiToken, User
 # user -> JSON-ready data about them (None or empty: the section is left out).
 ExportSection = Callable[[User], Any]
 # (user, now) -> None; runs inside the erasure's transaction.
-ErasureStep = Callable[[User, datetime], None]
+ErasureStep = Callable[[User, datetime], object]  # what a step returns is not used
 # (user, now) -> a message for the person when their account cannot be erased now.
 ErasureCheck = Callable[[User, datetime], Any]
 

@@ -79,7 +79,7 @@ def queue_send(message_id: int) -> bool:
 
 
 def _recipients(booking: Booking) -> list[str]:
-    found = [Recipient.ADVISOR]
+    found: list[str] = [Recipient.ADVISOR]
     if booking.entrepreneur_id:
         found.insert(0, Recipient.ENTREPRENEUR)
     return found
@@ -295,6 +295,8 @@ def outbox_messages_resend(*, ids, by) -> int:
 def record_waitlist_offered(entry: WaitlistEntry) -> OutboxMessage:
     """The offer of a freed slot to the first in line, written in the offer's
     transaction like every other mail; the key names the slot offered."""
+    if entry.offered_start is None:
+        raise ValueError("Only an entry offered a slot can be told of it.")
     message, created = OutboxMessage.objects.get_or_create(
         key=f"waitlist:{entry.pk}:offer:{entry.offered_advisor_id}:{int(entry.offered_start.timestamp())}",
         defaults={

@@ -131,12 +131,14 @@ def _skip_reason(message: OutboxMessage, now) -> tuple[str, str] | None:
     """(state, why) when the message should not go out now, else None."""
     if message.kind == MessageKind.WAITLIST_OFFER:
         entry = message.waitlist_entry
-        if entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at <= now:
+        if entry is None or entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at <= now:
             return MessageState.CANCELLED, "the offer is no longer open"
         return None
     if message.kind in PERSON_KINDS:
         return None  # an invitation, a monthly report: nothing they depend on changes
     booking = message.booking
+    if booking is None:
+        return MessageState.CANCELLED, "the booking is gone"
     if message.kind == MessageKind.REMINDER:
         if booking.status != BookingStatus.CONFIRMED:
             return MessageState.CANCELLED, "the booking is no longer confirmed"
