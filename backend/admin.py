@@ -22,7 +22,12 @@ class PersonalDataAccessMixin:
         obj = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
         if obj is not None and response.status_code == 200:
             label = obj._meta.label_lower
-            record_access(actor=request.user, subjects=self.subjects_of(obj), what=f"admin:{label}:{obj.pk}")
+            record_access(
+                actor=request.user,
+                subject=obj,
+                subjects=self.subjects_of(obj),
+                what=f"admin:{label}:{obj.pk}",
+            )
         return response
 
 
@@ -60,7 +65,7 @@ class UserAdmin(PersonalDataAccessMixin, DjangoUserAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         user = get_object_or_404(User, pk=object_id)
-        record_access(actor=request.user, subjects=[user.pk], what=f"export:{user.pk}")
+        record_access(actor=request.user, subject=user, subjects=[user.pk], what=f"export:{user.pk}")
         return export_response(user)
 
 
