@@ -87,7 +87,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     alone. Search finds a subject by its id or a booking by its uid."""
 
     list_display = ["created", "action", "actor", "content_type", "object_id", "subject_link"]
-    list_filter = ["action", ("created", admin.DateFieldListFilter), "content_type"]
+    list_filter = [
+        "action",
+        ("created", admin.DateFieldListFilter),
+        ("content_type", admin.RelatedOnlyFieldListFilter),  # only the kinds of subject in the trail
+    ]
     list_select_related = ["actor", "content_type"]
     date_hierarchy = "created"
     # object_id__exact compares as text, so a search for a word is no error.

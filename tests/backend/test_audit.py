@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from backend.audit import audit
-from backend.models import AuditEntry
+from backend.models import AuditEntry, User
 from bookings.models import Booking, Enterprise
 from tests import factories
 
@@ -140,6 +141,18 @@ def test_staff_filter_by_action_and_by_date(admin_client, trail):
         trail["viewed"].pk,
         trail["erased"].pk,
     }
+
+
+def test_staff_filter_by_the_kind_of_subject(admin_client, trail):
+    people = ContentType.objects.get_for_model(User)
+
+    response = admin_client.get(CHANGELIST, {"content_type__id__exact": people.pk})
+
+    assert listed(response) == {trail["viewed"].pk}
+    kinds = [
+        choice["display"] for choice in response.context["cl"].filter_specs[2].choices(response.context["cl"])
+    ]
+    assert len(kinds) == 4  # all, people, bookings, none: only what the trail is about
 
 
 def test_staff_find_entries_by_their_subject(admin_client, trail, booking, entrepreneur):
