@@ -1,5 +1,4 @@
-"""The bookings app's part of a person's export and erasure (backend/privacy.py),
-and its audit trail of staff looking at personal data."""
+"""The bookings app's part of a person's export and erasure (backend/privacy.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from backend.privacy import (
     ORDER_RELEASE,
     ORDER_SCRUB,
     iso,
-    personal_data_accessed,
     register_erasure_check,
     register_erasure_step,
     register_export_section,
@@ -29,7 +27,7 @@ from .models import (
     FollowUpAnswer,
     WaitlistEntry,
 )
-from .services import audit, booking_cancel, person_bookings_erase
+from .services import booking_cancel, person_bookings_erase
 from .waitlist import waitlist_withdraw
 
 
@@ -164,14 +162,6 @@ def scrub(user: User, now: datetime) -> None:
     person_bookings_erase(user=user, now=now)
 
 
-def record_access(sender, *, actor: User, subjects: list[int], what: str, **kwargs) -> None:
-    """Staff opened someone's data (backend.privacy.record_access): one audit entry."""
-    booking = None
-    if what.startswith("admin:bookings.booking:"):
-        booking = Booking.objects.filter(pk=what.rsplit(":", 1)[1]).first()
-    audit("personal_data.viewed", actor=actor, booking=booking, subjects=subjects, what=what)
-
-
 def register() -> None:
     register_export_section("entrepreneur_profile", export_entrepreneur_profile)
     register_export_section("enterprises", export_enterprises)
@@ -183,4 +173,3 @@ def register() -> None:
     register_erasure_check(refuse_advisor_with_sessions_ahead)
     register_erasure_step("bookings.release", release, order=ORDER_RELEASE)
     register_erasure_step("bookings.scrub", scrub, order=ORDER_SCRUB)
-    personal_data_accessed.connect(record_access, dispatch_uid="bookings.personal_data_accessed")

@@ -36,6 +36,7 @@ from advisors.selectors import (
     next_available,
     slot_check,
 )
+from backend.audit import audit
 from backend.errors import ErrorKind
 from backend.models import User
 
@@ -48,7 +49,7 @@ from .models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from .services import BookingError, audit, booking_create, enterprise_of
+from .services import BookingError, booking_create, enterprise_of
 
 # How far ahead "no free time" looks, and how far ahead a freed slot is offered.
 WAITLIST_DAYS = 14
@@ -225,7 +226,7 @@ def _offer_slot(
     audit(
         "waitlist.offered",
         actor=None,
-        booking=cause,
+        subject=cause,
         entry=entry.pk,
         advisor=advisor.pk,
         start=start.isoformat(),
@@ -410,7 +411,7 @@ def waitlist_claim(
         )
         entry.booking = booking
         entry.save(update_fields=["booking", "updated"])
-        audit("waitlist.claimed", actor=entrepreneur, booking=booking, entry=entry.pk)
+        audit("waitlist.claimed", actor=entrepreneur, subject=booking, entry=entry.pk)
     return booking
 
 

@@ -50,9 +50,9 @@ from django.utils import timezone
 from advisors.availability import Interval, Rules, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHours
 from advisors.selectors import weekly_hours_by_advisor
+from backend.audit import audit
 from backend.models import Role, User
 from bookings.models import (
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,
@@ -731,9 +731,7 @@ def _seed_history(
         start, minutes, facts, _ = sessions[i]
         builder.add(facts, chosen[i], start, minutes, unrecorded=latest[facts.id] == i)
     counts = builder.flush(BATCH_SIZE)
-    AuditEntry.objects.create(
-        action="demo.history", data={"bookings": counts[0], "feedback": counts[1], "regions": regions}
-    )
+    audit("demo.history", actor=None, bookings=counts[0], feedback=counts[1], regions=regions)
     return counts
 
 
@@ -854,9 +852,7 @@ def seed_bulk_history(
         _forget_queries()
         if progress:
             progress(done)
-    AuditEntry.objects.create(
-        action="demo.history", data={"bookings": done, "feedback": feedback, "bulk": True}
-    )
+    audit("demo.history", actor=None, bookings=done, feedback=feedback, bulk=True)
     return done, feedback
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Region
+from backend.audit import audit
 from bookings import rules
 from bookings.models import Booking, WaitlistEntry
 from bookings.selectors import first_sessions_ended
@@ -266,8 +267,6 @@ def outbox_messages_resend(*, ids, by) -> int:
     sweep sends them if that is lost). Messages in any other state are left
     alone, so a message already sent again, or being sent, is not repeated.
     Returns how many were put back."""
-    from bookings.models import AuditEntry
-
     with transaction.atomic():
         rows = list(
             OutboxMessage.objects.select_for_update()
@@ -278,13 +277,9 @@ def outbox_messages_resend(*, ids, by) -> int:
         OutboxMessage.objects.filter(pk__in=[pk for pk, _b, _s in rows]).update(
             state=MessageState.PENDING, due_at=now, attempts=0, last_error="", claimed_at=None
         )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                action="outbox.resent", actor=by, booking_id=booking_id, data={"message": pk, "was": state}
-            )
-            for pk, booking_id, state in rows
-        )
-        for pk, _b, _s in rows:
+        bookings = Booking.objects.in_bulk({booking_id for _pk, booking_id, _s in rows} - {None})
+        for pk, booking_id, state in rows:
+            audit("outbox.resent", actor=by, subject=bookings.get(booking_id), message=pk, was=state)
             _send_after_commit(pk)
     return len(rows)
 

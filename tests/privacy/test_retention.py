@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import time_machine
 from django.conf import settings
 
+from backend.models import AuditEntry
 from bookings import statistics
-from bookings.models import AuditEntry, Booking, Feedback
+from bookings.models import Booking, Feedback
 from bookings.services import months_before
 from bookings.tasks import pseudonymise_old_bookings
 from tests.bookings.test_statistics import FIRST, LAST, build_history
