@@ -43,7 +43,8 @@ class TwoFactorRequired(exceptions.APIException):
                 ),
                 code=self.default_code,
             ),
-            "mfa_required": True,
+            # The stubs allow error details only; this flag is the point of the answer.
+            "mfa_required": True,  # type: ignore[dict-item]
         }
 
 
