@@ -42,9 +42,11 @@ PASSWORD = "live-stack-password-2026"
 BROKER_REDIS_DB = 9
 
 # Run by `manage.py shell -c` against the stack's database. Entrepreneurs (each
-# with a verified address, a profile and one enterprise) and advisors who can
-# be booked any day 08–18 local time, from now on, a year ahead, without a daily
-# cap, on a 15-minute grid; the spec sets each advisor's buffers and lengths.
+# with a verified address, a profile, one enterprise and an API token, issued
+# here rather than by signing each in: checking a password is slow on purpose)
+# and advisors who can be booked any day 08–18 local time, from now on, a year
+# ahead, without a daily cap, on a 15-minute grid; the spec sets each advisor's
+# buffers and lengths.
 SEED_SCRIPT = """
 import json, os
 from datetime import time
@@ -55,6 +57,7 @@ from django.db import transaction
 
 from advisors.models import Advisor, Topic, WeeklyHours
 from backend.models import Role, User
+from backend.services import api_token_issue
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile
 
 spec = json.loads(os.environ["LIVE_STACK_SEED"])
@@ -90,8 +93,9 @@ with transaction.atomic():
             WeeklyHours(advisor=advisor, weekday=d, start=time(8), end=time(18)) for d in range(7)
         )
         advisors[key] = advisor.pk
+    tokens = {u.email: api_token_issue(user=u) for u in people}
 topic = Topic.objects.filter(is_active=True).order_by("position", "slug").values_list("slug", flat=True)[0]
-print(json.dumps({"entrepreneurs": [u.email for u in people], "advisors": advisors, "topic": topic}))
+print(json.dumps({"entrepreneurs": [u.email for u in people], "advisors": advisors, "topic": topic, "tokens": tokens}))
 """
 
 # Pairs of one advisor's active bookings whose widened ranges overlap: what
@@ -232,7 +236,8 @@ class LiveStack:
 
     `entrepreneurs` are emails in seed order, `advisors` maps the spec's keys
     to advisor ids, `topic` is a topic slug every advisor accepts, `tokens`
-    maps each entrepreneur to an API token got from POST /api/v1/auth/token/."""
+    maps each entrepreneur to an API token (issued by the seed; `log_in` gets
+    more from POST /api/v1/auth/token/)."""
 
     def __init__(self, vendor: str, database_url: str, port: int, env: dict[str, str], log: Path) -> None:
         self.vendor = vendor
@@ -298,8 +303,8 @@ class LiveStack:
             stack.entrepreneurs = seeded["entrepreneurs"]
             stack.advisors = seeded["advisors"]
             stack.topic = seeded["topic"]
+            stack.tokens = seeded["tokens"]
             with stack._serve(workers=workers, threads=threads):
-                stack.tokens = stack._log_in(stack.entrepreneurs)
                 yield stack
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None) -> str:
