@@ -2,8 +2,10 @@
 database made for the run, or a SQLite file), migrated and seeded in
 subprocesses, and served by a real gunicorn, so that tests drive the HTTP API
 from many OS threads at once, each request on its own server thread with its
-own database connection. Nothing here touches pytest-django's test database,
-so these tests run the same in both runs of `make test`.
+own database connection. Nothing here touches pytest-django's test database;
+a stack's database is of the run's kind (`database_vendor`), so each module
+runs on SQLite in the embedded pass of `make test` and on PostgreSQL in the
+second.
 
 `LiveStack` and `race` are plain code: benchmarks/bookings.py uses them too.
 """
@@ -32,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.services import POSTGRES_URL, REDIS_URL, reachable, require
+from tests.services import POSTGRES_URL, REDIS_URL, reachable, require, run_vendor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -473,10 +475,12 @@ def race(stack: LiveStack, calls: Sequence[Call], *, clients: int | None = None)
     return cast(list[Outcome], outcomes)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=[run_vendor()])
 def database_vendor(request) -> str:
-    """Each live-stack module runs once on a SQLite file and once on
-    PostgreSQL; the PostgreSQL run skips (fails under CI=true) without it."""
+    """A live stack's database is of the run's kind: a SQLite file in the
+    embedded pass of `make test`, a PostgreSQL database in the pass on
+    PostgreSQL and Redis, so each live-stack module (marked `services`) runs
+    once on each. Without PostgreSQL the second skips (fails under CI=true)."""
     if request.param == "postgresql":
         require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
     return request.param
