@@ -20,7 +20,10 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/radtid
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
-PYTEST_ARGS ?= -n 2 --dist loadscope
+# Two workers; a test goes to whichever is free, except tests sharing a fixture
+# wider than one test (a live stack, a server, the browser), which
+# tests/conftest.py groups onto one worker (xdist_group) so it is set up once.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: install lock run test lint format check-migrations test-embedded test-services messages bench load clean
 

@@ -75,6 +75,9 @@ TESTS_DIR = str(Path(__file__).resolve().parent)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     unmarked = []
     for item in items:
+        group = _shared_setup(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
         if item.get_closest_marker("services") is None:
             why = _depends_on_services(item)
             if why:
@@ -85,6 +88,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "PostgreSQL and Redis must run them: mark them @pytest.mark.services (see tests/services.py)\n"
             + "\n".join(unmarked)
         )
+
+
+def _shared_setup(item: pytest.Item) -> str | None:
+    """Under `--dist loadgroup` (the Makefile's) tests run on whichever xdist
+    worker is free, except those sharing a fixture of ours wider than one test
+    (a live stack, a server, the browser): they are kept together on one
+    worker, so that it is set up once. The group is the module for a module's
+    or class's fixture, the fixture's directory for a session's."""
+    group = None
+    for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+        fixture = defs[-1]
+        if fixture.scope == "function" or not _own(fixture.func):
+            continue
+        if fixture.scope in ("session", "package"):
+            return fixture.baseid or "tests"
+        group = item.nodeid.split("::", 1)[0]
+    return group
 
 
 def _own(function: Callable) -> bool:
