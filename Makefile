@@ -12,9 +12,9 @@ PORT ?= 8000
 # constraints, SQL the two databases answer differently, the Redis cache and
 # broker, and the live stacks of tests/integration and tests/e2e, which run on a
 # database of the pass's kind). Every other test runs once. Mark a test
-# @pytest.mark.services when it depends on them; tests/conftest.py refuses to
-# run one that shows it (connection.vendor, select_for_update, IntegrityError,
-# the cache, POSTGRES_URL or REDIS_URL, a live stack) without the mark. A test
+# @pytest.mark.services when it depends on them; tests/conftest.py fails one
+# that shows it (connection.vendor, select_for_update, IntegrityError, the
+# cache, POSTGRES_URL or REDIS_URL, a live stack) without the mark. A test
 # needing PostgreSQL and Redis whatever the pass calls
 # tests.services.require_services_pass: it skips in the first, runs in the second.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/radtid

@@ -50,7 +50,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 # The second pass of `make test`, on PostgreSQL and Redis, runs only the tests
 # marked `services` (tests/services.py). A test that shows it depends on the
 # database, cache or broker under it, yet is not marked, would never meet
-# PostgreSQL or Redis: the run refuses it rather than let that be forgotten.
+# PostgreSQL or Redis: it fails, saying so, rather than let that be forgotten.
 # The signs are read from the names the code uses (the test's, those of the
 # fixtures of tests/ it uses, and of the functions of their own modules they
 # call). They cannot see every dependence (SQL the two databases answer
@@ -72,8 +72,10 @@ CACHE_CALLS = {"clear", "get", "set", "add", "incr", "delete", "get_many", "set_
 TESTS_DIR = str(Path(__file__).resolve().parent)
 
 
+UNMARKED = pytest.StashKey[str]()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    unmarked = []
     for item in items:
         group = _shared_setup(item)
         if group:
@@ -81,12 +83,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("services") is None:
             why = _depends_on_services(item)
             if why:
-                unmarked.append(f"  {item.nodeid}: {why}")
-    if unmarked:
-        raise pytest.UsageError(
-            "these tests depend on the database, cache or broker under them, so the pass on "
-            "PostgreSQL and Redis must run them: mark them @pytest.mark.services (see tests/services.py)\n"
-            + "\n".join(unmarked)
+                item.stash[UNMARKED] = why
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    why = item.stash.get(UNMARKED, None)
+    if why:
+        pytest.fail(
+            f"this test {why}, so the pass on PostgreSQL and Redis must run it: "
+            "mark it @pytest.mark.services (see tests/services.py)",
+            pytrace=False,
         )
 
 

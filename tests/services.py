@@ -8,7 +8,7 @@ skipping what it was meant to prove.
 `make test` runs the suite twice: embedded (SQLite, the filesystem broker, the
 local-memory cache), then, on PostgreSQL and Redis, only the tests marked
 `services` (`pytest -m services`): those whose outcome can depend on the
-database, cache or broker under them. tests/conftest.py refuses a test that
+database, cache or broker under them. tests/conftest.py fails a test that
 shows such a dependence without the mark."""
 
 from __future__ import annotations
