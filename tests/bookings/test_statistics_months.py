@@ -14,6 +14,10 @@ from bookings import statistics, statistics_months
 from bookings.models import Booking, BookingStatus, Feedback, StatisticsKey, StatisticsMonth
 from tests.bookings.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
+# The months are built and read by SQL (local months by TruncMonth, figures by
+# grouping sets on PostgreSQL): each database answers for itself.
+pytestmark = pytest.mark.services
+
 MARCH = date(2026, 3, 1)
 
 

@@ -171,6 +171,7 @@ def test_the_last_complete_periods_follow_stockholm_time():
         assert views_statistics._today() == date(2027, 1, 1)
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 @pytest.mark.parametrize(
     ("start", "end", "before_start", "before_end"),
     [
