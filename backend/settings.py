@@ -404,6 +404,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # drf-spectacular's, documenting the error answers too (backend/openapi.py).
     "DEFAULT_SCHEMA_CLASS": "backend.openapi.AutoSchema",
+    # DRF's three, refusing JSON nested too deep and NUL in any field (backend/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "backend.parsers.JSONParser",
+        "backend.parsers.FormParser",
+        "backend.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
