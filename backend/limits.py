@@ -24,6 +24,9 @@ LATEST_DATE = date(2100, 12, 31)
 # deepest body the API takes (availability: time off in a list) is 3.
 MAX_JSON_DEPTH = 64
 
+# The integers a database column can hold (64 bits, SQLite and PostgreSQL alike).
+INTEGER_MIN, INTEGER_MAX = -(2**63), 2**63 - 1
+
 NUL = "\x00"
 # PostgreSQL refuses NUL in text; Django's own message, already translated.
 NUL_MESSAGE = ProhibitNullCharactersValidator.message

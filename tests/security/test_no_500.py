@@ -13,16 +13,26 @@ by every kind of person: none answers 5xx.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.test import Client
 
 from advisors.models import Advisor, Topic
-from backend.services import api_token_issue
 from bookings import services
 from bookings.models import Booking, Enterprise, EnterpriseKind
+from tests.security import test_permission_matrix as matrix
+from tests.security.test_permission_matrix import MATRIX, World, client_of, url_names
+
+# The matrix's people and objects (Sara's bookings, Anna, Karin, ...), reused as they are.
+world = matrix.world
+
+JSON = "application/json"
 
 # Monday 1 March 2027, 07:00 in Stockholm.
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
@@ -253,4 +263,167 @@ def test_a_token_still_comes_with_a_plain_json_body(entrepreneur):
     body = {"email": entrepreneur.email, "password": "right-pass-2026"}
     response = client.post("/api/v1/auth/token/", body, content_type="application/json")
     assert response.status_code == 200, response.content
-    assert api_token_issue  # the helper the walker uses below
+
+
+# --- Web forms ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("topics", "99999999999999999999999"), ("topics", "-9223372036854775809"), ("languages", "sv\x00")],
+)
+def test_the_profile_form_refuses_ids_the_database_cannot_take(advisor, field, value):
+    response = signed_in(advisor.user).post("/advisor/profile/", {field: value, "title": "Rådgivare"})
+    assert response.status_code == 200  # the form again, with its errors, as these pages answer
+    assert field in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "field"),
+    [
+        ("/advisor/overrides/", {"date": "9999-12-31", "closed": "on"}, "date"),
+        ("/advisor/time-off/", {"start_date": "2027-07-01", "end_date": "9999-12-31"}, "end_date"),
+        ("/advisor/time-off/", {"start_date": "0001-01-01", "end_date": "2027-07-01"}, "start_date"),
+    ],
+)
+def test_the_availability_forms_refuse_far_dates_with_a_form_error(advisor, path, data, field):
+    response = signed_in(advisor.user).post(path, data)
+    assert response.status_code == 200  # the form again, with its errors, as these pages answer
+    assert response.context["form"].errors[field] == ["Ange ett datum mellan 2000-01-01 och 2100-12-31."]
+
+
+@pytest.mark.parametrize("value", ["financing\x00", "99999999999999999999999"])
+def test_the_waitlist_form_refuses_what_the_database_cannot_take(booked, entrepreneur, advisor, value):
+    response = signed_in(entrepreneur).get(
+        "/bookings/waitlist/join/", {"advisor": advisor.pk, "topic": value}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["topic"]
+
+
+# --- Every URL, every role, hostile input ---------------------------------------------------
+# The URL patterns come from the permission matrix, which has a row (a real
+# path, with real ids) for each pattern of the URLconf and fails when one is
+# missing; so a new page or endpoint is walked here without being listed.
+
+ROLES = ("anonymous", "entrepreneur_a", "advisor", "coordinator", "staff")
+
+# Every parameter a page or endpoint reads, and whatever a page's forms name.
+PARAMETERS = (
+    "start", "end", "day", "week", "page", "page_size", "period", "region", "municipality",
+    "topic", "mode", "language", "format", "advisor", "duration", "enterprise", "message",
+    "reason", "rating", "comment", "outcome", "private_notes", "email", "password", "code",
+    "timezone", "next", "q", "seats", "delete_date", "kind",
+)  # fmt: skip
+HOSTILE = (
+    "financing\x00",
+    "-1",
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "9999-12-31",
+    "0001-01-01",
+    "9999-12-31T23:59:59+00:00",
+    "0001-01-01T00:00:00+14:00",
+    "2027-03-03T09:00:00",
+    "ä" * 3000,
+)
+ONE_AT_A_TIME = ("financing\x00", "-1", "99999999999999999999999", "0001-01-01", "9999-12-31T23:59:59+00:00")
+WRONG_TYPES = ([], {}, 10**30, -1, True, None, [[["x"]]], {"a": "\x00"})
+PATH_ARGUMENTS = ("%00", "-1", "0", "99999999999999999999", "x" * 300, "%C3%A5%C3%A4%F0%9F%92%A9")
+_FORM_NAME = re.compile(r"<(?:input|select|textarea|button)\b[^>]*\bname=\"([^\"]+)\"")
+_ROUTE_PARAMETER = re.compile(r"\(\?P<\w+>[^)]*\)|<(?:\w+:)?\w+>")
+
+
+def form_names(response) -> set[str]:
+    """The names of the inputs on a page (none on a download)."""
+    if response.streaming or "html" not in response.get("Content-Type", ""):
+        return set()
+    return set(_FORM_NAME.findall(response.content.decode("utf-8", errors="replace")))
+
+
+def hostile_paths(route: str) -> list[str]:
+    """The route with each of its parameters replaced by something hostile."""
+    plain = route.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\.", ".")
+    if not _ROUTE_PARAMETER.search(plain):
+        return []
+    return ["/" + _ROUTE_PARAMETER.sub(value, plain) for value in PATH_ARGUMENTS]
+
+
+def answers(client: Client, method: str, path: str, **kwargs) -> int:
+    response = getattr(client, method)(path, **kwargs)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response.status_code
+
+
+def walk(world: World, name: str, role: str) -> list[str]:
+    """Every hostile request to one URL as one role: what answered 5xx."""
+    row = MATRIX[name]
+    path = row.path(world, role)
+    client = client_of(world, role)
+    client.raise_request_exception = False
+    base, _, query = path.partition("?")
+    real = dict(parse_qsl(query))
+    page = client.get(path)
+    if page.status_code in (401, 403) or page.get("Location", "").startswith("/accounts/login/"):
+        return []  # the role may not use this URL at all: refused before any input is read
+    names = set(PARAMETERS) | form_names(page) | set(row.data(world) if row.data else {})
+    api = base.startswith("/api/")
+    tried: list[tuple[str, str, Any]] = []
+    methods = ("post", "put", "patch") if base == "/api/v1/me/availability/" else ("post",)
+    data = row.data(world) if row.data else {}
+    # Past the refusal: worth trying each field alone with real data around it.
+    acts = isinstance(row.expect[role], int) and row.expect[role] < 400
+    for value in HOSTILE:
+        every = dict.fromkeys(names, value)
+        tried.append(("get", base, {"data": every}))
+        if query:  # the real parameters with the hostile ones beside them
+            tried.append(("get", base, {"data": {**every, **real}}))
+        if api:
+            tried += [(m, base, {"data": json.dumps(every), "content_type": JSON}) for m in methods]
+        tried.append(("post", path, {"data": every}))
+        for field in data if acts and value in ONE_AT_A_TIME else ():
+            one = {**data, field: value}
+            if row.json:
+                tried.append(("post", path, {"data": json.dumps(one), "content_type": JSON}))
+            tried.append(("post", path, {"data": one}))
+    if api:
+        for value in WRONG_TYPES:
+            tried.append(
+                ("post", base, {"data": json.dumps(dict.fromkeys(names, value)), "content_type": JSON})
+            )
+            tried.append(("post", base, {"data": json.dumps(value), "content_type": JSON}))
+        for body in (deep(DEEP), '{"a": ' * DEEP, "{", "\x00", '"\\u0000"', "NaN"):
+            tried.append(("post", base, {"data": body, "content_type": JSON}))
+    problems = []
+    for method, where, kwargs in tried:
+        with transaction.atomic():
+            status = answers(client, method, where, **kwargs)
+            transaction.set_rollback(True)
+        if status >= 500:
+            problems.append(f"{name} as {role}: {method.upper()} {where} {str(kwargs)[:160]} -> {status}")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_no_url_answers_hostile_input_with_a_5xx(world, name):
+    problems = []
+    for role in ROLES:
+        problems += walk(world, name, role)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_url_answers_hostile_path_arguments_with_a_5xx(world):
+    problems = []
+    for role in ("anonymous", "entrepreneur_a", "coordinator"):
+        client = client_of(world, role)
+        client.raise_request_exception = False
+        for _name, route in url_names():
+            for path in hostile_paths(route):
+                for method in ("get", "post"):
+                    with transaction.atomic():
+                        status = answers(client, method, path)
+                        transaction.set_rollback(True)
+                    if status >= 500:
+                        problems.append(f"{role}: {method.upper()} {path[:120]} -> {status}")
+    assert not problems, "\n".join(problems)
