@@ -10,10 +10,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import limits
 from .views import DATABASE_DOWN, database_unavailable
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -69,3 +70,20 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_DOWN):
             return database_unavailable(request)
         return None
+
+
+class NulInURLMiddleware:
+    """A URL argument with a NUL character in it names nothing (PostgreSQL
+    cannot even compare it to a code or a slug): 404 before any view looks
+    it up, for every URL pattern, the ones to come too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        arguments = [*view_args, *view_kwargs.values()]
+        if any(isinstance(value, str) and limits.NUL in value for value in arguments):
+            raise Http404

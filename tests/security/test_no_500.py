@@ -137,6 +137,20 @@ def test_slots_out_of_the_calendars_reach_are_a_field_error(booked, advisor, que
     assert field in errors
 
 
+@pytest.mark.parametrize(("start", "end"), [("2000-01-01", "2000-03-31"), ("2100-10-01", "2100-12-31")])
+def test_the_edges_of_the_range_are_served(booked, coordinator, advisor, start, end):
+    """The first and last days accepted are answered, not refused and not overflowed."""
+    coordinator_client = signed_in(coordinator.user)
+    for kind in ("json", "csv", "xlsx"):
+        query = {"start": start, "end": end, "format": kind}
+        assert coordinator_client.get(STATISTICS, query).status_code == 200
+    page = coordinator_client.get("/statistics/", {"period": "custom", "start": start, "end": end})
+    assert page.status_code == 200
+    slots = Client().get(f"/api/v1/advisors/{advisor.pk}/slots/", {"start": end, "end": end})
+    assert slots.status_code == 200
+    assert signed_in(advisor.user).get("/bookings/advisor/", {"day": end}).status_code == 200
+
+
 # --- Bodies the parser or the database cannot take ------------------------------------------
 
 
@@ -263,6 +277,13 @@ def test_a_token_still_comes_with_a_plain_json_body(entrepreneur):
     body = {"email": entrepreneur.email, "password": "right-pass-2026"}
     response = client.post("/api/v1/auth/token/", body, content_type="application/json")
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/regions/%00/", "/api/v1/topics/fin%00/", "/api/v1/statistics/regions/2%000/"]
+)
+def test_a_nul_in_a_url_argument_is_a_404(coordinator, path):
+    assert signed_in(coordinator.user).get(path).status_code == 404
 
 
 # --- Web forms ------------------------------------------------------------------------------
