@@ -28,6 +28,8 @@ def _reachable(field: forms.ModelChoiceField, value: Any) -> bool:
     (Django catches neither in a choice field's lookup)."""
     if isinstance(value, str) and limits.NUL in value:
         return False
+    if field.queryset is None:
+        return True
     meta = field.queryset.model._meta
     key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
     if isinstance(key, models.IntegerField):
