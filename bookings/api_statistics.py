@@ -25,10 +25,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend import fields, limits
+
 from .statistics import region_report, region_visible_to
 from .statistics_export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
 
-EARLIEST = date(2000, 1, 1)
+EARLIEST = limits.EARLIEST_DATE
 MAX_YEARS = 3
 
 
@@ -41,14 +43,9 @@ def years_later(day: date, years: int) -> date:
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="First day, YYYY-MM-DD.")
-    end = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="Last day (included), YYYY-MM-DD.")
+    start = fields.DateField(help_text="First day, YYYY-MM-DD.")
+    end = fields.DateField(help_text="Last day (included), YYYY-MM-DD.")
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json", required=False)
-
-    def validate_start(self, value: date) -> date:
-        if value < EARLIEST:
-            raise serializers.ValidationError(_("The period cannot start before 2000."))
-        return value
 
     def validate(self, data: dict) -> dict:
         start, end = data["start"], data["end"]

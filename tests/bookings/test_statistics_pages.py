@@ -210,7 +210,7 @@ def test_a_project_period_is_compared_with_the_same_length_before(
         (
             {"period": "custom", "start": "1999-12-31", "end": "2000-01-31"},
             "start",
-            "cannot start before 2000",
+            "between 2000-01-01 and 2100-12-31",
         ),
         ({"period": "decade"}, "period", "Select a valid choice"),
         ({"start": "9999-12-31", "end": "99999-01-01"}, "end", "Enter a date as YYYY-MM-DD"),
