@@ -25,6 +25,20 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 
+def redis_database(number: int) -> int:
+    """A Redis database of a test module's own on this xdist worker: `number` on
+    the first worker (and without xdist), `number + 1` on the second, so two
+    modules that empty their database never run on the same one. Taken, for the
+    two workers of `make test`: 5 the second pass's broker, 6-7 its caches
+    (tests/settings.py), 8-9 the live stacks' broker and cache, 10-11 the outbox
+    faults' broker, 12-13 the lockout stack's cache, 14-15 the status page's
+    queue."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if worker > 1:
+        raise RuntimeError("The Redis-backed tests have databases for two xdist workers (-n 2), not more.")
+    return number + worker
+
+
 def on_postgresql() -> bool:
     """Whether this run's database is PostgreSQL (the second pass), not SQLite."""
     return os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))

@@ -116,12 +116,12 @@ def test_an_unreachable_redis_broker_is_reported_not_a_500(client, staff, settin
 
 def test_the_queue_length_is_read_from_redis(settings):
     """With a real Redis (db 12, emptied around the test), in the pass on Redis."""
-    from tests.services import REDIS_URL, require_services_pass
+    from tests.services import REDIS_URL, redis_database, require_services_pass
 
     require_services_pass("the queue length is read from a real Redis")
     import redis
 
-    url = REDIS_URL.rsplit("/", 1)[0] + "/12"
+    url = REDIS_URL.rsplit("/", 1)[0] + f"/{redis_database(14)}"
     settings.CELERY_BROKER_URL = url
     with redis.Redis.from_url(url) as client:
         client.delete("celery")

@@ -34,14 +34,14 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.services import POSTGRES_URL, REDIS_URL, reachable, require, run_vendor
+from tests.services import POSTGRES_URL, REDIS_URL, reachable, redis_database, require, run_vendor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "live-stack-password-2026"
 # Redis database for the servers' Celery broker on PostgreSQL runs; keys the
 # run adds are removed afterwards.
-BROKER_REDIS_DB = 9
+BROKER_REDIS_DB = redis_database(8)
 
 # Run by `manage.py shell -c` against the stack's database. Entrepreneurs (each
 # with a verified address, a profile, one enterprise and an API token, issued

@@ -45,7 +45,7 @@ from tests.integration.conftest import (
     with_database,
 )
 from tests.integration.smtp import Received
-from tests.services import REDIS_URL, require, require_services_pass
+from tests.services import REDIS_URL, redis_database, require, require_services_pass
 
 pytestmark = [pytest.mark.integration, pytest.mark.services]
 
@@ -53,7 +53,7 @@ ZONE = ZoneInfo("Europe/Stockholm")
 SITE_URL = "https://radtid.example.se"
 SITE_DOMAIN = "radtid.example.se"
 # The Redis database used as this module's broker; flushed before and after each test.
-BROKER_REDIS_DB = 10
+BROKER_REDIS_DB = redis_database(10)
 # Advisors (one per test, so their times never collide) bookable 08–18 every day.
 ADVISORS = ("invite", "kill", "down", "race", "rollback")
 ENTREPRENEURS = 20
