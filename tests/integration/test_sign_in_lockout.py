@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from tests.integration.conftest import PASSWORD, Call, LiveStack, race, with_database
-from tests.services import REDIS_URL, reachable, redis_database, require
+from tests.services import REDIS_URL, redis_database, require_services_pass
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.services]
 
 PER_ACCOUNT = 5  # allauth's "login_failed": "10/m/ip,5/300s/key"
 # Redis database of this module's servers, emptied before and after.
@@ -30,7 +30,7 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @pytest.fixture(scope="module")
 def redis_url():
-    require("Redis", reachable(REDIS_URL), f"nothing answers at {REDIS_URL}")
+    require_services_pass("the lockout is shared by the workers through Redis")
     import redis
 
     url = with_database(REDIS_URL, str(LOCKOUT_REDIS_DB))
