@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -139,12 +139,15 @@ class DescribeForm(SiteForm):
         super().__init__(*args, **kwargs)
         self.topics = {t.slug: t for t in topics}
         self.enterprises = {str(e.pk): e for e in enterprises}
-        self.fields["topic"].choices = [("", _("Choose a topic")), *((t.slug, t.name) for t in topics)]
-        self.fields["mode"].choices = [(m, MeetingMode(m).label) for m in modes]
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [
+            ("", _("Choose a topic")),
+            *((t.slug, t.name) for t in topics),
+        ]
+        cast(forms.ChoiceField, self.fields["mode"]).choices = [(m, MeetingMode(m).label) for m in modes]
         if len(modes) == 1:
             self.fields["mode"].initial = modes[0]
         if len(enterprises) > 1:
-            self.fields["enterprise"].choices = [
+            cast(forms.ChoiceField, self.fields["enterprise"]).choices = [
                 ("", _("Choose an enterprise")),
                 *((str(e.pk), e.name) for e in enterprises),
             ]
@@ -221,7 +224,10 @@ class EnterpriseForm(SiteForm):
             self.municipalities.update((m.code, m) for m in municipalities)
             groups.append((region.name, [(m.code, m.name) for m in municipalities]))
         # Grouped choices render as <optgroup>, one per region.
-        self.fields["municipality"].choices = [("", _("Choose a municipality")), *groups]
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [
+            ("", _("Choose a municipality")),
+            *groups,
+        ]
 
     def clean_org_number(self) -> str:
         value = self.cleaned_data["org_number"].strip()

@@ -21,7 +21,9 @@ class BookingSerializer(serializers.ModelSerializer):
     advisor_name = serializers.CharField(source="advisor.user.full_name", read_only=True)
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     enterprise = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
 

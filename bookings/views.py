@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,7 @@ from advisors.selectors import (
 )
 from backend.errors import add_to_form
 from backend.models import User
+from backend.types import AuthenticatedHttpRequest
 
 from . import links, rules, selectors, services
 from .forms import (
@@ -74,7 +75,7 @@ def entrepreneur_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_entrepreneur:
             return render(request, "bookings/not_entrepreneur.html", status=403)
         return view(request, *args, **kwargs)
@@ -108,7 +109,7 @@ def _by_day(items: Iterable[Any], zone: ZoneInfo, key: Callable[[Any], datetime]
     return list(days.items())
 
 
-def _own_booking(request: HttpRequest, uid: Any) -> Booking:
+def _own_booking(request: AuthenticatedHttpRequest, uid: Any) -> Booking:
     """A booking the signed-in person is a party to; everyone else's is not
     there (404, invariant 7)."""
     booking = selectors.booking_for(request.user, uid)
@@ -126,7 +127,7 @@ def _is_advisor_of(booking: Booking, user: User) -> bool:
 
 @entrepreneur_required
 @require_http_methods(["GET"])
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "bookings/enterprise_list.html",
@@ -136,7 +137,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 @entrepreneur_required
 @require_http_methods(["GET", "POST"])
-def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def enterprise_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     enterprise = None
     if pk is not None:
         enterprise = selectors.enterprises_of(request.user).filter(pk=pk).first()
@@ -206,7 +207,7 @@ def _topics_of(advisor: Advisor) -> list:
 
 
 def _flow_response(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+    request: AuthenticatedHttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     response = render(request, f"bookings/new/{template}", context, status=status)
     if request.htmx and request.method == "POST":
@@ -218,7 +219,7 @@ def _flow_response(
 
 @entrepreneur_required
 @require_http_methods(["GET", "POST"])
-def booking_new(request: HttpRequest) -> HttpResponse:
+def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The booking flow on one address: GET shows the time and asks what the
     session is about (step "describe"); its POST shows everything for a last
     look (step "confirm"); that POST books. Each step carries the earlier
@@ -325,7 +326,7 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     return redirect("bookings:detail", uid=booking.uid)
 
 
-def _taken(request: HttpRequest, context: dict[str, Any], now: datetime) -> HttpResponse:
+def _taken(request: AuthenticatedHttpRequest, context: dict[str, Any], now: datetime) -> HttpResponse:
     """The time was taken meanwhile: say so, and offer the next free times,
     keeping what the person has written."""
     advisor, duration = context["advisor"], context["duration"]
@@ -347,7 +348,7 @@ def _taken(request: HttpRequest, context: dict[str, Any], now: datetime) -> Http
 
 @login_required
 @require_http_methods(["GET"])
-def booking_detail(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_detail(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
     as_advisor = _is_advisor_of(booking, request.user)
@@ -411,7 +412,7 @@ def _move(request: HttpRequest, booking: Booking, by: User, now: datetime) -> tu
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
     form, status = MoveForm(), 200
@@ -442,7 +443,7 @@ def booking_reschedule(request: HttpRequest, uid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_cancel(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
     form, status = CancelForm(request.POST or None), 200
@@ -480,7 +481,7 @@ def booking_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_feedback(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_feedback(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     if booking.entrepreneur_id != request.user.pk:
         raise Http404  # the advisor reads feedback elsewhere; it is the entrepreneur's to give
@@ -511,7 +512,7 @@ def booking_feedback(request: HttpRequest, uid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_outcome(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_outcome(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     if not _is_advisor_of(booking, request.user):
         raise Http404  # outcome and private notes are the advisor's alone
@@ -545,7 +546,7 @@ def booking_outcome(request: HttpRequest, uid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def booking_list(request: HttpRequest) -> HttpResponse:
+def booking_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The entrepreneur's bookings: upcoming, then past and cancelled. An
     advisor's are on their own page."""
     user = request.user
@@ -568,7 +569,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def advisor_bookings(request: HttpRequest) -> HttpResponse:
+def advisor_bookings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The advisor's sessions: coming ones day by day, with what the
     entrepreneur wrote; past ones with the outcome to record. `?day=` shows
     one day (the calendar links each day here)."""
@@ -599,11 +600,11 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
         return render(request, "bookings/advisor_bookings.html", context)
 
     upcoming, past = selectors.advisor_bookings(request.user, now)
-    past = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
+    past_page = Paginator(past, PAST_PER_PAGE).get_page(request.GET.get("page"))
     context |= {
         "upcoming_days": _by_day(upcoming, zone, key=lambda b: b.start),
-        "past": past,
-        "past_rows": [(b, _outcome_form(b)) for b in past.object_list],
+        "past": past_page,
+        "past_rows": [(b, _outcome_form(b)) for b in past_page.object_list],
     }
     return render(request, "bookings/advisor_bookings.html", context)
 
@@ -611,6 +612,12 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
 # --- Signed links from emails -----------------------------------------------------------
 
 LINK_STATUS = {"invalid": 400, "expired": 410, "stale": 410}
+
+
+def _link_owner(booking: Booking) -> User:
+    """The entrepreneur a link acts for: links.booking_from_token refuses a
+    booking that has none (an erased person's)."""
+    return cast(User, booking.entrepreneur)
 
 
 def _link_refused(
@@ -639,7 +646,7 @@ def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 services.booking_cancel(
-                    booking=booking, by=booking.entrepreneur, reason=form.cleaned_data["reason"], now=now
+                    booking=booking, by=_link_owner(booking), reason=form.cleaned_data["reason"], now=now
                 )
             except services.BookingError as error:
                 status = add_to_form(form, error)
@@ -669,7 +676,7 @@ def link_reschedule(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, error)
     form, status = MoveForm(), 200
     if request.method == "POST":
-        moved, refused = _move(request, booking, booking.entrepreneur, now)
+        moved, refused = _move(request, booking, _link_owner(booking), now)
         if moved is not None:
             return render(request, "bookings/link/moved.html", {"booking": moved, "advisor": moved.advisor})
         form, status = refused
@@ -703,7 +710,7 @@ def link_feedback(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 feedback = services.booking_give_feedback(
-                    booking=booking, by=booking.entrepreneur, **form.cleaned_data
+                    booking=booking, by=_link_owner(booking), **form.cleaned_data
                 )
             except services.BookingError as error:
                 status = add_to_form(form, error)
@@ -740,7 +747,7 @@ def link_follow_up(request: HttpRequest, token: str) -> HttpResponse:
             comment = data.pop("comment")
             try:
                 services.follow_up_answer_give(
-                    booking=booking, by=booking.entrepreneur, answers=data, comment=comment
+                    booking=booking, by=_link_owner(booking), answers=data, comment=comment
                 )
             except services.BookingError as error:
                 status = add_to_form(form, error)
