@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "backend",
     "advisors",
     "bookings",
+    "reporting",
     "notifications",
     "demo",
 ]

@@ -31,8 +31,10 @@ from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from reporting.models import StatisticsKey, StatisticsMonth
+
 from . import rules
-from .models import Booking, BookingStatus, Gender, StatisticsKey, StatisticsMonth
+from .models import Booking, BookingStatus, Gender
 
 # The kinds of figure whose people (and enterprises) are counted, in the order
 # of `statistics._Tally.people` and `.enterprises`.

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from bookings import statistics, statistics_months
-from bookings.models import Booking, BookingStatus, Feedback, StatisticsKey, StatisticsMonth
+from bookings.models import Booking, BookingStatus, Feedback
+from reporting.models import StatisticsKey, StatisticsMonth
 from tests.bookings.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
 MARCH = date(2026, 3, 1)
@@ -243,7 +244,7 @@ def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
     done = []
 
     def another_build_first(execute, sql, params, many, context):
-        if not done and "MAX(" in sql and "bookings_statisticskey" in sql:
+        if not done and "MAX(" in sql and "reporting_statisticskey" in sql:
             done.append(True)
             StatisticsKey.objects.create(region="20", kind="p", key="y", number=0)
         return execute(sql, params, many, context)

@@ -51,7 +51,7 @@ def stack(database_vendor, tmp_path_factory):
 
 
 def test_reports_building_the_same_months_at_once_all_give_the_figures_of_the_bookings(stack: LiveStack):
-    assert stack.sql("SELECT count(*) FROM bookings_statisticsmonth") == [(0,)]
+    assert stack.sql("SELECT count(*) FROM reporting_statisticsmonth") == [(0,)]
 
     outcomes = race(stack, [Call("GET", REPORT, None, COORDINATOR)] * 8)
 
@@ -60,7 +60,7 @@ def test_reports_building_the_same_months_at_once_all_give_the_figures_of_the_bo
     assert first["totals"]["bookings"] > 1000
     assert all(o.body == first for o in outcomes)
     months = stack.sql(
-        "SELECT count(*), count(DISTINCT month) FROM bookings_statisticsmonth WHERE region = '20'"
+        "SELECT count(*), count(DISTINCT month) FROM reporting_statisticsmonth WHERE region = '20'"
     )
     assert months == [(12, 12)]
     assert json.loads(stack.manage("shell", "-c", SAME_AS_FROM_BOOKINGS).splitlines()[-1]) is True
