@@ -35,8 +35,8 @@ def bench(bookings: int) -> list[Figure]:
 
     from advisors.models import Coordinator, Region
     from bookings.models import Booking, Feedback
-    from bookings.statistics import REPORT_ZONE, period_bounds, region_report
-    from bookings.statistics_months import refresh_months
+    from reporting.rollups import refresh_months
+    from reporting.selectors import REPORT_ZONE, period_bounds, region_report
 
     started = time.perf_counter()
     with open(os.devnull, "w") as quiet:

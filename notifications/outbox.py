@@ -349,7 +349,7 @@ def record_statistics_report(
     body: str,
     attachment: tuple[str, bytes, str],
 ) -> OutboxMessage:
-    """A coordinator's monthly statistics mail, as bookings wrote it (the
+    """A coordinator's monthly statistics mail, as reporting wrote it (the
     report it carries is built from the statistics), once per coordinator,
     region and month (`month` is "YYYY-MM"). Written in the transaction
     that marks the report as sent."""

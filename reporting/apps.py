@@ -10,3 +10,14 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from bookings.models import Feedback
+
+        from .rollups import feedback_changed
+
+        # A rating given, changed or removed changes its month's figures.
+        post_save.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_saved")
+        post_delete.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_deleted")

@@ -1,6 +1,6 @@
 """Coordinators asking for the same report at once, on a live server, while
 none of its months is built yet: each request builds the months and numbers
-the region's people and enterprises (bookings.statistics_months) at the same
+the region's people and enterprises (reporting.rollups) at the same
 time as the others. Every answer is the same report, with the figures read
 from the bookings, and nothing fails for the race."""
 
@@ -27,7 +27,7 @@ from datetime import date
 from django.conf import settings
 
 from advisors.models import Region
-from bookings.statistics import region_figures
+from reporting.selectors import region_figures
 
 region = Region.objects.get(code="20")
 period = dict(region=region, start=date.fromisoformat("{START}"), end=date.fromisoformat("{END}"))

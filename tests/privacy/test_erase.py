@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 
 from backend.models import ApiToken
 from backend.privacy import person_erase
-from bookings import services, statistics
+from bookings import services
 from bookings.models import (
     AuditEntry,
     Booking,
@@ -27,9 +27,10 @@ from bookings.models import (
     WaitlistStatus,
 )
 from notifications.models import CalendarFeed, MessageKind, MessageState, NotificationSettings, OutboxMessage
-from tests.bookings.test_statistics import FIRST, LAST, build_history
+from reporting import selectors as statistics
 from tests.conftest import client_for
 from tests.factories import PASSWORD
+from tests.reporting.test_statistics import FIRST, LAST, build_history
 
 from .conftest import AHEAD_START
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import time_machine
 from django.conf import settings
 
-from bookings import statistics
 from bookings.models import AuditEntry, Booking, Feedback
 from bookings.services import months_before
 from bookings.tasks import pseudonymise_old_bookings
-from tests.bookings.test_statistics import FIRST, LAST, build_history
+from reporting import selectors as statistics
+from tests.reporting.test_statistics import FIRST, LAST, build_history
 
 
 def test_the_task_is_in_the_beat_schedule_nightly():

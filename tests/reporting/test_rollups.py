@@ -1,4 +1,4 @@
-"""Monthly statistics rollups (bookings.statistics_months): a period of whole
+"""Monthly statistics rollups (reporting.rollups): a period of whole
 months read from them gives exactly the figures read from the bookings, and
 still does after every kind of change a booking can go through."""
 
@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from bookings import statistics, statistics_months
 from bookings.models import Booking, BookingStatus, Feedback
+from reporting import rollups as statistics_months
+from reporting import selectors as statistics
 from reporting.models import StatisticsKey, StatisticsMonth
-from tests.bookings.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
+from tests.reporting.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
 MARCH = date(2026, 3, 1)
 
@@ -194,10 +195,10 @@ def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
 
 
 def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history, settings):
-    from bookings.tasks import refresh_statistics_months
+    from reporting.tasks import refresh_statistics_months
 
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-statistics-months"]
-    assert entry["task"] == refresh_statistics_months.name == "bookings.tasks.refresh_statistics_months"
+    assert entry["task"] == refresh_statistics_months.name == "reporting.tasks.refresh_statistics_months"
     assert entry["schedule"].hour == {2}
 
     with time_machine.travel(datetime(2026, 7, 3, 1, 0, tzinfo=UTC), tick=False):

@@ -25,14 +25,17 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from advisors.models import Region
-from bookings import signals, statistics, views_statistics
 from bookings.models import AuditEntry, EnterpriseKind, Gender
-from bookings.statistics_export import XLSX_CONTENT_TYPE
-from bookings.tasks_statistics import send_monthly_reports
 from notifications import sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
+from reporting import selectors as statistics
+from reporting import signals
+from reporting import views as views_statistics
+from reporting.export import XLSX_CONTENT_TYPE
+from reporting.tasks import send_monthly_reports
 from tests import factories
-from tests.bookings.test_statistics import (
+from tests.mail_backends import FailingBackend
+from tests.reporting.test_statistics import (
     FIRST,
     LAST,
     Person,
@@ -41,7 +44,6 @@ from tests.bookings.test_statistics import (
     local,
     save_bookings,
 )
-from tests.mail_backends import FailingBackend
 
 URL = "/statistics/"
 NOW = datetime(2026, 7, 15, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Stockholm
@@ -436,6 +438,6 @@ def test_the_monthly_mail_and_its_mark_are_written_together_or_not_at_all(coordi
 
 def test_the_monthly_mail_is_in_the_beat_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["send-monthly-statistics"]
-    assert entry["task"] == "bookings.tasks_statistics.send_monthly_reports"
+    assert entry["task"] == send_monthly_reports.name == "reporting.tasks.send_monthly_reports"
     assert entry["schedule"].day_of_month == {1}
     assert entry["schedule"].hour == {6} and entry["schedule"].minute == {0}

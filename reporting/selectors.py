@@ -11,7 +11,7 @@ Two steps, kept apart on purpose:
   the slot engine's working intervals, and one for the outcome follow-up.
   Seven queries in all, whatever the number of bookings or advisors (eight
   on PostgreSQL: one sets up the big query). A period of whole months reads
-  the same tallies from monthly rollups instead (bookings.statistics_months:
+  the same tallies from monthly rollups instead (reporting.rollups:
   eight queries, six more for months that changed), which the tests hold to
   the same figures. Never shown to anyone as it is.
 - `suppress_report` applies disclosure control (invariant 5) and is the only
@@ -74,10 +74,10 @@ from django.utils.translation import get_language
 from advisors.availability import Interval, Rules, local_to_utc, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
 from advisors.selectors import advisor_rules, weekly_hours_by_advisor
+from bookings import rules
+from bookings.models import Booking, BookingStatus, EnterpriseKind, Gender, WaitlistEntry
 
-from . import rules
-from .models import Booking, BookingStatus, EnterpriseKind, Gender, WaitlistEntry
-from .statistics_months import is_whole_months, tallies_of_months
+from .rollups import is_whole_months, tallies_of_months
 
 REPORT_ZONE = ZoneInfo("Europe/Stockholm")
 

@@ -20,12 +20,12 @@ from openpyxl import Workbook, load_workbook
 
 from advisors.models import Municipality, Topic
 from backend.spreadsheet import FORMULA_PREFIXES, CsvWriter, csv_cell, xlsx_append
-from bookings.tasks_statistics import send_monthly_reports
 from notifications import sending
 from notifications.models import MessageState
+from reporting.tasks import send_monthly_reports
 from tests import factories
-from tests.bookings.test_statistics import booking_for, local, make_people, save_bookings
 from tests.conftest import client_for
+from tests.reporting.test_statistics import booking_for, local, make_people, save_bookings
 
 NOW = datetime(2026, 7, 15, 8, 0, tzinfo=UTC)  # the last complete half year: January to June 2026
 PERIOD = {"start": "2026-01-01", "end": "2026-06-30"}

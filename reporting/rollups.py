@@ -31,10 +31,10 @@ from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from reporting.models import StatisticsKey, StatisticsMonth
+from bookings import rules
+from bookings.models import Booking, BookingStatus, Gender
 
-from . import rules
-from .models import Booking, BookingStatus, Gender
+from .models import StatisticsKey, StatisticsMonth
 
 # The kinds of figure whose people (and enterprises) are counted, in the order
 # of `statistics._Tally.people` and `.enterprises`.
@@ -70,7 +70,7 @@ def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[
     """What `statistics._tallies` reads from the bookings of start..end (whole
     months), for the groupings `names`, read from the months' rollups. Stale
     months are built first. Two queries when every month is current."""
-    from .statistics import _Tally
+    from .selectors import _Tally
 
     fingerprints = month_fingerprints(region_code, start, end)
     stored = {
@@ -120,7 +120,7 @@ def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[
 def month_fingerprints(region_code: str, start: date, end: date) -> dict[date, str]:
     """Each month of start..end that has bookings, with what identifies its
     bookings as they are now. One query, from the index on PostgreSQL."""
-    from .statistics import REPORT_ZONE, period_bounds
+    from .selectors import REPORT_ZONE, period_bounds
 
     since, until = period_bounds(start, end)
     rows = (
@@ -137,7 +137,7 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     """Build (or build again) the region's rollups of these months from their
     bookings and store them with the fingerprints read before. Returns their
     data. A fixed number of queries, however many months."""
-    from .statistics import REPORT_ZONE, period_bounds
+    from .selectors import REPORT_ZONE, period_bounds
 
     months = sorted(fingerprints)
     if not months:
@@ -266,7 +266,7 @@ def refresh_months(*, months: int = 13, today: date | None = None) -> int:
     current one included). Returns how many months were built."""
     from advisors.models import Region
 
-    from .statistics import REPORT_ZONE
+    from .selectors import REPORT_ZONE
 
     today = today or timezone.localtime(timezone.now(), REPORT_ZONE).date()
     first = today.replace(day=1)
@@ -415,7 +415,7 @@ def _read(data: bytes, names: set[str]):
 def _as_date(value) -> date:
     """TruncMonth's value as the month's first day (a local datetime on
     PostgreSQL, and on SQLite too once Django has converted it)."""
-    from .statistics import REPORT_ZONE
+    from .selectors import REPORT_ZONE
 
     if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
         value = value.astimezone(REPORT_ZONE)

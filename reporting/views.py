@@ -3,7 +3,7 @@ figures against the previous period of the same length, charts drawn as
 inline SVG on the server, each beside its data table, and the downloads) and
 the public page of definitions.
 
-Every figure comes from `bookings.statistics.region_report`, already
+Every figure comes from `reporting.selectors.region_report`, already
 suppressed (invariant 5): this module only formats and draws. A hidden count
 stays "<5" and no change is worked out from a hidden figure.
 """
@@ -29,10 +29,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from advisors.models import Coordinator, Region
+from bookings.forms import SiteForm
 
-from .api_statistics import EARLIEST, MAX_YEARS, years_later
-from .forms import SiteForm
-from .statistics import REPORT_ZONE, definitions, region_report, region_totals, round_half_up
+from .api import EARLIEST, MAX_YEARS, years_later
+from .selectors import REPORT_ZONE, definitions, region_report, region_totals, round_half_up
 
 # --- Periods ----------------------------------------------------------------------------------
 
@@ -521,7 +521,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET if asked else None, regions=regions, today=_today())
     context: dict[str, Any] = {"form": form, "region": region, "is_staff_view": regions is not None}
     if asked and not form.is_valid():
-        return render(request, "bookings/statistics/dashboard.html", context, status=400)
+        return render(request, "reporting/dashboard.html", context, status=400)
     if asked:
         kind, start, end = form.cleaned_data["period"], form.cleaned_data["start"], form.cleaned_data["end"]
         if regions is not None:
@@ -531,7 +531,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         start, end = last_complete(kind, _today())
         form.initial = {"period": kind, "start": start, "end": end}
     if region is None:  # staff who have not chosen a region yet
-        return render(request, "bookings/statistics/dashboard.html", context)
+        return render(request, "reporting/dashboard.html", context)
 
     before_start, before_end = previous_period(start, end)
     report = region_report(region=region, start=start, end=end)
@@ -570,7 +570,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "xlsx_url": f"{api}?{urlencode({**period, 'format': 'xlsx'})}",
         }
     )
-    return render(request, "bookings/statistics/dashboard.html", context)
+    return render(request, "reporting/dashboard.html", context)
 
 
 def definitions_page(request: HttpRequest) -> HttpResponse:
@@ -605,6 +605,6 @@ def definitions_page(request: HttpRequest) -> HttpResponse:
     other_label = "In English" if other == "en" else "På svenska"
     return render(
         request,
-        "bookings/statistics/definitions.html",
+        "reporting/definitions.html",
         {"sections": sections, "other_language": other, "other_label": other_label},
     )

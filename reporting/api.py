@@ -25,8 +25,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .statistics import region_report, region_visible_to
-from .statistics_export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
+from .export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
+from .selectors import region_report, region_visible_to
 
 EARLIEST = date(2000, 1, 1)
 MAX_YEARS = 3

@@ -1,4 +1,4 @@
-"""The region report (bookings.statistics): every figure against the same figure
+"""The region report (reporting.selectors): every figure against the same figure
 worked out here, independently, from the raw rows; erasure; disclosure control."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
-from bookings import statistics
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -24,6 +23,7 @@ from bookings.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from reporting import selectors as statistics
 from tests import factories
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

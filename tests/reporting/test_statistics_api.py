@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from advisors.models import Municipality
-from bookings import statistics
-from bookings.statistics_export import COLUMNS, flat
+from reporting import selectors as statistics
+from reporting.export import COLUMNS, flat
 from tests import factories
-from tests.bookings.test_statistics import FIRST, LAST, build_history, make_bookings, make_people
 from tests.conftest import client_for
+from tests.reporting.test_statistics import FIRST, LAST, build_history, make_bookings, make_people
 
 URL = "/api/v1/statistics/regions/{}/"
 PERIOD = {"start": FIRST.isoformat(), "end": LAST.isoformat()}
