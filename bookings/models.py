@@ -140,7 +140,7 @@ class Booking(models.Model):
     stat_person_key = models.CharField(max_length=64, editable=False)
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
     # Raised by every save: with the count and the ids it tells the monthly
-    # statistics rollups (bookings.statistics_months) that a month changed.
+    # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:

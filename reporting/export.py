@@ -31,7 +31,8 @@ from openpyxl.utils import get_column_letter
 
 from backend.spreadsheet import CsvWriter, xlsx_append
 
-from .selectors import BREAKDOWNS, MEASURES, definitions, english_active, label_text
+from .definitions import definitions, english_active, label_text
+from .measures import BREAKDOWNS, MEASURES
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -24,8 +24,9 @@ from bookings.models import AuditEntry
 
 from . import signals
 from .export import XLSX_CONTENT_TYPE, filename, report_xlsx
+from .periods import REPORT_ZONE
 from .rollups import refresh_months
-from .selectors import REPORT_ZONE, region_report
+from .selectors import region_report
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import pytest
 import time_machine
 
 from bookings.models import Booking, BookingStatus, Feedback
-from reporting import rollups as statistics_months
-from reporting import selectors as statistics
+from reporting import rollups
 from reporting.models import StatisticsKey, StatisticsMonth
+from reporting.selectors import region_figures
 from tests.reporting.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
 MARCH = date(2026, 3, 1)
@@ -25,13 +25,13 @@ def history(db):
 
 
 def from_months(region, start=FIRST, end=LAST):
-    return statistics.region_figures(region=region, start=start, end=end)
+    return region_figures(region=region, start=start, end=end)
 
 
 def from_bookings(region, settings, start=FIRST, end=LAST):
     settings.STATISTICS_MONTHLY_ROLLUPS = False
     try:
-        return statistics.region_figures(region=region, start=start, end=end)
+        return region_figures(region=region, start=start, end=end)
     finally:
         settings.STATISTICS_MONTHLY_ROLLUPS = True
 
@@ -55,7 +55,7 @@ def test_whole_months_from_the_rollups_equal_the_figures_from_the_bookings(histo
 
     assert months == from_bookings(history.region, settings, start, end)
     assert set(built()) == {
-        m for m in statistics_months.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
+        m for m in rollups.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
     }
 
 
@@ -184,10 +184,10 @@ def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
     today = date(2026, 6, 15)
 
     # Dalarna: November to June; Kronoberg: January to June.
-    assert statistics_months.refresh_months(today=today) == 8 + 6
-    assert statistics_months.refresh_months(today=today) == 0
+    assert rollups.refresh_months(today=today) == 8 + 6
+    assert rollups.refresh_months(today=today) == 0
     cancel(history)
-    assert statistics_months.refresh_months(today=today) == 1
+    assert rollups.refresh_months(today=today) == 1
 
     with_nothing_stale = built()
     assert from_months(history.region) == from_bookings(history.region, settings)
@@ -208,9 +208,9 @@ def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history,
 
 
 def test_numbers_are_given_once_per_region_and_kind_and_never_reused(db):
-    numbers = statistics_months._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
-    again = statistics_months._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
-    other_region = statistics_months._numbers("07", {"p": {"a"}})
+    numbers = rollups._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
+    again = rollups._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
+    other_region = rollups._numbers("07", {"p": {"a"}})
 
     assert numbers == {("p", "a"): 0, ("p", "b"): 1, ("e", "a"): 0}
     assert again == {("p", "b"): 1, ("p", "c"): 2, ("e", "x"): 1}
@@ -232,7 +232,7 @@ def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db,
 
     monkeypatch.setattr(StatisticsKey.objects, "bulk_create", another_build_first)
 
-    assert statistics_months._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
+    assert rollups._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
     assert calls == [["y"], ["y"]]
 
 
@@ -251,14 +251,14 @@ def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(another_build_first):
-        numbers = statistics_months._numbers("20", {"p": {"y"}})
+        numbers = rollups._numbers("20", {"p": {"y"}})
 
     assert done and numbers == {("p", "y"): 0}
     assert StatisticsKey.objects.filter(region="20").count() == 1
 
 
 def test_a_month_s_data_reads_back_as_written():
-    slot = statistics_months._Slot((3, 2))
+    slot = rollups._Slot((3, 2))
     for bitmap in slot.bitmaps[:2]:
         bitmap[0] |= 1
     slot.bitmaps[0][2] |= 1 << 1  # number 17
@@ -266,11 +266,9 @@ def test_a_month_s_data_reads_back_as_written():
         slot.bitmaps[5 + c][1] |= 1 << 1  # number 9
     slot.waiting[3] = [2, 1, 0, 1, 60, 60, 4, 1]
     slot.covered.add("2080")
-    data = statistics_months._write(
-        {("by_topic", "7"): slot, ("by_mode", "video"): statistics_months._Slot()}
-    )
+    data = rollups._write({("by_topic", "7"): slot, ("by_mode", "video"): rollups._Slot()})
 
-    [(key, bitmaps, by_waiting, covered)] = statistics_months._read(data, {"by_topic"})
+    [(key, bitmaps, by_waiting, covered)] = rollups._read(data, {"by_topic"})
 
     assert key == ("by_topic", "7")
     assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1 and bitmaps[2] == 0
@@ -280,7 +278,7 @@ def test_a_month_s_data_reads_back_as_written():
 
 
 def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
-    classes = statistics_months._classes_and_numbers
+    classes = rollups._classes_and_numbers
 
     assert classes(BookingStatus.COMPLETED, True, 60, 4) == (
         (0, 1, 2, 3, 4),
