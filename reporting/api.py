@@ -26,18 +26,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
+from .periods import EARLIEST, MAX_YEARS, years_later
 from .selectors import region_report, region_visible_to
-
-EARLIEST = date(2000, 1, 1)
-MAX_YEARS = 3
-
-
-def years_later(day: date, years: int) -> date:
-    """The same date `years` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 class StatisticsQuerySerializer(serializers.Serializer):

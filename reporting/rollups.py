@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
@@ -35,8 +35,9 @@ from advisors.models import Region
 from bookings import rules
 from bookings.models import Booking, BookingStatus, Gender
 
+from . import periods
 from .models import StatisticsKey, StatisticsMonth
-from .periods import REPORT_ZONE, period_bounds
+from .periods import REPORT_ZONE, add_months, local_month, month_end, period_bounds
 from .tallies import Tally
 
 # The kinds of figure whose people (and enterprises) are counted, in the order
@@ -54,19 +55,6 @@ HELD, NO_SHOW, CONFIRMED, CANCELLED = (
 STATUS_CLASSES = {HELD: (0, 1, 2, 3), NO_SHOW: (0, 2, 3), CONFIRMED: (0, 3), CANCELLED: (0,)}
 # The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
 GENDER_ROWS = {Gender.WOMAN: "women", Gender.MAN: "men"}
-
-
-def is_whole_months(start: date, end: date) -> bool:
-    """Whether local dates start..end are whole calendar months."""
-    return start.day == 1 and (end + timedelta(days=1)).day == 1
-
-
-def months_of(start: date, end: date) -> list[date]:
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
 
 
 def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[str]) -> dict:
@@ -129,7 +117,7 @@ def month_fingerprints(region_code: str, start: date, end: date) -> dict[date, s
         .values("month")
         .annotate(n=Count("pk"), ids=Sum("pk"), versions=Sum("stat_version"))
     )
-    return {_as_date(r["month"]): f"{r['n']}:{r['ids']}:{r['versions']}" for r in rows}
+    return {local_month(r["month"]): f"{r['n']}:{r['ids']}:{r['versions']}" for r in rows}
 
 
 def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[date, bytes]:
@@ -139,8 +127,7 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     months = sorted(fingerprints)
     if not months:
         return {}
-    since, _ = period_bounds(months[0], months[0])
-    _, until = period_bounds(months[-1], (months[-1] + timedelta(days=32)).replace(day=1) - timedelta(days=1))
+    since, until = period_bounds(months[0], month_end(months[-1]))
     rows = (
         Booking.objects.filter(stat_region=region_code, start__gte=since, start__lt=until)
         .annotate(fact_month=TruncMonth("start", tzinfo=REPORT_ZONE))
@@ -166,7 +153,7 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     # from each booking of the stale months (months between them are read too).
     month_of = {}
     for value in {r[0] for r in rows}:
-        month_of[value] = _as_date(value)
+        month_of[value] = local_month(value)
     rows = [r for r in rows if month_of[r[0]] in fingerprints]
     numbers_of = _numbers(
         region_code,
@@ -261,11 +248,8 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
 def refresh_months(*, months: int = 13, today: date | None = None) -> int:
     """Build every region's stale rollups of the last `months` months (the
     current one included). Returns how many months were built."""
-    today = today or timezone.localtime(timezone.now(), REPORT_ZONE).date()
-    first = today.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    last = (today.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    today = today or periods.today()
+    first, last = add_months(today, 1 - months), month_end(today)
     built = 0
     for code in Region.objects.values_list("code", flat=True):
         fingerprints = month_fingerprints(code, first, last)
@@ -403,11 +387,3 @@ def _read(data: bytes, names: set[str]):
             bitmaps.append(int.from_bytes(view[offset : offset + length], "little"))
             offset += length
         yield (name, key), bitmaps, by_waiting, covered
-
-
-def _as_date(value) -> date:
-    """TruncMonth's value as the month's first day (a local datetime on
-    PostgreSQL, and on SQLite too once Django has converted it)."""
-    if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone(REPORT_ZONE)
-    return date(value.year, value.month, 1)

@@ -46,8 +46,8 @@ from bookings.models import Booking, EnterpriseKind, Gender, WaitlistEntry
 from .definitions import FOLLOW_UP_LABELS, FOLLOW_UP_OUTCOMES, english_active, label_text
 from .measures import BREAKDOWNS, GENDER_KEYS, WITH_OFFERED, WITH_UNMET, percentile_of_counts, round_half_up
 from .offered import offered_hours
-from .periods import REPORT_ZONE, month_key, month_keys, period_bounds
-from .rollups import is_whole_months, tallies_of_months
+from .periods import REPORT_ZONE, month_key, month_keys, period_bounds, whole_months
+from .rollups import tallies_of_months
 from .suppression import suppress_report, suppression_threshold
 from .tallies import GROUPINGS, Tally, read_tallies
 
@@ -113,7 +113,7 @@ def region_figures(
     offered = offered_hours(region, start, end)
     unmet = _unmet_demand(region, start, end)
     names = ("totals", *breakdowns)
-    if settings.STATISTICS_MONTHLY_ROLLUPS and is_whole_months(start, end):
+    if settings.STATISTICS_MONTHLY_ROLLUPS and whole_months(start, end) is not None:
         tallies = tallies_of_months(region.code, start, end, names)
     else:
         tallies = read_tallies(bookings, region.code, {name: GROUPINGS[name] for name in names})

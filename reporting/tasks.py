@@ -9,33 +9,27 @@ every other: written here, delivered and retried by notifications."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 
 from advisors.models import Coordinator, Region
 from bookings.models import AuditEntry
 
-from . import signals
+from . import periods, signals
 from .export import XLSX_CONTENT_TYPE, filename, report_xlsx
-from .periods import REPORT_ZONE
 from .rollups import refresh_months
 from .selectors import region_report
 
 logger = logging.getLogger(__name__)
 
 ACTION = "statistics.monthly_report"
-
-
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
 
 
 def _not_yet_sent(region: Region, month: str) -> list[Coordinator]:
@@ -136,8 +130,7 @@ def send_monthly_reports() -> int:
     whose report cannot be built is logged and the others go on; running the
     task again that month records the missing ones. Returns the number of
     mails recorded."""
-    today = timezone.localtime(timezone.now(), REPORT_ZONE).date()
-    start, end = last_month(today)
+    start, end = periods.last_complete("month", periods.today())
     month = f"{start:%Y-%m}"
     recorded = 0
     regions = Region.objects.filter(coordinators__user__is_active=True).distinct().order_by("code")

@@ -12,7 +12,7 @@ figure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -30,49 +29,16 @@ from django.views.decorators.http import require_GET
 from advisors.models import Coordinator, Region
 from bookings.forms import SiteForm
 
-from .api import EARLIEST, MAX_YEARS, years_later
+from . import periods
 from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
 from .definitions import definitions
 from .measures import round_half_up
-from .periods import REPORT_ZONE
+from .periods import EARLIEST, MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, years_later
 from .selectors import region_report, region_totals
 
-# --- Periods ----------------------------------------------------------------------------------
+# --- The period asked for -------------------------------------------------------------------
 
-PRESET_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 DEFAULT_PERIOD = "quarter"
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_complete(kind: str, today: date) -> tuple[date, date]:
-    """The last complete calendar month, quarter, half year or year before `today`."""
-    size = PRESET_MONTHS[kind]
-    # The block (of `size` months, counted from January) that today falls in starts here:
-    current = date(today.year, (today.month - 1) // size * size + 1, 1)
-    start = add_months(current, -size)
-    return start, current - timedelta(days=1)
-
-
-def whole_months(start: date, end: date) -> int | None:
-    """How many whole calendar months start..end is, or None if it is not."""
-    if start.day != 1 or (end + timedelta(days=1)).day != 1:
-        return None
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of the same length just before: whole months by months
-    (the quarter before a quarter), any other period by days."""
-    months = whole_months(start, end)
-    if months is not None:
-        return add_months(start, -months), start - timedelta(days=1)
-    days = (end - start).days + 1
-    return start - timedelta(days=days), start - timedelta(days=1)
 
 
 class DateInput(forms.DateInput):
@@ -249,10 +215,6 @@ def table_rows(rows: list[dict], measures: tuple[str, ...]) -> list[dict]:
 # --- Views ------------------------------------------------------------------------------------
 
 
-def _today() -> date:
-    return timezone.localtime(timezone.now(), REPORT_ZONE).date()
-
-
 def _names() -> dict[str, str]:
     english = (get_language() or "sv").startswith("en")
     return {key: entry["name_en" if english else "name_sv"] for key, entry in definitions().items()}
@@ -275,7 +237,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         region = coordinator.region
 
     asked = any(name in request.GET for name in ("region", "period", "start", "end"))
-    form = PeriodForm(request.GET if asked else None, regions=regions, today=_today())
+    form = PeriodForm(request.GET if asked else None, regions=regions, today=periods.today())
     context: dict[str, Any] = {"form": form, "region": region, "is_staff_view": regions is not None}
     if asked and not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
@@ -285,7 +247,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             region = next(r for r in regions if r.code == form.cleaned_data["region"])
     else:
         kind = DEFAULT_PERIOD
-        start, end = last_complete(kind, _today())
+        start, end = last_complete(kind, periods.today())
         form.initial = {"period": kind, "start": start, "end": end}
     if region is None:  # staff who have not chosen a region yet
         return render(request, "reporting/dashboard.html", context)

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from bookings.models import Booking, BookingStatus, Feedback
-from reporting import rollups
+from reporting import periods, rollups
 from reporting.models import StatisticsKey, StatisticsMonth
 from reporting.selectors import region_figures
 from tests.reporting.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
@@ -55,7 +55,7 @@ def test_whole_months_from_the_rollups_equal_the_figures_from_the_bookings(histo
 
     assert months == from_bookings(history.region, settings, start, end)
     assert set(built()) == {
-        m for m in rollups.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
+        m for m in periods.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
     }
 
 

@@ -28,7 +28,7 @@ from advisors.models import Region
 from bookings.models import AuditEntry, EnterpriseKind, Gender
 from notifications import sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
-from reporting import charts, signals, views
+from reporting import charts, periods, signals, views
 from reporting.definitions import definitions
 from reporting.export import XLSX_CONTENT_TYPE
 from reporting.measures import BREAKDOWNS
@@ -160,18 +160,18 @@ def test_without_a_choice_the_dashboard_shows_the_last_quarter(client, coordinat
 
 
 def test_the_last_complete_periods_follow_stockholm_time():
-    assert views.last_complete("quarter", date(2027, 1, 1)) == (
+    assert periods.last_complete("quarter", date(2027, 1, 1)) == (
         date(2026, 10, 1),
         date(2026, 12, 31),
     )
-    assert views.last_complete("half_year", date(2026, 6, 30)) == (
+    assert periods.last_complete("half_year", date(2026, 6, 30)) == (
         date(2025, 7, 1),
         date(2025, 12, 31),
     )
-    assert views.last_complete("month", date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert periods.last_complete("month", date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
     # 1 January 00:30 in Stockholm is still 31 December in UTC.
     with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=False):
-        assert views._today() == date(2027, 1, 1)
+        assert periods.today() == date(2027, 1, 1)
 
 
 @pytest.mark.parametrize(
