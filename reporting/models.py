@@ -1,6 +1,9 @@
-"""The statistics' own tables. Both are caches of what the bookings hold:
-they may be emptied and are built again from the bookings (reporting.rollups)."""
+"""The statistics' own tables. The rollups (StatisticsMonth, StatisticsKey)
+are caches of what the bookings hold: they may be emptied and are built again
+from the bookings (reporting.rollups). MonthlyReportMail is the monthly mail's
+ledger."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -47,3 +50,25 @@ class StatisticsMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.month:%Y-%m}"
+
+
+class MonthlyReportMail(models.Model):
+    """A coordinator's monthly statistics mail for a region and month, recorded
+    in the outbox (reporting.tasks.send_monthly_reports). Written in the
+    transaction that writes the outbox row: a run that fails leaves neither,
+    so the next run records the mail; a mail recorded is never recorded
+    again. Delivering it, and retrying while the mail server is down, is the
+    outbox's business."""
+
+    region = models.ForeignKey("advisors.Region", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recorded = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "month", "user"], name="monthly_report_mail_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} {self.user_id}"

@@ -7,5 +7,5 @@ from django.dispatch import Signal
 # its report is built from the statistics: sent with `coordinator`, `region`,
 # `month` ("YYYY-MM"), `subject`, `body` (plain text, in the coordinator's
 # language) and `attachment` (filename, content, content type), inside the
-# transaction that marks the coordinator's report for the month as sent.
+# transaction that records the mail in the ledger (reporting.models.MonthlyReportMail).
 statistics_report_ready = Signal()

@@ -4,7 +4,9 @@ the monthly statistics mail.
 The monthly statistics mail: on the first of each month (beat, 06:00) every
 region's active coordinators get last month's report as an XLSX attachment,
 one mail each, in their own language. The mail goes through the outbox like
-every other: written here, delivered and retried by notifications."""
+every other: written here, delivered and retried by notifications. Which
+mails are recorded is kept in a ledger of its own (MonthlyReportMail), not in
+the audit trail."""
 
 from __future__ import annotations
 
@@ -20,25 +22,20 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from advisors.models import Coordinator, Region
-from bookings.models import AuditEntry
 
 from . import periods, signals
 from .export import XLSX_CONTENT_TYPE, filename, report_xlsx
+from .models import MonthlyReportMail
 from .rollups import refresh_months
 from .selectors import region_report
 
 logger = logging.getLogger(__name__)
 
-ACTION = "statistics.monthly_report"
 
-
-def _not_yet_sent(region: Region, month: str) -> list[Coordinator]:
-    """The region's active coordinators without a mark for `month`'s report."""
-    done = set(
-        AuditEntry.objects.filter(action=ACTION, data__region=region.code, data__month=month).values_list(
-            "actor_id", flat=True
-        )
-    )
+def _not_yet_sent(region: Region, month: date) -> list[Coordinator]:
+    """The region's active coordinators whose mail for `month` (its first day)
+    is not recorded yet."""
+    done = set(MonthlyReportMail.objects.filter(region=region, month=month).values_list("user_id", flat=True))
     return [
         c
         for c in Coordinator.objects.filter(region=region, user__is_active=True)
@@ -97,9 +94,9 @@ def _announce(coordinator: Coordinator, reports: _Reports, month: str) -> None:
 
 
 def _record_region(region: Region, start: date, end: date, month: str) -> int:
-    """Record the region's mails for `month`, each with its mark; returns how many."""
+    """Record the region's mails for `month`, each in the ledger; returns how many."""
     reports = _Reports(region, start, end)
-    due = _not_yet_sent(region, month)
+    due = _not_yet_sent(region, start)
     if not due:
         return 0
     # The reports are built before the transaction: on SQLite an open write
@@ -108,13 +105,14 @@ def _record_region(region: Region, start: date, end: date, month: str) -> int:
         reports.file(_language(coordinator))
     with transaction.atomic():
         # Two runs can overlap (a redelivered task, beat restarted at 06:00).
-        # Lock the region row so the check and the marking are one step; the
-        # outbox row's key (one per coordinator, region and month) is the
-        # last line of defence. Mark and mail are written together or not at all.
+        # Lock the region row so the check and the ledger's rows are one
+        # step; the ledger's unique constraint and the outbox row's key (one
+        # per coordinator, region and month) are the last lines of defence.
+        # Ledger row and mail are written together or not at all.
         Region.objects.select_for_update().filter(pk=region.pk).first()
-        due = _not_yet_sent(region, month)
-        AuditEntry.objects.bulk_create(
-            AuditEntry(action=ACTION, actor=c.user, data={"region": region.code, "month": month}) for c in due
+        due = _not_yet_sent(region, start)
+        MonthlyReportMail.objects.bulk_create(
+            MonthlyReportMail(region=region, month=start, user=c.user) for c in due
         )
         for coordinator in due:
             _announce(coordinator, reports, month)

@@ -32,6 +32,7 @@ from reporting import charts, periods, signals, views
 from reporting.definitions import definitions
 from reporting.export import XLSX_CONTENT_TYPE
 from reporting.measures import BREAKDOWNS
+from reporting.models import MonthlyReportMail
 from reporting.selectors import region_report
 from reporting.tasks import send_monthly_reports
 from tests import factories
@@ -381,8 +382,8 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
         assert send_monthly_reports() == 0
         assert deliver_outbox() == []
         assert len(mail.outbox) == 3
-    marks = AuditEntry.objects.filter(action="statistics.monthly_report")
-    assert {(m.actor.email, m.data["region"], m.data["month"]) for m in marks} == {
+    marks = MonthlyReportMail.objects.all()
+    assert {(m.user.email, m.region_id, f"{m.month:%Y-%m}") for m in marks} == {
         ("karin@example.se", "20", "2026-07"),
         ("lena@example.se", "20", "2026-07"),
         ("per@example.se", "07", "2026-07"),
@@ -427,14 +428,33 @@ def test_the_monthly_mail_and_its_mark_are_written_together_or_not_at_all(coordi
             assert send_monthly_reports() == 0  # logged; the other regions would go on
         finally:
             signals.statistics_report_ready.disconnect(dispatch_uid="test.refuse")
-        assert not AuditEntry.objects.filter(action="statistics.monthly_report").exists()
+        assert not MonthlyReportMail.objects.exists()
         assert not OutboxMessage.objects.exists()
 
         assert send_monthly_reports() == 1  # so a later run records it
-    assert AuditEntry.objects.filter(action="statistics.monthly_report").count() == 1
+    assert MonthlyReportMail.objects.count() == 1
     assert (
         OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY, user=coordinator.user).count() == 1
     )
+
+
+def test_the_monthly_mail_keeps_its_ledger_apart_from_the_audit_trail(coordinator):
+    with time_machine.travel(FIRST_OF_AUGUST, tick=False):
+        assert send_monthly_reports() == 1
+        assert send_monthly_reports() == 0
+    assert not AuditEntry.objects.exists()
+    [mark] = MonthlyReportMail.objects.all()
+    assert (mark.region_id, mark.month, mark.user) == ("20", date(2026, 7, 1), coordinator.user)
+
+
+def test_a_month_s_mail_already_in_the_outbox_is_not_written_twice_even_without_its_ledger_row(coordinator):
+    # A mail recorded before the ledger existed (its mark was an audit entry):
+    # the outbox row's key keeps it to one mail.
+    with time_machine.travel(FIRST_OF_AUGUST, tick=False):
+        assert send_monthly_reports() == 1
+        MonthlyReportMail.objects.all().delete()
+        send_monthly_reports()
+    assert OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY).count() == 1
 
 
 def test_the_monthly_mail_is_in_the_beat_schedule():
