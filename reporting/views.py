@@ -22,8 +22,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from advisors.models import Coordinator, Region
@@ -31,7 +31,7 @@ from bookings.forms import SiteForm
 
 from . import periods
 from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
-from .definitions import definitions
+from .definitions import definitions, english_active
 from .measures import round_half_up
 from .periods import EARLIEST, MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, years_later
 from .selectors import region_report, region_totals
@@ -216,7 +216,7 @@ def table_rows(rows: list[dict], measures: tuple[str, ...]) -> list[dict]:
 
 
 def _names() -> dict[str, str]:
-    english = (get_language() or "sv").startswith("en")
+    english = english_active()
     return {key: entry["name_en" if english else "name_sv"] for key, entry in definitions().items()}
 
 
@@ -295,7 +295,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def definitions_page(request: HttpRequest) -> HttpResponse:
     """Every measure, breakdown and note of the report, in the viewer's
     language first and the other below. Public: funders read it too."""
-    english = (get_language() or "sv").startswith("en")
+    english = english_active()
     mine, other = ("en", "sv") if english else ("sv", "en")
     kinds = (
         ("measure", _("Measures")),
