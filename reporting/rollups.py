@@ -45,12 +45,9 @@ from .tallies import Tally
 PEOPLE_CLASSES = ("all", "held", "outcome", "booked", "rated")
 ENTERPRISE_CLASSES = (*PEOPLE_CLASSES, "first", "returning")
 
-HELD, NO_SHOW, CONFIRMED, CANCELLED = (
-    BookingStatus.COMPLETED,
-    BookingStatus.NO_SHOW,
-    BookingStatus.CONFIRMED,
-    BookingStatus.CANCELLED,
-)
+# Held is bookings' rule (rules.HELD), one status, as the classes below need.
+(HELD,) = rules.HELD
+NO_SHOW, CONFIRMED, CANCELLED = BookingStatus.NO_SHOW, BookingStatus.CONFIRMED, BookingStatus.CANCELLED
 # A booking's people classes by its status (indexes into PEOPLE_CLASSES).
 STATUS_CLASSES = {HELD: (0, 1, 2, 3), NO_SHOW: (0, 2, 3), CONFIRMED: (0, 3), CANCELLED: (0,)}
 # The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
