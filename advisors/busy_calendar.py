@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import validation
 from .models import Advisor, ExternalBusy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ class BusyCalendarError(Exception):
 
     default_message = _("The calendar file could not be read.")
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
 
@@ -105,7 +109,7 @@ def _is_public(address: str) -> bool:
 
 def _connect(
     address: tuple[str, int],
-    timeout: float | object = socket._GLOBAL_DEFAULT_TIMEOUT,
+    timeout: float | object = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]  # socket's own default
     source_address: tuple[str, int] | None = None,
     *,
     allow_private: bool,
@@ -211,7 +215,7 @@ def _http_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme=_SCHEMES[parts.scheme]))
 
 
-def _reason(error: BaseException) -> str:
+def _reason(error: BaseException | str) -> str:
     return (
         str(getattr(error, "strerror", None) or getattr(error, "reason", None) or error)
         or type(error).__name__

@@ -4,13 +4,16 @@ cleaned values to a service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.validators import URLValidator
+from django.db import models
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +58,13 @@ def _date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-class ErrorSummaryMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class ErrorSummaryMixin(_FormBase):
     """`error_links`: what the error summary at the top of a form lists, as
     (field id or None, text) pairs, in the order of the fields."""
 
@@ -110,7 +119,8 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
             for n, (start, end) in enumerate(sorted(intervals), start=1):
                 initial[f"day{weekday}_start_{n}"] = start
                 initial[f"day{weekday}_end_{n}"] = end
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d])) for d in range(7)}
         for weekday in range(7):
             for n in range(1, self.rows[weekday] + 1):
@@ -161,14 +171,14 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
                 (n, self[f"day{weekday}_start_{n}"], self[f"day{weekday}_end_{n}"])
                 for n in range(1, self.rows[weekday] + 1)
             ]
-            errors = []
+            errors: list[str] = []
             for _n, start, end in rows:
                 errors.extend(e for e in [*start.errors, *end.errors] if e not in errors)
             days.append({"weekday": weekday, "name": WEEKDAYS[weekday], "rows": rows, "errors": errors})
         return days
 
     def error_links(self) -> list[tuple[str | None, str]]:
-        links = []
+        links: list[tuple[str | None, str]] = []
         for day in self.days():
             for _n, start, end in day["rows"]:
                 for bound in (start, end):
@@ -189,12 +199,12 @@ class OverrideForm(ErrorSummaryMixin, forms.Form):
     start_2 = _time_field(_("From (second interval)"))
     end_2 = _time_field(_("To (second interval)"))
 
-    def __init__(self, *args, today: date, **kwargs) -> None:
+    def __init__(self, *args, today: dt.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["date"].widget.attrs["min"] = today.isoformat()
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> dt.date:
         day = self.cleaned_data["date"]
         if day < self.today:
             raise forms.ValidationError(_("Choose today or a later date."))
@@ -291,8 +301,8 @@ class TimeOffDeleteForm(forms.Form):
 class SessionLengthsField(forms.CharField):
     """Minutes separated by commas, "30, 60": the first is offered by default."""
 
-    def to_python(self, value) -> list[int]:
-        text = super().to_python(value)
+    def to_python(self, value) -> list[int]:  # type: ignore[override]  # a list, not the text
+        text = super().to_python(value) or ""
         parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
         try:
             return [int(p) for p in parts]
@@ -306,7 +316,7 @@ class SessionLengthsField(forms.CharField):
 
     def validate(self, value: list[int]) -> None:
         super().validate(value)
-        if errors := sorted({validation.session_length_error(m) for m in value} - {None}):
+        if errors := sorted({e for m in value if (e := validation.session_length_error(m)) is not None}):
             raise forms.ValidationError(errors)
         if len(set(value)) != len(value):
             raise forms.ValidationError(_("Each session length once, please."))
@@ -361,12 +371,12 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
     )
 
     def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
-        initial = {name: getattr(advisor, name) for name in self.base_fields}
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = {name: getattr(advisor, name) for name in self.base_fields}
+        super().__init__(*args, **kwargs)
         zones = list(COMMON_TIMEZONES)
         if advisor.timezone not in zones:
             zones.insert(0, advisor.timezone)
-        self.fields["timezone"].choices = [(z, z.replace("_", " ")) for z in zones]
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = [(z, z.replace("_", " ")) for z in zones]
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"]
@@ -379,7 +389,11 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
 
 
 def _model_field(name: str, **kwargs) -> forms.Field:
-    return Advisor._meta.get_field(name).formfield(**kwargs)
+    field = Advisor._meta.get_field(name)
+    form_field = field.formfield(**kwargs) if isinstance(field, models.Field) else None
+    if form_field is None:
+        raise TypeError(f"Advisor.{name} has no form field")
+    return form_field
 
 
 class ProfileForm(ErrorSummaryMixin, forms.Form):
@@ -416,9 +430,12 @@ class ProfileForm(ErrorSummaryMixin, forms.Form):
         initial = {name: getattr(advisor, name) for name in self.base_fields}
         for relation in ("topics", "languages", "municipalities"):
             initial[relation] = [obj.pk for obj in getattr(advisor, relation).all()]
-        super().__init__(*args, initial=initial, **kwargs)
-        self.fields["topics"].queryset = Topic.objects.filter(is_active=True).order_by("position", "slug")
-        self.fields["municipalities"].queryset = Municipality.objects.filter(region_id=advisor.region_id)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        topics = cast(forms.ModelMultipleChoiceField, self.fields["topics"])
+        topics.queryset = Topic.objects.filter(is_active=True).order_by("position", "slug")
+        municipalities = cast(forms.ModelMultipleChoiceField, self.fields["municipalities"])
+        municipalities.queryset = Municipality.objects.filter(region_id=advisor.region_id)
 
     def clean(self):
         cleaned = super().clean()

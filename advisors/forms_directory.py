@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -66,14 +67,20 @@ class DirectoryFilterForm(SiteForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         regions = list(regions)
-        self.fields["region"].choices = [("", _("Any region")), *((r.code, r.name) for r in regions)]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            ("", _("Any region")),
+            *((r.code, r.name) for r in regions),
+        ]
         # Grouped choices render as <optgroup>, one per region.
-        self.fields["municipality"].choices = [
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [
             ("", _("Any municipality")),
             *((r.name, [(m.code, m.name) for m in r.municipalities.all()]) for r in regions),
         ]
-        self.fields["topic"].choices = [("", _("Any topic")), *((t.slug, t.name) for t in topics)]
-        self.fields["language"].choices = [
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [
+            ("", _("Any topic")),
+            *((t.slug, t.name) for t in topics),
+        ]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
             ("", _("Any language")),
             *sorted(((lang.code, lang.name) for lang in languages), key=lambda c: c[1]),
         ]
@@ -112,7 +119,7 @@ class AdvisorWeekForm(SiteForm):
         super().__init__(*args, **kwargs)
         self.today = today
         self.session_lengths = list(session_lengths)
-        self.fields["duration"].choices = [
+        cast(forms.ChoiceField, self.fields["duration"]).choices = [
             (minutes, _("%(minutes)s minutes") % {"minutes": minutes}) for minutes in self.session_lengths
         ]
         offered = ", ".join(str(m) for m in self.session_lengths)

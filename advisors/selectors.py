@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .availability import Interval, Rules, Slot, free_slots, local_to_utc
+from .availability import Booked, Interval, Rules, Slot, free_slots, local_to_utc
 from .busy import booked_intervals, external_busy_intervals
 from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
@@ -162,7 +162,7 @@ def slot_check(
     busy = external_busy_intervals([advisor.pk], window_start, window_end).get(advisor.pk, [])
     wanted = Slot(start, start + timedelta(minutes=duration))
 
-    def offered(booked: Sequence[Interval], busy_times: Sequence[Interval]) -> bool:
+    def offered(booked: Sequence[Booked | Interval], busy_times: Sequence[Interval]) -> bool:
         slots = free_slots(
             rules, duration=duration, first_day=day, last_day=day, now=now, bookings=booked, busy=busy_times
         )

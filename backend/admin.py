@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, User
+from .models import ApiToken, AuditEntry, User
 from .privacy import record_access
 from .views_privacy import export_response
 
@@ -22,7 +23,12 @@ class PersonalDataAccessMixin:
         obj = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
         if obj is not None and response.status_code == 200:
             label = obj._meta.label_lower
-            record_access(actor=request.user, subjects=self.subjects_of(obj), what=f"admin:{label}:{obj.pk}")
+            record_access(
+                actor=request.user,
+                subject=obj,
+                subjects=self.subjects_of(obj),
+                what=f"admin:{label}:{obj.pk}",
+            )
         return response
 
 
@@ -60,7 +66,7 @@ class UserAdmin(PersonalDataAccessMixin, DjangoUserAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         user = get_object_or_404(User, pk=object_id)
-        record_access(actor=request.user, subjects=[user.pk], what=f"export:{user.pk}")
+        record_access(actor=request.user, subject=user, subjects=[user.pk], what=f"export:{user.pk}")
         return export_response(user)
 
 
@@ -73,3 +79,44 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a token's key is shown once, to its owner, through the API
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read only: entries are written by backend.audit.audit()
+    alone. Search finds a subject by its id or a booking by its uid."""
+
+    list_display = ["created", "action", "actor", "content_type", "object_id", "subject_link"]
+    list_filter = [
+        "action",
+        ("created", admin.DateFieldListFilter),
+        ("content_type", admin.RelatedOnlyFieldListFilter),  # only the kinds of subject in the trail
+    ]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "created"
+    # object_id__exact compares as text, so a search for a word is no error.
+    search_fields = ["object_id__exact", "booking__uid", "actor__email"]
+    fields = ["created", "action", "actor", "content_type", "object_id", "subject_link", "data"]
+    readonly_fields = fields
+    show_full_result_count = False  # a long trail: no second COUNT(*) per page
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("subject")
+
+    @admin.display(description=_("concerns"))
+    def subject_link(self, entry: AuditEntry) -> str:
+        subject = entry.subject
+        if subject is None:
+            return "—"
+        meta = subject._meta
+        try:
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[subject.pk])
+        except NoReverseMatch:
+            return str(subject)
+        return format_html('<a href="{}">{}</a>', url, subject)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

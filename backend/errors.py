@@ -12,7 +12,7 @@ handler (`api_exception_handler`, REST_FRAMEWORK["EXCEPTION_HANDLER"]) and
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -96,7 +96,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
 def add_to_form(form: forms.BaseForm, error: DomainError) -> int:
     """Show a refusal on the form (on its field when the form has one, else
     above the form) and return the status the page should answer with."""
-    for field, messages in (error.errors or {error.field: [error.message]}).items():
+    pairs: Iterable[tuple[str | None, Sequence[Any]]] = (
+        error.errors.items() if error.errors else [(error.field, [error.message])]
+    )
+    for field, messages in pairs:
         for message in messages:
             form.add_error(field if field in form.fields else None, str(message))
     return error.status_code

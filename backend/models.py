@@ -1,4 +1,5 @@
-"""The custom user: email is the login; a role says what the person does here."""
+"""The custom user (email is the login; a role says what the person does
+here), API tokens, and the audit trail every app writes to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +42,7 @@ class UserManager(BaseUserManager["User"]):
         extra["is_superuser"] = True
         return self._create_user(email, password, **extra)
 
-    def get_by_natural_key(self, email: str) -> User:
+    def get_by_natural_key(self, email: str | None) -> User:
         return self.get(email__iexact=email)
 
 
@@ -68,7 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         verbose_name = _("user")
@@ -129,3 +132,50 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def about(self, subject: models.Model) -> AuditEntryQuerySet:
+        """The entries whose subject is `subject`."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(subject),
+            object_id=subject.pk,
+        )
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, and to what: one row per action, written through
+    backend.audit.audit() by every app (pretix's LogEntry is the model).
+
+    The subject is any object (a booking, a person, an enterprise), or none
+    for actions about nothing in particular; `data` holds the action's facts
+    as ids, counts and flags, never free text a person wrote, so erasing a
+    person leaves nothing of them here."""
+
+    created = models.DateTimeField(_("when"), default=dj_timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("content_type", "object_id")
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.action}"

@@ -1,5 +1,5 @@
 """A person's rights over their data: export it, erase it (GDPR articles 15,
-17 and 20), and the record of staff looking at it.
+17 and 20), and the record of staff looking at it (in the audit trail).
 
 Each app knows its own models, and imports flow one way (notifications →
 bookings → advisors → backend), so this module holds only registries: every
@@ -16,28 +16,23 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.dispatch import Signal
+from django.db import models, transaction
 from django.utils import timezone
 
+from .audit import audit
 from .errors import DomainError, ErrorKind
 from .models import ApiToken, User
 
 # user -> JSON-ready data about them (None or empty: the section is left out).
 ExportSection = Callable[[User], Any]
 # (user, now) -> None; runs inside the erasure's transaction.
-ErasureStep = Callable[[User, datetime], None]
+ErasureStep = Callable[[User, datetime], object]  # what a step returns is not used
 # (user, now) -> a message for the person when their account cannot be erased now.
 ErasureCheck = Callable[[User, datetime], Any]
 
 _sections: dict[str, ExportSection] = {}
 _steps: list[tuple[int, str, ErasureStep]] = []
 _checks: list[ErasureCheck] = []
-
-# Staff looked at a person's data: `actor` (the staff user), `subjects` (ids of
-# the people concerned), `what` ("admin:bookings.booking:12", "export", …). The
-# bookings app writes it to its audit trail; backend cannot import it.
-personal_data_accessed = Signal()
 
 # The order of erasure steps: first what still needs the person (cancelling
 # their bookings sends notices), then what removes data about them, the
@@ -108,10 +103,13 @@ def person_erase(*, user: User, now: datetime | None = None) -> None:
             step(user, now)
 
 
-def record_access(*, actor: User, subjects: Iterable[int | None], what: str) -> None:
-    """Note that staff `actor` opened data about `subjects` (user ids)."""
+def record_access(
+    *, actor: User, subjects: Iterable[int | None], what: str, subject: models.Model | None = None
+) -> None:
+    """Note in the audit trail that staff `actor` opened `subject` (what: "admin:bookings.booking:12",
+    "export:7", …), which holds data about `subjects` (user ids)."""
     people = sorted({pk for pk in subjects if pk is not None})
-    personal_data_accessed.send(sender=User, actor=actor, subjects=people, what=what)
+    audit("personal_data.viewed", actor=actor, subject=subject, subjects=people, what=what)
 
 
 # --- The account's own part (registered in BackendConfig.ready) ---------------

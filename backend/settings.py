@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 import environ
@@ -47,6 +48,10 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+@overload
+def env_url(name: str, default: str, schemes: set[str]) -> str: ...
+@overload
+def env_url(name: str, default: str | None, schemes: set[str]) -> str | None: ...
 def env_url(name: str, default: str | None, schemes: set[str]) -> str | None:
     """A URL variable whose scheme must be one of `schemes`."""
     raw = os.environ.get(name) or default
@@ -85,12 +90,12 @@ if TRUSTED_PROXY and TRUSTED_PROXY_COUNT < 1:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-SITE_URL = env_url("SITE_URL", None if not DEBUG else "http://127.0.0.1:8000", {"http", "https"})
-if SITE_URL is None:
+_site_url = env_url("SITE_URL", None if not DEBUG else "http://127.0.0.1:8000", {"http", "https"})
+if _site_url is None:
     raise ImproperlyConfigured(
         "SITE_URL is required when DJANGO_DEBUG is off (e.g. https://radtid.example.se)."
     )
-SITE_URL = SITE_URL.rstrip("/")
+SITE_URL = _site_url.rstrip("/")
 SITE_DOMAIN = urlsplit(SITE_URL).hostname or "localhost"
 HTTPS = urlsplit(SITE_URL).scheme == "https"
 

@@ -10,6 +10,8 @@ Over the limit the answer is 429 with Retry-After (DRF's exception handler).
 
 from __future__ import annotations
 
+from typing import cast
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle as DRFScopedRateThrottle
 
@@ -24,4 +26,4 @@ class ScopedRateThrottle(DRFScopedRateThrottle):
     import, so that changed settings (tests, a reloaded configuration) count."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return cast("str | None", api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or ""))

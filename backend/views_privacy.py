@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .errors import add_to_form
 from .models import User
 from .privacy import ErasureRefused, password_matches, person_erase, person_export
+from .types import AuthenticatedHttpRequest
 
 
 def export_response(user: User) -> HttpResponse:
@@ -39,7 +40,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def privacy_export(request: HttpRequest) -> HttpResponse:
+def privacy_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     return export_response(request.user)
 
 
@@ -67,7 +68,7 @@ class EraseForm(forms.Form):
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def privacy_erase(request: HttpRequest) -> HttpResponse:
+def privacy_erase(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EraseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

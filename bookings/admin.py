@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from backend.admin import PersonalDataAccessMixin
 
-from .models import AuditEntry, Booking, Enterprise, EntrepreneurProfile, Feedback, WaitlistEntry
+from .models import Booking, Enterprise, EntrepreneurProfile, Feedback, WaitlistEntry
 
 
 @admin.register(Enterprise)
@@ -48,20 +48,6 @@ class BookingAdmin(PersonalDataAccessMixin, admin.ModelAdmin):
 
     def subjects_of(self, obj: Booking) -> list[int | None]:
         return [obj.entrepreneur_id, obj.advisor.user_id]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "actor", "booking"]
-    list_filter = ["action"]
-    search_fields = ["booking__uid", "actor__email"]
-    readonly_fields = ["at", "action", "actor", "booking", "data"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WaitlistEntry)

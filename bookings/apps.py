@@ -16,6 +16,10 @@ class BookingsConfig(AppConfig):
         # booked_source covers bookings and the slots held for the waitlist.
         register_booked_source(booked_source)
 
-        from . import privacy
+        from . import privacy, signals, waitlist
+
+        # The waitlist builds on the booking services, so it is told of a
+        # cancellation rather than called by it.
+        signals.booking_cancelled.connect(waitlist.on_booking_cancelled, dispatch_uid="waitlist_freed_slot")
 
         privacy.register()  # bookings' part of a person's export and erasure (backend/privacy.py)

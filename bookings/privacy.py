@@ -1,5 +1,4 @@
-"""The bookings app's part of a person's export and erasure (backend/privacy.py),
-and its audit trail of staff looking at personal data."""
+"""The bookings app's part of a person's export and erasure (backend/privacy.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from backend.privacy import (
     ORDER_RELEASE,
     ORDER_SCRUB,
     iso,
-    personal_data_accessed,
     register_erasure_check,
     register_erasure_step,
     register_export_section,
@@ -21,6 +19,7 @@ from backend.privacy import (
 
 from . import rules
 from .models import (
+    WAITLIST_ACTIVE,
     Booking,
     Enterprise,
     EntrepreneurProfile,
@@ -28,7 +27,8 @@ from .models import (
     FollowUpAnswer,
     WaitlistEntry,
 )
-from .services import audit, person_bookings_erase, person_bookings_release
+from .services import booking_cancel, person_bookings_erase
+from .waitlist import waitlist_withdraw
 
 
 def _booking(booking: Booking) -> dict[str, Any]:
@@ -142,20 +142,24 @@ def refuse_advisor_with_sessions_ahead(user: User, now: datetime) -> Any:
     return None
 
 
-def release(user: User, now: datetime) -> None:
-    person_bookings_release(user=user, now=now)
+def release(user: User, now: datetime) -> int:
+    """First step of erasing `user` (backend.privacy.person_erase): leave every
+    waitlist and cancel every future booking through booking_cancel, so the
+    advisors get the cancellation notice (outbox) and the slots go to the
+    waitlist. Waitlists go first, or a freed slot could be offered back to the
+    person being erased. Returns the number of bookings cancelled."""
+    for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
+        waitlist_withdraw(entry=entry, by=user, now=now)
+    future = Booking.objects.filter(rules.not_started(now), entrepreneur=user)
+    cancelled = 0
+    for booking in future:
+        booking_cancel(booking=booking, by=None, reason="", now=now)
+        cancelled += 1
+    return cancelled
 
 
 def scrub(user: User, now: datetime) -> None:
     person_bookings_erase(user=user, now=now)
-
-
-def record_access(sender, *, actor: User, subjects: list[int], what: str, **kwargs) -> None:
-    """Staff opened someone's data (backend.privacy.record_access): one audit entry."""
-    booking = None
-    if what.startswith("admin:bookings.booking:"):
-        booking = Booking.objects.filter(pk=what.rsplit(":", 1)[1]).first()
-    audit("personal_data.viewed", actor=actor, booking=booking, subjects=subjects, what=what)
 
 
 def register() -> None:
@@ -169,4 +173,3 @@ def register() -> None:
     register_erasure_check(refuse_advisor_with_sessions_ahead)
     register_erasure_step("bookings.release", release, order=ORDER_RELEASE)
     register_erasure_step("bookings.scrub", scrub, order=ORDER_SCRUB)
-    personal_data_accessed.connect(record_access, dispatch_uid="bookings.personal_data_accessed")

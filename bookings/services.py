@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, Topic
 from advisors.selectors import SlotCheck, slot_check
+from backend.audit import audit
 from backend.errors import DomainError, ErrorKind
 from backend.models import User
 
 from . import rules, signals
 from .models import (
     WAITLIST_ACTIVE,
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,
@@ -64,11 +64,6 @@ class StateConflict(BookingError):
 
 
 # --- Shared steps -------------------------------------------------------------
-
-
-def audit(action: str, *, actor: User | None, booking: Booking | None = None, **data: Any) -> None:
-    """Record who did what (the bookings app's audit trail)."""
-    AuditEntry.objects.create(action=action, booking=booking, actor=actor, data=data)
 
 
 def enterprise_of(entrepreneur: User, enterprise: Enterprise | None) -> Enterprise:
@@ -223,7 +218,7 @@ def booking_create(
         )
         _save_guarded(booking)
         audit(
-            "booking.created", booking=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
+            "booking.created", subject=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
         )
         signals.booking_created.send(sender=Booking, booking=booking, by=entrepreneur)
     return booking
@@ -279,7 +274,7 @@ def booking_reschedule(
         _save_guarded(booking)
         audit(
             "booking.rescheduled",
-            booking=booking,
+            subject=booking,
             actor=by,
             previous_start=previous_start.isoformat(),
             start=start.isoformat(),
@@ -316,12 +311,10 @@ def booking_cancel(
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated"])
         # Whether a reason was given, not the reason: free text may speak of the
         # person, and it stays on the booking, where erasure and retention clear it.
-        audit("booking.cancelled", booking=booking, actor=by, with_reason=bool(reason))
+        audit("booking.cancelled", subject=booking, actor=by, with_reason=bool(reason))
+        # The waitlist hears of it too, and offers the freed slot in this
+        # transaction (bookings.waitlist.on_booking_cancelled).
         signals.booking_cancelled.send(sender=Booking, booking=booking, by=by, reason=reason)
-        # A freed slot goes to the waitlist first (imported here: waitlist imports this module).
-        from .waitlist import waitlist_offer_freed_slot
-
-        waitlist_offer_freed_slot(booking=booking)
     return booking
 
 
@@ -351,7 +344,7 @@ def booking_record_outcome(
             booking.private_notes = private_notes
             fields.append("private_notes")
         booking.save(update_fields=fields)
-        audit("booking.outcome", booking=booking, actor=by, attended=attended)
+        audit("booking.outcome", subject=booking, actor=by, attended=attended)
         signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
     return booking
 
@@ -375,7 +368,7 @@ def booking_give_feedback(
         if Feedback.objects.filter(booking=booking).exists():
             raise BookingError(_("You have already given feedback on this session. Thank you!"))
         feedback = Feedback.objects.create(booking=booking, rating=rating, comment=comment)
-        audit("booking.feedback", booking=booking, actor=by, rating=rating)
+        audit("booking.feedback", subject=booking, actor=by, rating=rating)
     return feedback
 
 
@@ -400,7 +393,7 @@ def follow_up_answer_give(
             comment=comment,
             **{outcome: bool(answers.get(outcome)) for outcome in FOLLOW_UP_OUTCOMES},
         )
-        audit("booking.follow_up", booking=booking, actor=by)
+        audit("booking.follow_up", subject=booking, actor=by)
     return answer
 
 
@@ -438,7 +431,6 @@ def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: d
             enterprise.members.add(user)
         audit(
             "enterprise.created" if created else "enterprise.updated",
-            booking=None,
             actor=user,
             enterprise=enterprise.pk,
         )
@@ -455,31 +447,13 @@ def entrepreneur_profile_save(*, user: User, gender: str) -> EntrepreneurProfile
         profile, _created = EntrepreneurProfile.objects.update_or_create(
             user=user, defaults={"gender": gender}
         )
-        audit("entrepreneur_profile.saved", booking=None, actor=user)
+        audit("entrepreneur_profile.saved", actor=user)
     return profile
 
 
 # --- Privacy: erasure and retention ----------------------------------------------------
 
 ERASED_ENTERPRISE_NAME = "—"
-
-
-def person_bookings_release(*, user: User, now: datetime) -> int:
-    """First step of erasing `user` (backend.privacy.person_erase): leave every
-    waitlist and cancel every future booking through booking_cancel, so the
-    advisors get the cancellation notice (outbox) and the slots go to the
-    waitlist. Waitlists go first, or a freed slot could be offered back to the
-    person being erased. Returns the number of bookings cancelled."""
-    from .waitlist import waitlist_withdraw  # waitlist builds on this module
-
-    for entry in user.waitlist_entries.filter(status__in=WAITLIST_ACTIVE):
-        waitlist_withdraw(entry=entry, by=user, now=now)
-    future = Booking.objects.filter(rules.not_started(now), entrepreneur=user)
-    cancelled = 0
-    for booking in future:
-        booking_cancel(booking=booking, by=None, reason="", now=now)
-        cancelled += 1
-    return cancelled
 
 
 def person_bookings_erase(*, user: User, now: datetime) -> None:

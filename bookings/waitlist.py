@@ -36,6 +36,7 @@ from advisors.selectors import (
     next_available,
     slot_check,
 )
+from backend.audit import audit
 from backend.errors import ErrorKind
 from backend.models import User
 
@@ -48,7 +49,7 @@ from .models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from .services import BookingError, audit, booking_create, enterprise_of
+from .services import BookingError, booking_create, enterprise_of
 
 # How far ahead "no free time" looks, and how far ahead a freed slot is offered.
 WAITLIST_DAYS = 14
@@ -225,7 +226,7 @@ def _offer_slot(
     audit(
         "waitlist.offered",
         actor=None,
-        booking=cause,
+        subject=cause,
         entry=entry.pk,
         advisor=advisor.pk,
         start=start.isoformat(),
@@ -339,7 +340,7 @@ def waitlist_withdraw(*, entry: WaitlistEntry, by: User, now: datetime | None = 
 def waitlist_offer_freed_slot(*, booking: Booking, now: datetime | None = None) -> WaitlistEntry | None:
     """Offer the slot of `booking`, just cancelled, to the first in line for its
     advisor, or for a topic the advisor advises on in the advisor's region.
-    Called by booking_cancel inside its transaction, so the slot is never free
+    Run on booking_cancelled inside booking_cancel's transaction, so the slot is never free
     for others between the cancellation and the hold. Returns the entry offered
     the slot, or None (nobody waiting; too late or too far ahead to offer)."""
     now = now or booking.cancelled_at or timezone.now()
@@ -352,6 +353,12 @@ def waitlist_offer_freed_slot(*, booking: Booking, now: datetime | None = None) 
             skip_person=booking.entrepreneur_id,  # they have just given it up
             cause=booking,
         )
+
+
+def on_booking_cancelled(sender, booking: Booking, **kwargs) -> None:
+    """bookings.signals.booking_cancelled, sent by booking_cancel inside its
+    transaction: the freed slot goes to the waitlist."""
+    waitlist_offer_freed_slot(booking=booking)
 
 
 def waitlist_claim(
@@ -404,7 +411,7 @@ def waitlist_claim(
         )
         entry.booking = booking
         entry.save(update_fields=["booking", "updated"])
-        audit("waitlist.claimed", actor=entrepreneur, booking=booking, entry=entry.pk)
+        audit("waitlist.claimed", actor=entrepreneur, subject=booking, entry=entry.pk)
     return booking
 
 

@@ -41,19 +41,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Field
+from django.db.models import DateTimeField
 from django.db.models.functions import Length
 from django.utils import timezone
 
 from advisors.availability import Interval, Rules, working_intervals
 from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHours
 from advisors.selectors import weekly_hours_by_advisor
-from backend.models import Role
+from backend.audit import audit
+from backend.models import Role, User
 from bookings.models import (
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,
@@ -64,8 +63,6 @@ from bookings.models import (
     LegalForm,
 )
 from bookings.pseudonyms import KeyMaker, enterprise_ref
-
-User = get_user_model()
 
 SEED = 2026
 REGIONS = ("20", "07")
@@ -117,7 +114,7 @@ ADDRESSES = {"20": "Åsgatan 23, 791 71 Falun", "07": "Kungsgatan 8, 352 33 Väx
 
 # --- Fixed lists of fake people and enterprises ---------------------------------------------
 
-FIRST_NAMES = {
+FIRST_NAMES: dict[str, list[str]] = {
     Gender.WOMAN: ["Astrid", "Elin", "Hanna", "Ingrid", "Johanna", "Linnea", "Maja", "Sofia", "Tove", "Amina",
                    "Leyla", "Aino", "Greta", "Saga", "Vera", "Zeynep"],
     Gender.MAN: ["Anders", "Björn", "David", "Emil", "Gustav", "Hassan", "Jonas", "Lars", "Magnus", "Nils",
@@ -139,7 +136,7 @@ KIND_CYCLE = [EnterpriseKind.WORK_INTEGRATING, EnterpriseKind.SOCIAL, Enterprise
               EnterpriseKind.WORK_INTEGRATING, EnterpriseKind.OTHER, EnterpriseKind.SOCIAL,
               EnterpriseKind.WORK_INTEGRATING, EnterpriseKind.IDEA, EnterpriseKind.SOCIAL,
               EnterpriseKind.WORK_INTEGRATING]  # fmt: skip
-LEGAL_FORMS = {
+LEGAL_FORMS: dict[str, Sequence[str]] = {
     EnterpriseKind.WORK_INTEGRATING: [LegalForm.ECONOMIC_ASSOCIATION] * 5
     + [LegalForm.LIMITED_COMPANY_SVB] * 3
     + [LegalForm.NON_PROFIT_ASSOCIATION, LegalForm.LIMITED_COMPANY],
@@ -154,7 +151,7 @@ LEGAL_FORMS = {
 }
 # First three digits of a generated organisation number by legal form (none:
 # no number; a sole trader's would be a personal identity number).
-ORG_PREFIX = {
+ORG_PREFIX: dict[str, str] = {
     LegalForm.ECONOMIC_ASSOCIATION: "769",
     LegalForm.NON_PROFIT_ASSOCIATION: "802",
     LegalForm.FOUNDATION: "802",
@@ -163,7 +160,7 @@ ORG_PREFIX = {
     LegalForm.TRADING_PARTNERSHIP: "969",
     LegalForm.OTHER: "769",
 }
-NAME_SUFFIX = {
+NAME_SUFFIX: dict[str, str] = {
     LegalForm.ECONOMIC_ASSOCIATION: " ekonomisk förening",
     LegalForm.NON_PROFIT_ASSOCIATION: " ideell förening",
     LegalForm.FOUNDATION: " stiftelse",
@@ -171,7 +168,7 @@ NAME_SUFFIX = {
     LegalForm.LIMITED_COMPANY_SVB: " AB (SVB)",
     LegalForm.TRADING_PARTNERSHIP: " HB",
 }
-ENTERPRISE_WORDS = {
+ENTERPRISE_WORDS: dict[str, list[str]] = {
     EnterpriseKind.WORK_INTEGRATING: ["Återbruket", "Gröna Händer", "Vävstugan", "Städkooperativet",
                                       "Byggstegen", "Second hand-boden", "Trädgårdsgänget", "Tvätteriet"],
     EnterpriseKind.SOCIAL: ["Kafé Gemenskap", "Läxhjälpen", "Fritidsgården", "Byalaget", "Seniorträffen",
@@ -230,7 +227,7 @@ def org_number(legal_form: str, serial: int) -> str:
 
 
 @contextmanager
-def given_timestamps(*fields: Field) -> Iterator[None]:
+def given_timestamps(*fields: DateTimeField) -> Iterator[None]:
     """Let bulk_create keep the `created`/`updated` values given to it instead of
     stamping them with now (auto_now_add/auto_now): history needs its own
     times. Cheaper than the alternative, an UPDATE of every row after the
@@ -247,14 +244,15 @@ def given_timestamps(*fields: Field) -> Iterator[None]:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def _timestamp_fields() -> list[Field]:
-    return [
+def _timestamp_fields() -> list[DateTimeField]:
+    fields = [
         Booking._meta.get_field("created"),
         Booking._meta.get_field("updated"),
         Feedback._meta.get_field("created"),
         Enterprise._meta.get_field("created"),
         Advisor._meta.get_field("created"),
     ]
+    return [field for field in fields if isinstance(field, DateTimeField)]
 
 
 # --- The calendar: working days and the slot grid --------------------------------------------
@@ -733,9 +731,7 @@ def _seed_history(
         start, minutes, facts, _ = sessions[i]
         builder.add(facts, chosen[i], start, minutes, unrecorded=latest[facts.id] == i)
     counts = builder.flush(BATCH_SIZE)
-    AuditEntry.objects.create(
-        action="demo.history", data={"bookings": counts[0], "feedback": counts[1], "regions": regions}
-    )
+    audit("demo.history", actor=None, bookings=counts[0], feedback=counts[1], regions=regions)
     return counts
 
 
@@ -856,9 +852,7 @@ def seed_bulk_history(
         _forget_queries()
         if progress:
             progress(done)
-    AuditEntry.objects.create(
-        action="demo.history", data={"bookings": done, "feedback": feedback, "bulk": True}
-    )
+    audit("demo.history", actor=None, bookings=done, feedback=feedback, bulk=True)
     return done, feedback
 
 

@@ -47,14 +47,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def booking_link(self, obj: OutboxMessage) -> str:
         if obj.user_id is not None:  # an invitation, a monthly report: about the person's role
             url = reverse("admin:backend_user_change", args=[obj.user_id])
-            return format_html('<a href="{}">{}</a>', url, obj.user.email)
+            return format_html('<a href="{}">{}</a>', url, obj.user.email if obj.user else "")
         if obj.booking_id is None:  # a waitlist offer
             url = reverse("admin:bookings_waitlistentry_change", args=[obj.waitlist_entry_id])
             return format_html(
                 '<a href="{}">{}</a>', url, _("waitlist entry %(id)s") % {"id": obj.waitlist_entry_id}
             )
         url = reverse("admin:bookings_booking_change", args=[obj.booking_id])
-        return format_html('<a href="{}">{}</a>', url, obj.booking.uid)
+        return format_html('<a href="{}">{}</a>', url, obj.booking.uid if obj.booking else "")
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: OutboxMessage) -> str:

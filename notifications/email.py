@@ -14,6 +14,7 @@ from __future__ import annotations
 from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
+from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from backend.models import User
 from bookings import rules
 from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
 from bookings.models import Booking, BookingStatus
@@ -31,7 +33,7 @@ from bookings.models import Booking, BookingStatus
 from .ical import booking_ics
 from .models import STORED_KINDS, MessageKind, OutboxMessage, Recipient
 
-INVITE_METHOD = {
+INVITE_METHOD: dict[str, str] = {
     MessageKind.CONFIRMATION: "REQUEST",
     MessageKind.RESCHEDULE: "REQUEST",
     MessageKind.CANCELLATION: "CANCEL",
@@ -78,7 +80,7 @@ def _headers(message: OutboxMessage) -> dict[str, str]:
     return {"Auto-Submitted": "auto-generated", "X-Radtid-Message": message.key}
 
 
-def _reachable(person) -> bool:
+def _reachable(person: User | None) -> TypeGuard[User]:
     return person is not None and bool(person.email) and person.is_active
 
 
@@ -119,7 +121,7 @@ def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, st
     )
 
 
-def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
+def build_email(message: OutboxMessage) -> EmailMessage | None:
     """The mail for `message`, rendered now in the recipient's language and
     time zone; None when the recipient has no address (an erased account)."""
     if message.kind == MessageKind.WAITLIST_OFFER:
@@ -129,6 +131,8 @@ def build_email(message: OutboxMessage) -> EmailMultiAlternatives | None:
     if message.kind in STORED_KINDS:
         return stored_email(message)
     booking = message.booking
+    if booking is None:  # every other kind is about a booking; gone, nobody to tell
+        return None
     person, other = _people(booking, message.recipient)
     if person is None or not person.email:
         return None
@@ -207,10 +211,12 @@ def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | Non
     HTML) in the person's language and time zone; None when the person has no
     address (an erased account)."""
     entry = message.waitlist_entry
-    person = entry.entrepreneur
-    if not _reachable(person):
+    if entry is None:
         return None
+    person = entry.entrepreneur
     advisor = entry.offered_advisor
+    if not _reachable(person) or advisor is None:
+        return None
     zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
     with translation.override(person.language or settings.LANGUAGE_CODE), timezone.override(zone):
         advisor_name = advisor.user.get_full_name()
@@ -223,7 +229,7 @@ def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | Non
             "end": timezone.localtime(entry.offered_end, zone),
             "deadline": timezone.localtime(entry.offer_expires_at, zone),
             "zone": zone,
-            "waitlist_url": settings.SITE_URL + reverse("waitlist:list"),
+            "waitlist_url": f"{settings.SITE_URL}{reverse('waitlist:list')}",
             "site_url": settings.SITE_URL,
         }
         subject = _("A time is free: advice session with %(name)s") % {"name": advisor_name}
@@ -256,8 +262,10 @@ def advisor_invitation_email(message: OutboxMessage) -> EmailMessage | None:
     from advisors.services_coordinator import invitation_url
 
     person = message.user
-    advisor = Advisor.objects.select_related("region").filter(user=person).first() if person else None
-    if not _reachable(person) or advisor is None:
+    if not _reachable(person):
+        return None
+    advisor = Advisor.objects.select_related("region").filter(user=person).first()
+    if advisor is None:
         return None
     coordinator = (
         Coordinator.objects.select_related("user").filter(pk=message.data.get("coordinator")).first()

@@ -34,8 +34,9 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, vDuration
 
 from advisors.models import Advisor
+from backend.audit import audit
 from backend.models import User
-from bookings.models import AuditEntry, Booking, BookingStatus
+from bookings.models import Booking, BookingStatus
 
 from . import outbox
 from .ical import PRODID, booking_ics
@@ -57,10 +58,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _audit(action: str, *, actor: User) -> None:
-    AuditEntry.objects.create(action=action, actor=actor, booking=None, data={})
-
-
 # --- Services ---------------------------------------------------------------------------
 
 
@@ -79,7 +76,7 @@ def calendar_feed_rotate(*, user: User) -> str:
             # `created` dates the current address: the page says when it was made.
             defaults={"digest": token_digest(token), "created": timezone.now(), "last_used": None},
         )
-        _audit("calendar_feed.rotated", actor=user)
+        audit("calendar_feed.rotated", actor=user)
     return token
 
 
@@ -92,7 +89,7 @@ def notification_settings_save(*, user: User, reminder_2h: bool) -> Notification
             user=user, defaults={"reminder_2h": reminder_2h}
         )
         outbox.record_reminder_choice(user, reminder_2h=reminder_2h)
-        _audit("notification_settings.saved", actor=user)
+        audit("notification_settings.saved", actor=user)
     return choice
 
 

@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Region
+from backend.audit import audit
 from bookings import rules
 from bookings.models import Booking, WaitlistEntry
+from bookings.selectors import first_sessions_ended
 
 from .models import (
     MessageKind,
@@ -25,6 +27,7 @@ from .models import (
     OutboxMessage,
     Recipient,
 )
+from .sending import send_message
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +66,6 @@ def queue_send(message_id: int) -> bool:
     is back, and for BROKER_PAUSE_SECONDS no other request waits on the
     broker either. Returns whether the task was queued."""
     global _broker_paused_until
-    from .tasks import send_message
-
     if time.monotonic() < _broker_paused_until:
         return False
     try:
@@ -79,7 +80,7 @@ def queue_send(message_id: int) -> bool:
 
 
 def _recipients(booking: Booking) -> list[str]:
-    found = [Recipient.ADVISOR]
+    found: list[str] = [Recipient.ADVISOR]
     if booking.entrepreneur_id:
         found.insert(0, Recipient.ENTREPRENEUR)
     return found
@@ -176,8 +177,6 @@ def record_follow_ups(*, now: datetime | None = None) -> int:
     Sessions up to FOLLOW_UP_CATCH_UP_DAYS older still get theirs, so a beat
     stopped for a while loses nothing, but switching this on does not survey
     years of history. Returns how many were recorded."""
-    from bookings.selectors import first_sessions_ended
-
     now = now or timezone.now()
     before = now - timedelta(days=settings.FOLLOW_UP_AFTER_DAYS)
     after = before - timedelta(days=settings.FOLLOW_UP_CATCH_UP_DAYS)
@@ -268,8 +267,6 @@ def outbox_messages_resend(*, ids, by) -> int:
     sweep sends them if that is lost). Messages in any other state are left
     alone, so a message already sent again, or being sent, is not repeated.
     Returns how many were put back."""
-    from bookings.models import AuditEntry
-
     with transaction.atomic():
         rows = list(
             OutboxMessage.objects.select_for_update()
@@ -280,13 +277,9 @@ def outbox_messages_resend(*, ids, by) -> int:
         OutboxMessage.objects.filter(pk__in=[pk for pk, _b, _s in rows]).update(
             state=MessageState.PENDING, due_at=now, attempts=0, last_error="", claimed_at=None
         )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                action="outbox.resent", actor=by, booking_id=booking_id, data={"message": pk, "was": state}
-            )
-            for pk, booking_id, state in rows
-        )
-        for pk, _b, _s in rows:
+        bookings = Booking.objects.in_bulk({booking_id for _pk, booking_id, _s in rows} - {None})
+        for pk, booking_id, state in rows:
+            audit("outbox.resent", actor=by, subject=bookings.get(booking_id), message=pk, was=state)
             _send_after_commit(pk)
     return len(rows)
 
@@ -297,6 +290,8 @@ def outbox_messages_resend(*, ids, by) -> int:
 def record_waitlist_offered(entry: WaitlistEntry) -> OutboxMessage:
     """The offer of a freed slot to the first in line, written in the offer's
     transaction like every other mail; the key names the slot offered."""
+    if entry.offered_start is None:
+        raise ValueError("Only an entry offered a slot can be told of it.")
     message, created = OutboxMessage.objects.get_or_create(
         key=f"waitlist:{entry.pk}:offer:{entry.offered_advisor_id}:{int(entry.offered_start.timestamp())}",
         defaults={

@@ -9,6 +9,7 @@ from celery import shared_task
 from backend.observability import record_beat_run
 
 from . import outbox, sending
+from .sending import send_message  # noqa: F401 (defined beside the delivery it runs)
 
 MAX_BATCHES_PER_SWEEP = 40
 # The sweep hands claimed messages to the workers in lists of this many: one
@@ -19,14 +20,6 @@ SEND_BATCH = 20
 # new task rather than run into the task time limit; should that queueing fail,
 # the sweep takes the rest up again after OUTBOX_CLAIM_TIMEOUT_SECONDS.
 SEND_BATCH_SECONDS = 45
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def send_message(message_id: int) -> None:
-    """Deliver one outbox message. Queued after commit for immediate mail, and
-    by the sweep for due ones; the state guard under the row lock makes a
-    second delivery of the same id a no-op."""
-    sending.deliver(message_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

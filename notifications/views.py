@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from backend.types import AuthenticatedHttpRequest
 from bookings.models import Booking
 from bookings.selectors import booking_for
 
@@ -41,7 +42,7 @@ def invite_for_download(booking: Booking, *, viewer_is_advisor: bool, now: datet
 @never_cache
 @login_required
 @require_GET
-def booking_invite(request: HttpRequest, uid: Any) -> HttpResponse:
+def booking_invite(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     """The .ics of a booking, for its entrepreneur and its advisor; others 404."""
     booking = booking_for(request.user, uid)
     if booking is None:
@@ -105,7 +106,7 @@ def _feed_url(token: str) -> str:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_settings(request: HttpRequest) -> HttpResponse:
+def calendar_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """/calendar/settings/: create or replace the calendar feed, and (for
     entrepreneurs, whose reminders it governs) the 2-hour reminder. A new feed
     address is shown in the answer to the POST that made it and never again:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.errors import add_to_form
+from backend.types import AuthenticatedHttpRequest
 
 from ..availability import Slot, is_public_holiday, local_to_utc, working_intervals
 from ..forms import (
@@ -45,7 +46,7 @@ from ..services import (
 from ..services_profile import ProfileError, advisor_profile_update
 
 
-def _own_advisor(request: HttpRequest, advisors: QuerySet[Advisor] | None = None) -> Advisor:
+def _own_advisor(request: AuthenticatedHttpRequest, advisors: QuerySet[Advisor] | None = None) -> Advisor:
     """The signed-in person's advisor profile; anyone else may not see these pages."""
     advisor = (advisors if advisors is not None else Advisor.objects).filter(user=request.user).first()
     if advisor is None:
@@ -136,7 +137,7 @@ def _week(advisor: Advisor, monday: date, duration: int, now: datetime) -> list[
 
 @login_required
 @require_http_methods(["GET"])
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     now = timezone.now()
     duration = advisor.session_lengths[0] if advisor.session_lengths else 60
@@ -169,7 +170,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     form = WeeklyHoursForm(_bound(request), advisor=advisor)
     if request.method == "POST" and form.is_valid():
@@ -184,7 +185,7 @@ def hours(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def overrides(request: HttpRequest) -> HttpResponse:
+def overrides(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     today = timezone.now().astimezone(advisor.zone).date()
     form = OverrideForm(today=today)
@@ -225,7 +226,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def time_off(request: HttpRequest) -> HttpResponse:
+def time_off(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     now = timezone.now()
     form = TimeOffForm(zone=advisor.zone, now=now)
@@ -258,7 +259,7 @@ def time_off(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings(request: HttpRequest) -> HttpResponse:
+def settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     form = SettingsForm(_bound(request), advisor=advisor)
     if request.method == "POST" and form.is_valid():
@@ -270,7 +271,7 @@ def settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request, Advisor.objects.select_related("region"))
     form = ProfileForm(_bound(request), advisor=advisor)
     if request.method == "POST" and form.is_valid():

@@ -6,19 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.errors import add_to_form
+from backend.types import AuthenticatedHttpRequest
 
 from ..forms_directory import AdvisorInviteForm
 from ..models import Advisor, Coordinator
 from ..services_coordinator import AdvisorAdminError, advisor_invite, advisor_set_active
 
 
-def _coordinator_or_403(request: HttpRequest) -> Coordinator:
+def _coordinator_or_403(request: AuthenticatedHttpRequest) -> Coordinator:
     coordinator = Coordinator.objects.filter(user=request.user).select_related("region").first()
     if coordinator is None:
         raise PermissionDenied
@@ -36,7 +37,7 @@ def _region_advisors(coordinator: Coordinator) -> QuerySet[Advisor]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def advisors(request: HttpRequest) -> HttpResponse:
+def advisors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The region's advisors and, by POST, the invitation of a new one."""
     coordinator = _coordinator_or_403(request)
     form = AdvisorInviteForm(request.POST or None)
@@ -63,7 +64,7 @@ def advisors(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def advisor_set_active_view(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+def advisor_set_active_view(request: AuthenticatedHttpRequest, pk: int, *, active: bool) -> HttpResponse:
     coordinator = _coordinator_or_403(request)
     advisor = Advisor.objects.filter(pk=pk).select_related("user").first()
     if advisor is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,11 +18,14 @@ from .. import selectors
 from ..forms_directory import AdvisorWeekForm, DirectoryFilterForm
 from ..models import Advisor, Language, MeetingMode
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ADVISORS_PER_PAGE = 20
 WEEK_DAYS = 7
 
 
-def _mode_labels(advisor: Advisor) -> list[str]:
+def _mode_labels(advisor: Advisor) -> list[StrOrPromise]:
     return [MeetingMode(mode).label for mode in advisor.meeting_modes]
 
 
@@ -71,7 +75,7 @@ def advisor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.warning(request, error)
+                messages.warning(request, str(error))
     first_day, duration = form.chosen_first_day(), form.chosen_duration()
     last_day = first_day + timedelta(days=WEEK_DAYS - 1)
 

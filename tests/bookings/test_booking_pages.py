@@ -24,8 +24,9 @@ from django.core import signing
 from icalendar import Calendar
 
 from advisors.models import Topic
+from backend.models import AuditEntry
 from bookings import links, services
-from bookings.models import AuditEntry, Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback
+from bookings.models import Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)  # Monday 08:00 in Stockholm

@@ -9,9 +9,9 @@ import time_machine
 from django.db import connection
 
 from advisors.models import Advisor, Topic
+from backend.models import AuditEntry
 from bookings import signals
 from bookings.models import (
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,

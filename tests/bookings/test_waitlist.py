@@ -13,9 +13,9 @@ from django.utils import translation
 
 from advisors.availability import Booked
 from advisors.models import Advisor, Topic, WeeklyHours
+from backend.models import AuditEntry
 from bookings import services, tasks, waitlist
 from bookings.models import (
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 
 from advisors.models import Topic
+from backend.models import AuditEntry
 from bookings import services
-from bookings.models import AuditEntry, Enterprise, EnterpriseKind
+from bookings.models import Enterprise, EnterpriseKind
 from notifications import feeds, tasks
 from notifications.models import MessageKind, MessageState, NotificationSettings, OutboxMessage
 
@@ -119,9 +120,9 @@ def test_send_again_requeues_a_failed_message_after_commit(
     assert failed.last_error == ""
     assert queued == [failed.pk]
     entry = AuditEntry.objects.get(action="outbox.resent")
-    assert (entry.actor, entry.booking_id, entry.data) == (
+    assert (entry.actor, entry.subject, entry.data) == (
         staff,
-        failed.booking_id,
+        failed.booking,
         {"message": failed.pk, "was": "failed"},
     )
 

@@ -18,9 +18,9 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from advisors.models import Topic
+from backend.models import AuditEntry
 from bookings import services
 from bookings.models import (
-    AuditEntry,
     BookingStatus,
     Enterprise,
     EnterpriseKind,

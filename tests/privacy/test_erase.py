@@ -3,7 +3,6 @@ through the booking service, personal data gone, statistics unchanged."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import random
 from datetime import UTC, datetime
@@ -12,11 +11,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
-from backend.models import ApiToken
+from backend.models import ApiToken, AuditEntry
 from backend.privacy import person_erase
 from bookings import services
 from bookings.models import (
-    AuditEntry,
     Booking,
     BookingStatus,
     Enterprise,
@@ -198,20 +196,4 @@ def test_no_audit_entry_keeps_the_reason_given_for_cancelling(sara, anna):
     assert not [e for e in AuditEntry.objects.all() if "sjukskriven" in json.dumps(e.data)]
 
 
-def test_the_reasons_audit_entries_kept_before_are_forgotten(db):
-    from django.apps import apps
-
-    forget_reasons = importlib.import_module(
-        "bookings.migrations.0006_audit_without_cancel_reasons"
-    ).forget_reasons
-    given = AuditEntry.objects.create(action="booking.cancelled", data={"reason": "Sara är sjuk"})
-    empty = AuditEntry.objects.create(action="booking.cancelled", data={"reason": ""})
-    other = AuditEntry.objects.create(
-        action="booking.rescheduled", data={"reason": "kept: not a cancellation"}
-    )
-
-    forget_reasons(apps, None)
-
-    assert AuditEntry.objects.get(pk=given.pk).data == {"with_reason": True}
-    assert AuditEntry.objects.get(pk=empty.pk).data == {"with_reason": False}
-    assert AuditEntry.objects.get(pk=other.pk).data == {"reason": "kept: not a cancellation"}
+# The reasons entries kept before migration 0006: tests/backend/test_audit_migration.py.

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 
-from backend.models import ApiToken
-from bookings.models import AuditEntry
+from backend.models import ApiToken, AuditEntry
 from notifications.models import CalendarFeed
 from tests.conftest import client_for
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import time_machine
 from django.conf import settings
 
-from bookings.models import AuditEntry, Booking, Feedback
+from backend.models import AuditEntry
+from bookings.models import Booking, Feedback
 from bookings.services import months_before
 from bookings.tasks import pseudonymise_old_bookings
 from reporting.selectors import region_figures, region_report

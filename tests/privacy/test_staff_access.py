@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bookings.models import AuditEntry, Booking, Enterprise
+from backend.models import AuditEntry
+from bookings.models import Booking, Enterprise
 
 
 def viewed():
@@ -21,7 +22,8 @@ def test_opening_a_person_s_user_page_is_audited(client, staff, sara):
     entry = viewed().get()
     assert entry.actor == staff
     assert entry.data == {"subjects": [sara.pk], "what": f"admin:backend.user:{sara.pk}"}
-    assert entry.at is not None
+    assert entry.created is not None
+    assert entry.subject == sara
 
 
 def test_opening_a_booking_names_both_people_and_the_booking(client, staff, sara, anna):
@@ -31,7 +33,7 @@ def test_opening_a_booking_names_both_people_and_the_booking(client, staff, sara
     assert client.get(f"/admin/bookings/booking/{booking.pk}/change/").status_code == 200
 
     entry = viewed().get()
-    assert entry.booking == booking
+    assert entry.subject == booking
     assert entry.data["subjects"] == sorted([sara.pk, anna.user_id])
 
 
@@ -42,6 +44,7 @@ def test_opening_an_enterprise_names_its_members(client, staff, sara):
     assert client.get(f"/admin/bookings/enterprise/{enterprise.pk}/change/").status_code == 200
 
     assert viewed().get().data["subjects"] == [sara.pk]
+    assert viewed().get().subject == enterprise
 
 
 def test_lists_and_unknown_objects_are_not_an_access_to_a_person(client, staff, sara):
@@ -62,7 +65,7 @@ def test_staff_fetching_a_person_s_export_is_audited(client, staff, sara):
     assert response["Content-Disposition"].startswith("attachment;")
     assert json.loads(response.content)["account"]["email"] == "sara@example.se"
     entry = viewed().get()
-    assert (entry.actor, entry.data["what"]) == (staff, f"export:{sara.pk}")
+    assert (entry.actor, entry.subject, entry.data["what"]) == (staff, sara, f"export:{sara.pk}")
 
 
 def test_people_who_are_not_staff_get_no_export_of_others(client, other_entrepreneur, sara):

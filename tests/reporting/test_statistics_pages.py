@@ -25,7 +25,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from advisors.models import Region
-from bookings.models import AuditEntry, EnterpriseKind, Gender
+from backend.models import AuditEntry
+from bookings.models import EnterpriseKind, Gender
 from notifications import sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
 from reporting import charts, periods, signals, views

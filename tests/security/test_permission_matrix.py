@@ -38,10 +38,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from advisors.models import Advisor, Topic
-from backend.models import ApiToken
+from backend.models import ApiToken, AuditEntry
 from bookings import links, services
 from bookings.models import (
-    AuditEntry,
     Booking,
     Enterprise,
     EnterpriseKind,

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import time as clock
 from datetime import date, time, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
-from backend.models import Role
+from backend.models import Role, User
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm
 from demo import history as demo_history
-
-User = get_user_model()
 
 # Two intervals a day with a lunch break; Friday mornings only.
 STANDARD_WEEK = [(d, time(9), time(12)) for d in range(5)] + [(d, time(13), time(16)) for d in range(4)]
@@ -29,7 +27,7 @@ LATE_WEEK = [(d, time(10), time(12)) for d in range(1, 5)] + [
     (d, time(13), time(17, 30)) for d in range(1, 5)
 ]
 
-ADVISORS = {
+ADVISORS: dict[str, list[dict[str, Any]]] = {
     "20": [
         {
             "name": "Anna Lindqvist",

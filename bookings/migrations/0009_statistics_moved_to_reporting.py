@@ -3,14 +3,14 @@
 """The statistics' rollup tables move to the reporting app (issue 14). They are
 caches of the bookings, so they are dropped here and reporting's 0001 creates
 them empty; the reports build any month they need again, and README
-("Statistics at scale") gives the one command that builds them all at once."""
+("Performance figures") gives the one command that builds them all at once."""
 
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0007_pseudonym_secrets"),
+        ("bookings", "0008_audit_trail_moved_to_backend"),
     ]
 
     operations = [
