@@ -106,4 +106,6 @@ def percentile_of_counts(counts: Sequence[tuple[float, int]], fraction: float) -
             high_value = value
             break
         seen += n
+    if low_value is None or high_value is None:  # cannot be: both positions are below total
+        raise AssertionError(position)
     return low_value + (high_value - low_value) * (position - low)

@@ -49,9 +49,14 @@ ENTERPRISE_CLASSES = (*PEOPLE_CLASSES, "first", "returning")
 (HELD,) = rules.HELD
 NO_SHOW, CONFIRMED, CANCELLED = BookingStatus.NO_SHOW, BookingStatus.CONFIRMED, BookingStatus.CANCELLED
 # A booking's people classes by its status (indexes into PEOPLE_CLASSES).
-STATUS_CLASSES = {HELD: (0, 1, 2, 3), NO_SHOW: (0, 2, 3), CONFIRMED: (0, 3), CANCELLED: (0,)}
+STATUS_CLASSES: dict[str, tuple[int, ...]] = {
+    HELD: (0, 1, 2, 3),
+    NO_SHOW: (0, 2, 3),
+    CONFIRMED: (0, 3),
+    CANCELLED: (0,),
+}
 # The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
-GENDER_ROWS = {Gender.WOMAN: "women", Gender.MAN: "men"}
+GENDER_ROWS: dict[str, str] = {Gender.WOMAN: "women", Gender.MAN: "men"}
 
 
 def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[str]) -> dict:
@@ -125,7 +130,7 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     if not months:
         return {}
     since, until = period_bounds(months[0], month_end(months[-1]))
-    rows = (
+    read = (
         Booking.objects.filter(stat_region=region_code, start__gte=since, start__lt=until)
         .annotate(fact_month=TruncMonth("start", tzinfo=REPORT_ZONE))
         .order_by()
@@ -149,9 +154,9 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     # The rows and groupings of reporting.tallies.read_tallies (GROUPINGS, FACTS), here
     # from each booking of the stale months (months between them are read too).
     month_of = {}
-    for value in {r[0] for r in rows}:
+    for value in {r[0] for r in read}:
         month_of[value] = local_month(value)
-    rows = [r for r in rows if month_of[r[0]] in fingerprints]
+    rows = [r for r in read if month_of[r[0]] in fingerprints]
     numbers_of = _numbers(
         region_code,
         {
@@ -296,7 +301,8 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
         if not missing:
             return known
         top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
-        new, next_number = [], {}
+        new: list[StatisticsKey] = []
+        next_number: dict[str, int] = {}
         for kind, key in missing:
             number = next_number.get(kind, top.get(kind, -1) + 1)
             next_number[kind] = number + 1

@@ -239,7 +239,7 @@ def _keys_and_labels(
     found: Mapping[str, Any],
     unmet: Mapping[str, int],
     months: Sequence[str],
-    topics: Sequence[dict],
+    topics: Sequence[Mapping[str, Any]],
     in_region: Sequence[str],
     municipalities: Mapping[str, tuple[str, str]],
     offered: Mapping[str, Any],

@@ -4,7 +4,7 @@ one query for the totals and every breakdown (`tallies`). Monthly rollups
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +110,7 @@ def read_tallies(
     # them coarser gives the same result); `outer` makes the arm's numbers
     # from the groups of each key. Columns: grouping, arm, key, waiting days,
     # then eight numbers.
-    arms = [
+    arms: list[dict[str, Any]] = [
         {
             "by": "person",
             "inner": flags,
@@ -159,7 +159,8 @@ def read_tallies(
     together = [f"g{names_by_index.index(name)}" for name in READ_TOGETHER if name in groupings]
     alone = [c for c in columns if c not in together]
     for a, arm in enumerate(arms):
-        by, where, where_params = arm["by"], *arm.get("where", ("", []))
+        by: str = arm["by"]
+        where, where_params = arm.get("where", ("", []))
         inner = f", {arm['inner']}" if "inner" in arm else ""
         then_by = ", waiting" if by == "waiting" else ""
         if not grouping_sets:
@@ -232,7 +233,7 @@ def read_tallies(
     return found
 
 
-def _grouping(included: Iterable[str], columns: Sequence[str]) -> int:
+def _grouping(included: Iterable[str], columns: Collection[str]) -> int:
     """What PostgreSQL's GROUPING(all `columns`) is for a grouping set of the
     `included` ones: a bit for each column not in it, the first the highest."""
     return sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in set(included))
