@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from advisors.models import Coordinator, Region
+from backend.types import AuthenticatedHttpRequest
 from bookings.forms import SiteForm
 
 from . import periods
@@ -85,7 +86,7 @@ class PeriodForm(SiteForm):
         if regions is None:
             del self.fields["region"]
         else:
-            self.fields["region"].choices = [("", _("Choose a region"))] + [
+            cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("Choose a region"))] + [
                 (r.code, f"{r.name} ({r.code})") for r in regions
             ]
             self.fields["region"].required = True
@@ -94,8 +95,9 @@ class PeriodForm(SiteForm):
                 "Enter a date as YYYY-MM-DD, for example 2026-03-31."
             )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("period") or ("custom" if data.get("start") or data.get("end") else DEFAULT_PERIOD)
         data["period"] = kind
         if kind in PRESET_MONTHS:
@@ -222,7 +224,7 @@ def _names() -> dict[str, str]:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A region's statistics for a period against the period before. The
     region's coordinators see their own; staff choose any; others 403."""
     user = request.user
