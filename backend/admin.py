@@ -96,8 +96,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     # object_id__exact compares as text, so a search for a word is no error.
     search_fields = ["object_id__exact", "booking__uid", "actor__email"]
-    fields = ["created", "action", "actor", "content_type", "object_id", "subject_link", "data"]
-    readonly_fields = fields
+    readonly_fields = ("created", "action", "actor", "content_type", "object_id", "subject_link", "data")
+    fields = readonly_fields
     show_full_result_count = False  # a long trail: no second COUNT(*) per page
 
     def get_queryset(self, request):

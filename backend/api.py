@@ -1,9 +1,10 @@
 from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate, logout
+from django.contrib.auth import logout
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,31 +13,93 @@ from . import throttling
 from .openapi import CONFLICT
 from .privacy import password_matches, person_erase, person_export
 from .services import api_token_issue
+from .signin import (
+    SignInLocked,
+    has_two_factor,
+    password_sign_in,
+    second_factor_check,
+    staff_lacks_two_factor,
+)
+
+
+class TwoFactorRequired(exceptions.APIException):
+    """401 `{"detail", "mfa_required": true}`: the password was right, the
+    account signs in with two factors, and the request has no `code`."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "mfa_required"
+    auth_header = "Token"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Set after the base, which would turn `true` into the string "True".
+        self.detail = {
+            "detail": exceptions.ErrorDetail(
+                force_str(
+                    _(
+                        "This account uses two-factor authentication: send the code from your "
+                        "authenticator app (or a recovery code) as code."
+                    )
+                ),
+                code=self.default_code,
+            ),
+            # The stubs allow error details only; this flag is the point of the answer.
+            "mfa_required": True,  # type: ignore[dict-item]
+        }
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "For an account with two-factor authentication: a code from the authenticator app or a recovery code."
+        ),
+    )
 
     def validate(self, attrs):
-        user = authenticate(self.context["request"], email=attrs["email"], password=attrs["password"])
-        # The same answer for an unknown email and a wrong password: no account enumeration.
-        if user is None or not user.is_active:
-            raise serializers.ValidationError(
-                _("The email address or the password is wrong."), code="authorization"
-            )
-        # Only the owner (right password) learns that the address is unverified.
-        if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
-            raise serializers.ValidationError(
-                _("Verify your email address first: follow the link in the mail we sent you."),
-                code="unverified",
-            )
+        request = self.context["request"]._request
+        try:
+            # allauth's login, its lockout included: failures here count where
+            # the web sign-in's do (backend/signin.py).
+            user = password_sign_in(request, email=attrs["email"], password=attrs["password"])
+            # The same answer for an unknown email and a wrong password: no account enumeration.
+            if user is None or not user.is_active:
+                raise serializers.ValidationError(
+                    _("The email address or the password is wrong."), code="authorization"
+                )
+            # Only the owner (right password) learns that the address is unverified.
+            if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+                raise serializers.ValidationError(
+                    _("Verify your email address first: follow the link in the mail we sent you."),
+                    code="unverified",
+                )
+            if staff_lacks_two_factor(user):
+                raise exceptions.PermissionDenied(
+                    _("Set up two-factor authentication on the website before you ask for a staff token.")
+                )
+            if has_two_factor(user):
+                if not attrs.get("code"):
+                    raise TwoFactorRequired()
+                if error := second_factor_check(request, user=user, code=attrs["code"]):
+                    raise serializers.ValidationError({"code": [error]}, code="authorization")
+        except SignInLocked as locked:
+            raise exceptions.Throttled(detail=locked.message) from locked
         attrs["user"] = user
         return attrs
 
 
 class TokenView(APIView):
-    """Exchange email and password for an API token (`Authorization: Token <key>`)."""
+    """Exchange email and password for an API token (`Authorization: Token <key>`).
+
+    An account with two-factor sign-in also sends `code` (from its app, or a
+    recovery code); without it: 401 with `"mfa_required": true`; a wrong or
+    spent code: 400 on `code`, like a wrong password. Staff without two-factor
+    sign-in set up get 403. After repeated failures here or on the website
+    the account (or the address) is locked for a while: 429."""
 
     authentication_classes: list = []
     throttle_scope = throttling.TOKEN  # password guessing: counted by client address
@@ -45,7 +108,14 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            401: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Two-factor sign-in is on: send `code` too (`{"detail", "mfa_required": true}`).',
+            ),
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Staff without two-factor sign-in set up."),
+        },
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})

@@ -2,12 +2,15 @@
 writes to EMAIL_FILE_PATH, newest first, each with its headers, its plain
 text, its HTML in a sandboxed frame and its attachments (invite.ics).
 
-It exists only with DEBUG on and the file backend; otherwise every URL here
-answers 404, so production never shows anyone's mail.
+It exists only with DEBUG on and the file backend, and only for a browser on
+this machine (the mails hold password-reset and sign-in links, and a DEBUG
+server may well listen on 0.0.0.0); otherwise every URL here answers 404, so
+production never shows anyone's mail.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,16 +58,27 @@ class Part:
     size: int
 
 
-def _folder() -> Path:
+def _from_loopback(request: HttpRequest) -> bool:
+    """REMOTE_ADDR in 127.0.0.0/8 or ::1: the client itself, never an address
+    from X-Forwarded-For, which anyone can write."""
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _folder(request: HttpRequest) -> Path:
     if not settings.DEBUG or settings.EMAIL_BACKEND != FILE_BACKEND:
         raise Http404("The mail viewer exists only with DEBUG on and mail kept as files.")
+    if not _from_loopback(request):
+        raise Http404("The mail viewer answers only on this machine.")
     return Path(settings.EMAIL_FILE_PATH)
 
 
-def _path(name: str) -> Path:
+def _path(request: HttpRequest, name: str) -> Path:
     if not NAME.match(name):
         raise Http404("No such mail.")
-    found = _folder() / name
+    found = _folder(request) / name
     if not found.is_file():
         raise Http404("No such mail.")
     return found
@@ -81,8 +95,8 @@ def _date(value: str | None) -> datetime | None:
     return parsed
 
 
-def _load(name: str) -> EmailMessage:
-    with _path(name).open("rb") as f:
+def _load(request: HttpRequest, name: str) -> EmailMessage:
+    with _path(request, name).open("rb") as f:
         return BytesParser(policy=policy.default).parse(f)
 
 
@@ -108,7 +122,7 @@ def _parts(message: EmailMessage) -> list[Part]:
 
 @require_GET
 def mail_list(request: HttpRequest) -> HttpResponse:
-    folder = _folder()
+    folder = _folder(request)
     # EmlFileBackend's names start with the UTC time sent, so the name orders them.
     files = sorted(
         (p for p in folder.glob("*.eml") if NAME.match(p.name)), key=lambda p: p.name, reverse=True
@@ -134,7 +148,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def mail_detail(request: HttpRequest, name: str) -> HttpResponse:
-    message = _load(name)
+    message = _load(request, name)
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     headers = [
@@ -159,7 +173,7 @@ def mail_detail(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 @xframe_options_sameorigin  # shown in the detail page's iframe; the site default is DENY
 def mail_html(request: HttpRequest, name: str) -> HttpResponse:
-    html = _load(name).get_body(preferencelist=("html",))
+    html = _load(request, name).get_body(preferencelist=("html",))
     if html is None:
         raise Http404("This mail has no HTML part.")
     response = HttpResponse(html.get_content(), content_type="text/html; charset=utf-8")
@@ -169,7 +183,7 @@ def mail_html(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 def mail_part(request: HttpRequest, name: str, index: int) -> HttpResponse:
-    message = _load(name)
+    message = _load(request, name)
     part = next((p for p in _parts(message) if p.index == index), None)
     if part is None:
         raise Http404("No such part.")

@@ -3,17 +3,17 @@ admin behind two-factor authentication, and a 503 when the database is away."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from .signin import staff_lacks_two_factor
 from .views import DATABASE_DOWN, database_unavailable
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -31,23 +31,32 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+def _staff_only_roots() -> tuple[str, ...]:
+    """Where the admin and the status page are in the URLconf of the request
+    (a test's own URLconf may have neither)."""
+    roots = []
+    for name in ("admin:index", "staff-status"):
+        with contextlib.suppress(NoReverseMatch):
+            roots.append(reverse(name))
+    return tuple(roots)
+
+
 class AdminRequiresMFAMiddleware:
-    """The admin shows everyone's data, so a stolen staff password alone must
-    not open it. Signing in goes through allauth (whose login asks for the
-    second factor), never the admin's own form; staff without an activated
-    authenticator are sent to set one up first."""
+    """The admin and the staff status page show everyone's data, so a stolen
+    staff password alone must not open them. Signing in goes through allauth
+    (whose login asks for the second factor), never the admin's own form;
+    staff without an activated authenticator are sent to set one up first
+    (backend.signin.staff_lacks_two_factor, the rule staff API tokens follow too)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        admin_root = reverse("admin:index")
-        if settings.ADMIN_REQUIRES_MFA and request.path.startswith(admin_root):
+        if settings.ADMIN_REQUIRES_MFA and request.path.startswith(_staff_only_roots()):
             user = request.user
             if not user.is_authenticated:
-                login = reverse("account_login")
-                return HttpResponseRedirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-            if user.is_staff and not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+                return redirect_to_login(request.get_full_path(), reverse("account_login"))
+            if staff_lacks_two_factor(user):
                 messages.warning(
                     request,
                     _("Set up two-factor authentication before you use the admin. It takes a minute."),

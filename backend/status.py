@@ -41,7 +41,7 @@ def outbox_summary() -> dict:
     outbox = apps.get_model("notifications", "OutboxMessage")
     state_field = outbox._meta.get_field("state")
     counts = dict(outbox.objects.values_list("state").annotate(n=Count("pk")).order_by())
-    by_state = [(value, label, counts.get(value, 0)) for value, label in state_field.choices]
+    by_state = [(value, label, counts.get(value, 0)) for value, label in state_field.flatchoices]
     oldest = outbox.objects.filter(state="pending").aggregate(oldest=Min("due_at"))["oldest"]
     return {
         "by_state": by_state,

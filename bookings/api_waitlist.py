@@ -24,7 +24,9 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
     advisor = serializers.IntegerField(source="advisor_id", read_only=True, allow_null=True)
     advisor_name = serializers.CharField(source="advisor.user.full_name", read_only=True, default=None)
     region = serializers.CharField(source="region_id", read_only=True, allow_null=True)
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     offer = serializers.SerializerMethodField()
     booking = serializers.SerializerMethodField()
 
@@ -34,23 +36,23 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_offer(self, entry: WaitlistEntry) -> dict | None:
-        if entry.status != WaitlistStatus.OFFERED:
-            return None
         advisor = entry.offered_advisor
-        zone = advisor.zone
+        if entry.status != WaitlistStatus.OFFERED or advisor is None:
+            return None
+        offered, zone = entry.offered_slot(), advisor.zone
         return {
             "advisor": advisor.pk,
             "advisor_name": advisor.user.full_name,
-            "start": entry.offered_start.astimezone(zone).isoformat(),
-            "end": entry.offered_end.astimezone(zone).isoformat(),
-            "duration": entry.offered_duration,
-            "expires_at": entry.offer_expires_at.astimezone(zone).isoformat(),
+            "start": offered.start.astimezone(zone).isoformat(),
+            "end": offered.end.astimezone(zone).isoformat(),
+            "duration": offered.duration,
+            "expires_at": offered.expires_at.astimezone(zone).isoformat(),
             "topics": [t.slug for t in advisor.topics.all() if t.is_active],
             "modes": advisor.meeting_modes,
         }
 
     def get_booking(self, entry: WaitlistEntry) -> str | None:
-        return str(entry.booking.uid) if entry.booking_id else None
+        return str(entry.booking.uid) if entry.booking is not None else None
 
 
 class WaitlistJoinSerializer(serializers.Serializer):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -347,6 +348,23 @@ class WaitlistEntry(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in WAITLIST_ACTIVE
+
+    def offered_slot(self) -> OfferedSlot:
+        """The slot of the open (or last) offer. An offered entry always has one
+        (the check constraint above); asking an entry never offered one is a bug."""
+        advisor_id, start, end = self.offered_advisor_id, self.offered_start, self.offered_end
+        duration, expires_at = self.offered_duration, self.offer_expires_at
+        if advisor_id is None or start is None or end is None or duration is None or expires_at is None:
+            raise ValueError(f"Waitlist entry {self.pk} has never been offered a slot.")
+        return OfferedSlot(advisor_id, start, end, duration, expires_at)
+
+
+class OfferedSlot(NamedTuple):
+    advisor_id: int
+    start: datetime
+    end: datetime
+    duration: int
+    expires_at: datetime
 
 
 class PseudonymSecret(models.Model):

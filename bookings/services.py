@@ -420,7 +420,7 @@ def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: d
     values["org_number"] = org_number
     with transaction.atomic():
         created = enterprise is None
-        if created:
+        if enterprise is None:
             enterprise = Enterprise()
         elif not enterprise.members.filter(pk=user.pk).exists():
             raise BookingError(_("You can only change an enterprise you belong to."))

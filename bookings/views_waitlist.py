@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advisors.models import MeetingMode, Region, Topic
 from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
+from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
 from .models import WaitlistEntry, WaitlistStatus
@@ -40,8 +43,8 @@ class JoinTargetForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         advisor, region, topic = data.get("advisor"), data.get("region"), data.get("topic")
         if self.errors:
             return data
@@ -81,19 +84,22 @@ class ClaimForm(forms.Form):
         kwargs.setdefault("initial", {"topic": entry.topic})
         super().__init__(*args, **kwargs)
         advisor = entry.offered_advisor
-        topics = [t for t in advisor.topics.all() if t.is_active]
-        self.fields["topic"].queryset = (
+        topics = [t for t in advisor.topics.all() if t.is_active] if advisor else []
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = (
             Topic.objects.filter(pk__in=[t.pk for t in topics])
             if topics
             else Topic.objects.filter(is_active=True)
         )
-        self.fields["mode"].choices = [(m, MeetingMode(m).label) for m in advisor.meeting_modes]
+        modes = advisor.meeting_modes if advisor else []
+        cast(forms.ChoiceField, self.fields["mode"]).choices = [(m, MeetingMode(m).label) for m in modes]
 
 
 # --- Views -------------------------------------------------------------------
 
 
-def _render_list(request: HttpRequest, *, failed: ClaimForm | None = None, status: int = 200) -> HttpResponse:
+def _render_list(
+    request: AuthenticatedHttpRequest, *, failed: ClaimForm | None = None, status: int = 200
+) -> HttpResponse:
     entries = list(waitlist.waitlist_entries_of(request.user))
     rows = []
     for entry in entries:
@@ -111,12 +117,12 @@ def _render_list(request: HttpRequest, *, failed: ClaimForm | None = None, statu
 
 @login_required
 @require_http_methods(["GET"])
-def waitlist_list(request: HttpRequest) -> HttpResponse:
+def waitlist_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Your waitlist entries, offers with their claim forms and deadlines."""
     return _render_list(request)
 
 
-def _own_entry(request: HttpRequest, pk: int) -> WaitlistEntry:
+def _own_entry(request: AuthenticatedHttpRequest, pk: int) -> WaitlistEntry:
     entry = waitlist.waitlist_entries_of(request.user).filter(pk=pk).first()
     if entry is None:
         raise Http404  # someone else's, or none: the same to you (invariant 7)
@@ -125,7 +131,7 @@ def _own_entry(request: HttpRequest, pk: int) -> WaitlistEntry:
 
 @login_required
 @require_POST
-def waitlist_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
+def waitlist_claim_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _own_entry(request, pk)
     if entry.status != WaitlistStatus.OFFERED:
         messages.error(request, _("This offer is no longer open."))
@@ -148,7 +154,7 @@ def waitlist_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def waitlist_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def waitlist_withdraw_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = _own_entry(request, pk)
     try:
         waitlist.waitlist_withdraw(entry=entry, by=request.user)
@@ -161,7 +167,7 @@ def waitlist_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def waitlist_join_view(request: HttpRequest) -> HttpResponse:
+def waitlist_join_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What the waitlist is, for an advisor or a topic in a region, and a button to join."""
     target = JoinTargetForm(request.GET)
     if not target.is_valid():

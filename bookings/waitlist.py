@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -151,9 +152,8 @@ def waitlist_free_time_exists(
     advisors = list(advisor_directory(region=region.pk, topic=topic.slug))
     first_free = next_available(advisors, now=now)
     return any(
-        _within_window(first_free[a.pk], a.timezone, now)
+        (start := first_free.get(a.pk)) is not None and _within_window(start, a.timezone, now)
         for a in advisors
-        if first_free.get(a.pk) is not None
     )
 
 
@@ -288,7 +288,8 @@ def waitlist_join(
             region=region,
             topic=topic,
             enterprise=enterprise,
-            stat_region=advisor.region_id if advisor is not None else region.pk,
+            # Without an advisor a region is required (checked above).
+            stat_region=advisor.region_id if advisor is not None else cast(Region, region).pk,
             stat_topic=topic.slug if topic is not None else "",
             stat_municipality=enterprise.municipality_id,
             stat_gender=profile.gender if profile else Gender.NOT_STATED,
@@ -327,10 +328,11 @@ def waitlist_withdraw(*, entry: WaitlistEntry, by: User, now: datetime | None = 
         entry.save(update_fields=["status", "updated"])
         audit("waitlist.withdrawn", actor=by, entry=entry.pk)
         if was_offered:
+            offered = entry.offered_slot()
             _offer_slot(
-                advisor_id=entry.offered_advisor_id,
-                start=entry.offered_start,
-                duration=entry.offered_duration,
+                advisor_id=offered.advisor_id,
+                start=offered.start,
+                duration=offered.duration,
                 now=now,
                 skip_person=by.pk,
             )
@@ -393,16 +395,21 @@ def waitlist_claim(
             raise WaitlistError(_("This is not your waitlist entry."))
         if entry.status != WaitlistStatus.OFFERED:
             raise WaitlistConflict(_("This offer is no longer open."))
-        if now >= entry.offer_expires_at:
+        offered = entry.offered_slot()
+        if now >= offered.expires_at:
             raise WaitlistConflict(_("The time to claim this offer has run out."))
         entry.status = WaitlistStatus.BOOKED
         entry.save(update_fields=["status", "updated"])
-        enterprise = Enterprise.objects.filter(pk=entry.enterprise_id, members=entrepreneur).first()
+        enterprise = (
+            Enterprise.objects.filter(pk=entry.enterprise_id, members=entrepreneur).first()
+            if entry.enterprise_id is not None
+            else None
+        )
         booking = booking_create(
             entrepreneur=entrepreneur,
             advisor=advisor,
-            start=entry.offered_start,
-            duration=entry.offered_duration,
+            start=offered.start,
+            duration=offered.duration,
             topic=topic,
             mode=mode,
             message=message,
@@ -440,10 +447,11 @@ def waitlist_expire_offers(*, now: datetime | None = None) -> int:
             entry.status = WaitlistStatus.EXPIRED
             entry.save(update_fields=["status", "updated"])
             audit("waitlist.expired", actor=None, entry=entry.pk)
+            offered = entry.offered_slot()
             _offer_slot(
-                advisor_id=entry.offered_advisor_id,
-                start=entry.offered_start,
-                duration=entry.offered_duration,
+                advisor_id=offered.advisor_id,
+                start=offered.start,
+                duration=offered.duration,
                 now=now,
                 skip_person=entry.entrepreneur_id,
             )

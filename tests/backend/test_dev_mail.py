@@ -67,6 +67,25 @@ def test_it_is_not_there_when_mail_goes_elsewhere(client, db, mail_dir, confirma
         assert client.get(f"/dev/mail/{confirmation}/").status_code == 404
 
 
+@pytest.mark.parametrize("address", ["192.0.2.10", "10.0.0.5", "2001:db8::1", "::ffff:127.0.0.1", ""])
+def test_it_is_not_there_for_a_client_on_another_machine(client, db, confirmation, address):
+    """The mails hold password-reset links; a DEBUG server on 0.0.0.0 must not show them around."""
+    paths = ("/dev/mail/", f"/dev/mail/{confirmation}/", f"/dev/mail/{confirmation}/html/")
+    for path in (*paths, f"/dev/mail/{confirmation}/parts/2/"):
+        assert client.get(path, REMOTE_ADDR=address).status_code == 404
+
+
+def test_a_forwarded_for_header_does_not_make_a_client_local(client, db, confirmation):
+    response = client.get("/dev/mail/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.8.9.10", "::1"])
+def test_it_answers_a_client_on_this_machine(client, db, confirmation, address):
+    assert client.get("/dev/mail/", REMOTE_ADDR=address).status_code == 200
+    assert client.get(f"/dev/mail/{confirmation}/", REMOTE_ADDR=address).status_code == 200
+
+
 def test_the_list_shows_date_recipient_and_subject_newest_first(client, db, mail_dir, confirmation):
     reminder = send(
         mail_dir,

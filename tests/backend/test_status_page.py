@@ -15,6 +15,7 @@ from bookings import services
 from bookings.models import Enterprise, EnterpriseKind
 from notifications import tasks
 from notifications.models import MessageKind, MessageState, OutboxMessage
+from tests import factories
 
 URL = "/staff/status/"
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
@@ -145,3 +146,20 @@ def test_a_visitor_is_sent_to_sign_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/staff/status/")
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up_as_for_the_admin(client, db):
+    operator = factories.StaffFactory(email="new-ops@example.se", totp=False)
+    client.force_login(operator)
+
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_without_the_admin_s_rule_staff_without_two_factor_see_the_page(client, db, settings):
+    settings.ADMIN_REQUIRES_MFA = False
+    client.force_login(factories.StaffFactory(email="new-ops@example.se", totp=False))
+
+    assert client.get(URL).status_code == 200

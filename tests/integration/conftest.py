@@ -351,9 +351,19 @@ class LiveStack:
 
     def _log_in(self, emails: Sequence[str]) -> dict[str, str]:
         def token(email: str) -> str:
-            response = requests.post(
-                self.url("/api/v1/auth/token/"), json={"email": email, "password": PASSWORD}, timeout=60
-            )
+            # Every sign-in from one address takes allauth's lock on that
+            # address's count (its lockout, which the token endpoint shares
+            # with the website); one that waits over a second for the lock,
+            # as a fresh worker on a busy machine can make it, is answered 429
+            # as if locked. Right passwords only here: such a 429 is that
+            # wait, and the next try gets through.
+            for attempt in range(5):
+                response = requests.post(
+                    self.url("/api/v1/auth/token/"), json={"email": email, "password": PASSWORD}, timeout=60
+                )
+                if response.status_code != 429:
+                    break
+                time.sleep(0.5 * (attempt + 1))
             if response.status_code != 200:
                 raise RuntimeError(f"login of {email}: {response.status_code} {response.text[:300]}")
             return response.json()["token"]

@@ -18,12 +18,15 @@ from datetime import UTC, datetime
 import pytest
 import schemathesis
 import time_machine
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
+from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -33,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from advisors.models import Advisor, Topic
 from advisors.serializers import AvailabilitySerializer
+from backend.models import ApiToken
 from backend.services import api_token_issue
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind, WaitlistEntry
@@ -241,3 +245,39 @@ def test_the_booking_body_is_valid_or_refused_field_by_field(body):
         pytest.fail("is_valid() raised instead of collecting the errors")
     if not valid:
         assert serializer.errors
+
+
+# --- The token endpoint's second factor, fed anything ------------------------------------------
+
+
+@pytest.fixture
+def two_factor_sara(db):
+    """Sara with two-factor authentication on (an authenticator app and recovery codes)."""
+    sara = factories.UserFactory(email="fuzz-sara@example.se")
+    TOTP.activate(sara, generate_totp_secret())
+    RecoveryCodes.activate(sara)
+    return sara
+
+
+@given(code=st.text(max_size=80) | st.from_regex(r"\A[0-9 -]{0,12}\Z") | anything_json)
+@example(code="1" * 65)
+@example(code=None)
+@example(code={"$ne": ""})
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_token_endpoint_answers_any_code_with_a_client_error_and_no_token(two_factor_sara, code):
+    """The right password and anything for `code`: 401 (no code) or 400 (a field
+    error on code), never a token and never a 500. The code is in the schema,
+    so the schema fuzzing above sends it too, but never with a right password."""
+    client = APIClient()
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": "fuzz-sara@example.se", "password": factories.PASSWORD, "code": code},
+        format="json",
+    )
+    assert response.status_code in {400, 401}, response.content[:300]
+    body = response.json()
+    if response.status_code == 401:
+        assert body["mfa_required"] is True
+    else:
+        assert set(body) == {"code"}
+    assert not ApiToken.objects.filter(user=two_factor_sara).exists()

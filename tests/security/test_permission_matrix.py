@@ -30,9 +30,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pyotp
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib import admin
+from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -48,6 +52,7 @@ from bookings.models import (
     WaitlistEntry,
 )
 from notifications.feeds import calendar_feed_rotate
+from tests.factories import PASSWORD
 
 # Monday 1 March 2027, 07:00 in Stockholm.
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
@@ -383,7 +388,8 @@ MATRIX: dict[str, Row] = {
         "POST",
         fixed("/api/v1/auth/token/"),
         everyone(400),
-        data=lambda w: {"email": w.sara.email, "password": "wrong password"},
+        # A code does not make up for a wrong password (test_a_token_takes_the_second_factor_…).
+        data=lambda w: {"email": w.sara.email, "password": "wrong password", "code": "123456"},
         json=True,
     ),
     "v1:region-list": Row("GET", fixed("/api/v1/regions/"), everyone(200)),
@@ -756,3 +762,57 @@ def test_not_even_staff_see_the_private_notes_in_the_admin(world):
         listing = client.get(reverse("admin:bookings_booking_changelist"))
     assert change.status_code == 200 and str(world.past.uid) in change.content.decode()
     assert NOTES not in change.content.decode() and NOTES not in listing.content.decode()
+
+
+# --- The token endpoint and the second factor ---------------------------------------------------
+# Everyone with an account asks for a token with their own email and password,
+# and a `code` or none: with two-factor authentication on, only their own
+# current code gets one; without it, the code is not looked at, except that
+# staff get no token at all (the admin's rule). A refusal issues no token.
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+OTHER_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+TOKEN_CASES = {
+    # case: (two-factor on, the code sent, the status)
+    "without two-factor, no code": (False, None, 200),
+    "without two-factor, any code": (False, "123456", 200),
+    "two-factor, no code": (True, None, 401),
+    "two-factor, blank code": (True, "", 401),
+    "two-factor, wrong code": (True, "000000", 400),
+    "two-factor, someone else's code": (True, "other", 400),
+    "two-factor, own code": (True, "own", 200),
+}
+PEOPLE = tuple(actor for actor in ACTORS if actor != "anonymous")
+
+
+@pytest.mark.parametrize("case", sorted(TOKEN_CASES))
+def test_a_token_takes_the_second_factor_of_whoever_has_one(world, case):
+    two_factor, code, status = TOKEN_CASES[case]
+    code = {"own": pyotp.TOTP(TOTP_SECRET).now(), "other": pyotp.TOTP(OTHER_SECRET).now()}.get(code, code)
+    problems = []
+    for actor in PEOPLE:
+        person = world.people[actor]
+        with transaction.atomic():
+            cache.clear()  # spent codes
+            Authenticator.objects.filter(user=person).delete()
+            if two_factor:
+                TOTP.activate(person, TOTP_SECRET)
+            expected = 403 if actor == "staff" and not two_factor else status
+            tokens = ApiToken.objects.filter(user=person).count()
+            body = {
+                "email": person.email,
+                "password": PASSWORD,
+                **({"code": code} if code is not None else {}),
+            }
+            response = client_of(world, actor).post(
+                "/api/v1/auth/token/", json.dumps(body), content_type="application/json"
+            )
+            issued = ApiToken.objects.filter(user=person).count() - tokens
+            if response.status_code != expected:
+                problems.append(f"{actor}: {response.status_code}, expected {expected}")
+            elif issued != (1 if expected == 200 else 0):
+                problems.append(f"{actor}: {issued} tokens issued for a {expected}")
+            elif expected == 401 and response.json().get("mfa_required") is not True:
+                problems.append(f"{actor}: 401 without mfa_required")
+            transaction.set_rollback(True)
+    assert not problems, "\n".join(problems)
