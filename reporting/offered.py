@@ -3,7 +3,7 @@ period, from the slot engine's working intervals less time off."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -39,8 +39,8 @@ def offered_hours(region: Region, start: date, end: date) -> dict[str, Any]:
     weekly = weekly_hours_by_advisor([a.pk for a in advisors])
     rules = {a.pk: advisor_rules(a, weekly[a.pk]) for a in advisors}
     minutes = offered_minutes_by_month(rules, start, end)
-    by_month: Counter[str] = Counter()
-    by_organisation: Counter[str] = Counter()
+    by_month: defaultdict[str, float] = defaultdict(float)
+    by_organisation: defaultdict[str, float] = defaultdict(float)
     for advisor in advisors:
         for month, value in minutes[advisor.pk].items():
             by_month[month] += value
@@ -54,15 +54,15 @@ def offered_hours(region: Region, start: date, end: date) -> dict[str, Any]:
 
 def offered_minutes_by_month(
     rules: Mapping[int, Rules], first_day: date, last_day: date
-) -> dict[int, Counter[str]]:
+) -> dict[int, dict[str, float]]:
     """Minutes each advisor offers on local dates first_day..last_day, by month
     ("YYYY-MM"): the slot engine's working intervals (weekly hours, date
     overrides, public holidays) less time off. Pure. Advisors with the same
     week share the day-by-day work, so a thousand of them cost little more
     than one; only their override and time-off days are worked out apart."""
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-    weeks: dict[tuple, tuple[dict[date, float], Counter[str]]] = {}
-    found: dict[int, Counter[str]] = {}
+    weeks: dict[tuple, tuple[dict[date, float], dict[str, float]]] = {}
+    found: dict[int, dict[str, float]] = {}
     for pk, rule in rules.items():
         signature = (
             rule.timezone,
@@ -76,12 +76,12 @@ def offered_minutes_by_month(
                 closed_on_public_holidays=rule.closed_on_public_holidays,
             )
             per_day = {day: _length(working_intervals(week_only, day)) for day in days}
-            per_month: Counter[str] = Counter()
+            per_month: dict[str, float] = defaultdict(float)
             for day, value in per_day.items():
                 per_month[f"{day:%Y-%m}"] += value
             weeks[signature] = per_day, per_month
         per_day, per_month = weeks[signature]
-        totals = Counter(per_month)
+        totals = defaultdict(float, per_month)
         time_off = _merge(rule.time_off)
         special = {d for d in rule.overrides if first_day <= d <= last_day}
         for off in time_off:
