@@ -5,11 +5,25 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The second test run, on real services (see tests/services.py).
+# `make test` runs the suite in two passes. The first, embedded (SQLite, the
+# filesystem broker, the local-memory cache), runs every test. The second, on
+# PostgreSQL and Redis, runs only the tests marked `services`: those whose
+# outcome can depend on the database, cache or broker under them (row locks,
+# constraints, SQL the two databases answer differently, the Redis cache and
+# broker, and the live stacks of tests/integration and tests/e2e, which run on a
+# database of the pass's kind). Every other test runs once. Mark a test
+# @pytest.mark.services when it depends on them; tests/conftest.py fails one
+# that shows it (connection.vendor, select_for_update, IntegrityError, the
+# cache, POSTGRES_URL or REDIS_URL, a live stack) without the mark. A test
+# needing PostgreSQL and Redis whatever the pass calls
+# tests.services.require_services_pass: it skips in the first, runs in the second.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/radtid
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/5
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
-PYTEST_ARGS ?= -n 2 --dist loadscope
+# Two workers; a test goes to whichever is free, except tests sharing a fixture
+# wider than one test (a live stack, a server, the browser), which
+# tests/conftest.py groups onto one worker (xdist_group) so it is set up once.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: install lock run test lint format check-migrations test-embedded test-services messages bench load clean
 
@@ -68,12 +82,13 @@ check-migrations: install
 test-embedded: install
 	DATABASE_URL= CELERY_BROKER_URL= REDIS_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The production mode: PostgreSQL and Redis, when reachable (required under CI=true).
+# The production mode: PostgreSQL and Redis, when reachable (required under
+# CI=true), for the tests marked `services` (see above).
 test-services: install
 	@if $(PY) -m tests.services; then \
-		echo "== the suite again, on PostgreSQL and Redis =="; \
+		echo "== the tests marked services, on PostgreSQL and Redis =="; \
 		DATABASE_URL=$(TEST_POSTGRES_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) REDIS_URL=$(TEST_REDIS_URL) \
-			$(VENV)/bin/pytest $(PYTEST_ARGS); \
+			$(VENV)/bin/pytest $(PYTEST_ARGS) -m services; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI=true: PostgreSQL and Redis are required"; exit 1; \
 	else \

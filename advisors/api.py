@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from backend import throttling
+from backend.fields import DateField
 
 from . import selectors
 from .models import Advisor, MeetingMode
@@ -66,10 +67,8 @@ class DirectoryFilterSerializer(serializers.Serializer):
 
 
 class SlotQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First local date (default: today).")
-    end = serializers.DateField(
-        required=False, help_text="Last local date, inclusive (default: start + 6 days)."
-    )
+    start = DateField(required=False, help_text="First local date (default: today).")
+    end = DateField(required=False, help_text="Last local date, inclusive (default: start + 6 days).")
     duration = serializers.IntegerField(
         required=False, min_value=1, help_text="Minutes (default: the first offered)."
     )

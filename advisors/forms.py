@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from backend.formfields import DateField, ModelMultipleChoiceField
+
 from . import validation
 from .availability import local_to_utc
 from .models import Advisor, Language, Municipality, Topic
@@ -50,9 +52,8 @@ def _time_field(label, **kwargs) -> forms.TimeField:
 
 
 def _date_field(label, **kwargs) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
-        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         **kwargs,
     )
@@ -238,7 +239,7 @@ class OverrideForm(ErrorSummaryMixin, forms.Form):
 
 
 class OverrideDeleteForm(forms.Form):
-    delete_date = forms.DateField(input_formats=["%Y-%m-%d"])
+    delete_date = DateField()
 
 
 # --- Time off ----------------------------------------------------------------------
@@ -400,16 +401,16 @@ class ProfileForm(ErrorSummaryMixin, forms.Form):
     title = _model_field("title")
     organisation = _model_field("organisation")
     bio = _model_field("bio", widget=forms.Textarea(attrs={"rows": 6}))
-    topics = forms.ModelMultipleChoiceField(
+    topics = ModelMultipleChoiceField(
         label=_("Topics"), queryset=Topic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = ModelMultipleChoiceField(
         label=_("Languages you advise in"),
         queryset=Language.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    municipalities = forms.ModelMultipleChoiceField(
+    municipalities = ModelMultipleChoiceField(
         label=_("Municipalities served"),
         queryset=Municipality.objects.none(),
         required=False,

@@ -10,6 +10,8 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backend.formfields import DateField
+
 from .models import Language, MeetingMode, Region, Topic
 
 # How far from today the advisor page shows a week. Past weeks hold no free
@@ -108,9 +110,8 @@ class AdvisorWeekForm(SiteForm):
         required=False,
         error_messages={"invalid": _("We could not read that week, so the coming seven days are shown.")},
     )
-    start = forms.DateField(
+    start = DateField(
         required=False,
-        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("We could not read that date, so the coming seven days are shown.")},
     )
     duration = forms.TypedChoiceField(label=_("Length of the meeting"), required=False, coerce=int)

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.fields import DateField, InstantField
+
 from . import validation
 from .models import Advisor, Language, Municipality, Region, Topic
 from .selectors import parse_clock
@@ -96,7 +98,7 @@ class WeeklyHoursSerializer(IntervalSerializer):
 
 
 class DateOverrideSerializer(WholeItemSerializer):
-    date = serializers.DateField()
+    date = DateField()
     intervals = IntervalSerializer(many=True, allow_empty=True, help_text="Empty: closed that day.")
 
     def validate_intervals(self, intervals):
@@ -106,8 +108,8 @@ class DateOverrideSerializer(WholeItemSerializer):
 
 
 class TimeOffSerializer(WholeItemSerializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = InstantField()
+    end = InstantField()
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
     def validate(self, attrs):

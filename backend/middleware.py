@@ -9,10 +9,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from . import limits
 from .signin import staff_lacks_two_factor
 from .views import DATABASE_DOWN, database_unavailable
 
@@ -78,3 +79,20 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_DOWN):
             return database_unavailable(request)
         return None
+
+
+class NulInURLMiddleware:
+    """A URL argument with a NUL character in it names nothing (PostgreSQL
+    cannot even compare it to a code or a slug): 404 before any view looks
+    it up, for every URL pattern, the ones to come too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        arguments = [*view_args, *view_kwargs.values()]
+        if any(isinstance(value, str) and limits.NUL in value for value in arguments):
+            raise Http404

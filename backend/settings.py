@@ -150,6 +150,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in a URL argument: 404, not a database error (backend/middleware.py).
+    "backend.middleware.NulInURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -410,6 +412,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # drf-spectacular's, documenting the error answers too (backend/openapi.py).
     "DEFAULT_SCHEMA_CLASS": "backend.openapi.AutoSchema",
+    # DRF's three, refusing JSON nested too deep and NUL in any field (backend/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "backend.parsers.JSONParser",
+        "backend.parsers.FormParser",
+        "backend.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

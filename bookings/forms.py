@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
+from backend import limits
+from backend.formfields import DateField
 
 from .models import Enterprise, EnterpriseKind, Gender, LegalForm
 from .services import MESSAGE_MAX
@@ -67,7 +69,7 @@ class InstantField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         # Without an offset the time is ambiguous; far-off years are nobody's
         # free time and keep date arithmetic away from datetime's limits.
-        if parsed.utcoffset() is None or not 2000 <= parsed.year <= 2100:
+        if parsed.utcoffset() is None or not limits.date_in_range(parsed):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed.astimezone(UTC)
 
@@ -321,4 +323,6 @@ class OutcomeForm(SiteForm):
 
 
 class DayForm(SiteForm):
-    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    """`?day=2027-03-02` on the advisor's bookings: one day of the calendar."""
+
+    day = DateField(error_messages={"invalid": _("Enter a day as YYYY-MM-DD, for example 2027-03-02.")})

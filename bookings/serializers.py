@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from advisors.models import MeetingMode, Topic
 from advisors.selectors import bookable_advisors
+from backend.fields import InstantField
 
 from .models import Booking, Enterprise
 
@@ -98,7 +99,7 @@ class OwnEnterpriseField(serializers.PrimaryKeyRelatedField):
 
 class BookingCreateSerializer(serializers.Serializer):
     advisor = serializers.PrimaryKeyRelatedField(queryset=bookable_advisors())
-    start = serializers.DateTimeField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
+    start = InstantField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
     duration = serializers.IntegerField(
         min_value=1, help_text="Minutes, one of the advisor's session lengths."
     )
@@ -109,7 +110,7 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = InstantField()
     duration = serializers.IntegerField(min_value=1, required=False)
 
 

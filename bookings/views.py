@@ -581,8 +581,9 @@ def advisor_bookings(request: HttpRequest) -> HttpResponse:
 
     day_form = DayForm(request.GET) if "day" in request.GET else None
     if day_form is not None and not day_form.is_valid():
-        messages.warning(request, _("That is not a date we can read; here are all your bookings."))
-    if day_form is not None and day_form.is_valid():
+        context["day_form"] = day_form
+        return render(request, "bookings/advisor_bookings.html", context, status=400)
+    if day_form is not None:
         day = day_form.cleaned_data["day"]
         on_day = selectors.advisor_bookings_between(
             request.user,

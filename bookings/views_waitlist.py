@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advisors.models import MeetingMode, Region, Topic
 from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
+from backend.formfields import ModelChoiceField
 from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
@@ -30,13 +31,13 @@ from .services import BookingError
 class JoinTargetForm(forms.Form):
     """Which waitlist: `advisor`, or `region` and `topic`, from the query string."""
 
-    advisor = forms.ModelChoiceField(
+    advisor = ModelChoiceField(
         queryset=bookable_advisors().select_related("user", "region"),
         required=False,
         widget=forms.HiddenInput,
     )
-    region = forms.ModelChoiceField(queryset=Region.objects.all(), required=False, widget=forms.HiddenInput)
-    topic = forms.ModelChoiceField(
+    region = ModelChoiceField(queryset=Region.objects.all(), required=False, widget=forms.HiddenInput)
+    topic = ModelChoiceField(
         queryset=Topic.objects.filter(is_active=True),
         to_field_name="slug",
         required=False,
@@ -60,7 +61,7 @@ class JoinTargetForm(forms.Form):
 class ClaimForm(forms.Form):
     """Booking the offered slot: what about and how to meet."""
 
-    topic = forms.ModelChoiceField(
+    topic = ModelChoiceField(
         queryset=Topic.objects.none(),
         to_field_name="slug",
         label=gettext_lazy("Topic"),

@@ -11,8 +11,6 @@ renderer; this view negotiates on nothing but its JSON renderer and validates
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
@@ -25,20 +23,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend import fields
+
 from .export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
-from .periods import EARLIEST, MAX_YEARS, years_later
+from .periods import MAX_YEARS, years_later
 from .selectors import region_report, region_visible_to
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="First day, YYYY-MM-DD.")
-    end = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="Last day (included), YYYY-MM-DD.")
+    start = fields.DateField(help_text="First day, YYYY-MM-DD.")
+    end = fields.DateField(help_text="Last day (included), YYYY-MM-DD.")
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json", required=False)
-
-    def validate_start(self, value: date) -> date:
-        if value < EARLIEST:
-            raise serializers.ValidationError(_("The period cannot start before 2000."))
-        return value
 
     def validate(self, data: dict) -> dict:
         start, end = data["start"], data["end"]

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from advisors.availability import local_to_utc
+from backend import limits
 
 REPORT_ZONE = ZoneInfo("Europe/Stockholm")
 
-# The longest period a report may cover, and the first day one may start on.
-EARLIEST = date(2000, 1, 1)
+# The longest period a report may cover, and the first day one may start on
+# (the site's, backend.limits).
+EARLIEST = limits.EARLIEST_DATE
 MAX_YEARS = 3
 
 # The dashboard's presets: the last complete block of this many months.

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from advisors.models import Coordinator, Region
+from backend.formfields import DateField
 from backend.types import AuthenticatedHttpRequest
 from bookings.forms import SiteForm
 
@@ -65,17 +66,15 @@ class PeriodForm(SiteForm):
         widget=forms.RadioSelect,
         required=False,
     )
-    start = forms.DateField(
+    start = DateField(
         label=gettext_lazy("First day"),
         required=False,
-        input_formats=["%Y-%m-%d"],
         widget=DateInput(),
         help_text=gettext_lazy("For a project period. For example 2026-01-01."),
     )
-    end = forms.DateField(
+    end = DateField(
         label=gettext_lazy("Last day"),
         required=False,
-        input_formats=["%Y-%m-%d"],
         widget=DateInput(),
         help_text=gettext_lazy("Included in the period. For example 2026-06-30."),
     )

@@ -11,6 +11,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import CodeType, FunctionType
+
 import pytest
 from django.conf import settings
 from django.utils import translation
@@ -39,6 +45,142 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
                 if contents:
                     connection.creation.deserialize_db_from_string(contents)
     return result
+
+
+# The second pass of `make test`, on PostgreSQL and Redis, runs only the tests
+# marked `services` (tests/services.py). A test that shows it depends on the
+# database, cache or broker under it, yet is not marked, would never meet
+# PostgreSQL or Redis: it fails, saying so, rather than let that be forgotten.
+# The signs are read from the names the code uses (the test's, those of the
+# fixtures of tests/ it uses, and of the functions of their own modules they
+# call). They cannot see every dependence (SQL the two databases answer
+# differently, deep in a service), so such tests are marked by hand as well.
+SERVICE_FIXTURES = {
+    "database_vendor": "runs a live stack on the run's database",
+    "site": "serves the demo site on the run's database",
+    "transactional_db": "commits for real",
+}
+SERVICE_NAMES = {
+    "vendor": "reads the database's vendor",
+    "select_for_update": "takes row locks",
+    "IntegrityError": "relies on a database constraint",
+    "POSTGRES_URL": "needs PostgreSQL",
+    "REDIS_URL": "needs Redis",
+    "require_services_pass": "needs PostgreSQL and Redis",
+}
+CACHE_CALLS = {"clear", "get", "set", "add", "incr", "delete", "get_many", "set_many"}
+TESTS_DIR = str(Path(__file__).resolve().parent)
+
+
+UNMARKED = pytest.StashKey[str]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = _shared_setup(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if item.get_closest_marker("services") is None:
+            why = _depends_on_services(item)
+            if why:
+                item.stash[UNMARKED] = why
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    why = item.stash.get(UNMARKED, None)
+    if why:
+        pytest.fail(
+            f"this test {why}, so the pass on PostgreSQL and Redis must run it: "
+            "mark it @pytest.mark.services (see tests/services.py)",
+            pytrace=False,
+        )
+
+
+def _shared_setup(item: pytest.Item) -> str | None:
+    """Under `--dist loadgroup` (the Makefile's) tests run on whichever xdist
+    worker is free, except those sharing a fixture of ours wider than one test
+    (a live stack, a server, the browser): they are kept together on one
+    worker, so that it is set up once. The group is the module for a module's
+    or class's fixture, the fixture's directory for a session's."""
+    group = None
+    for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+        fixture = defs[-1]
+        if fixture.scope == "function" or not _own(fixture.func):
+            continue
+        if fixture.scope in ("session", "package"):
+            return fixture.baseid or "tests"
+        group = item.nodeid.split("::", 1)[0]
+    return group
+
+
+def _own(function: Callable) -> bool:
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code is not None and code.co_filename.startswith(TESTS_DIR)
+
+
+def _depends_on_services(item: pytest.Item) -> str | None:
+    """Why `item` depends on the services under it, if its fixtures or the
+    names its code uses show it; else None."""
+    for name in getattr(item, "fixturenames", ()):
+        if name in SERVICE_FIXTURES:
+            return f"uses the fixture {name} ({SERVICE_FIXTURES[name]})"
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return "is a transactional test (it commits for real)"
+    function = getattr(item, "function", None)
+    if function is None:
+        return None
+    functions = [function]
+    for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+        functions += [d.func for d in defs]
+    for f in functions:
+        why = _signs(inspect.unwrap(f))
+        if why:
+            return why
+    return None
+
+
+def _signs(function: Callable) -> str | None:
+    """What in `function`, or in a function of its own module it calls, shows a
+    dependence on the services."""
+    seen, todo = set(), [function]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        why, called = _own_signs(current)
+        if why:
+            return why
+        todo += called
+    return None
+
+
+@functools.cache
+def _own_signs(function: Callable) -> tuple[str | None, tuple[Callable, ...]]:
+    """What `function`'s own code shows (None outside tests/), and the functions
+    of its module it calls by name."""
+    if not _own(function):
+        return None, ()
+    names = set(_names(function.__code__))
+    for name, why in SERVICE_NAMES.items():
+        if name in names:
+            return why, ()
+    if "cache" in names and names & CACHE_CALLS:
+        return "counts on the cache", ()
+    module = inspect.getmodule(function)
+    called = (getattr(module, name, None) for name in names)
+    return None, tuple(
+        f for f in called if isinstance(f, FunctionType) and f.__module__ == function.__module__
+    )
+
+
+def _names(code: CodeType) -> Iterator[str]:
+    """The global and attribute names `code` and the functions nested in it use."""
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _names(const)
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,7 @@ def migrate(transactional_db):
 # transactional test empties every table: serialized_rollback gives this test
 # the regions and topics the migrations load (tests/conftest.py puts them back
 # for the tests after it).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.services]
 
 
 def test_the_reasons_audit_entries_kept_before_are_forgotten(migrate):

@@ -95,6 +95,7 @@ def test_https_behaviour_follows_the_scheme_of_the_site_url():
     assert plain.stdout.split()[-3:] == ["False", "False", "0"], plain.stderr
 
 
+@pytest.mark.services  # reads connection.vendor; skips on PostgreSQL
 def test_the_embedded_defaults_use_sqlite_in_immediate_mode_and_the_filesystem_broker(settings):
     from django.db import connection
 

@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.backend.test_settings import PRODUCTION, ROOT
 from tests.integration.conftest import free_port, run_manage
-from tests.services import REDIS_URL, reachable, require
+from tests.services import REDIS_URL, require_services_pass
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -94,11 +95,12 @@ def test_gunicorn_does_not_start_without_redis_url_when_debug_is_off(tmp_path):
     assert "backend.E001" in output and "REDIS_URL is required when DJANGO_DEBUG is off" in output
 
 
+@pytest.mark.services
 def test_with_redis_url_every_server_process_counts_one_rate_limit_together(tmp_path):
     """Two gunicorns of three workers each, as with `--scale web=2` (a client
     cannot choose a worker, but it can choose a server): what one counted, the
     other knows."""
-    require("Redis", reachable(REDIS_URL), f"nothing answers at {REDIS_URL}")
+    require_services_pass("two gunicorns share a real Redis")
     ports = [free_port(), free_port()]
     env = production_env(
         tmp_path,

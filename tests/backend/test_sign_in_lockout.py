@@ -17,6 +17,9 @@ from backend.models import ApiToken
 from tests import factories
 from tests.factories import PASSWORD
 
+# Counts in allauth's rate limits, which live in the cache: checked on Redis too.
+pytestmark = pytest.mark.services
+
 TOKEN_URL = "/api/v1/auth/token/"
 LOGIN_URL = "/accounts/login/"
 PER_ACCOUNT = 5  # allauth's default: "5/300s/key"

@@ -19,6 +19,9 @@ from backend.models import ApiToken
 from tests import factories
 from tests.factories import PASSWORD
 
+# Counts in allauth's rate limits, which live in the cache: checked on Redis too.
+pytestmark = pytest.mark.services
+
 URL = "/api/v1/auth/token/"
 NOW = datetime(2027, 3, 1, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30 s TOTP step
 

@@ -168,6 +168,7 @@ def test_one_active_entry_per_person_and_target(sara, anna, booked_out):
     assert join(sara, advisor=anna.pk).status_code == 201
 
 
+@pytest.mark.services  # a partial unique index, on each database
 def test_the_database_allows_one_active_entry_per_target(sara, anna):
     facts = {
         "stat_region": "20",

@@ -32,7 +32,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.integration.conftest import BASE_DIR, LiveStack, broker_for, cache_env, free_port, own_database
-from tests.services import POSTGRES_URL, reachable, require
+from tests.services import POSTGRES_URL, reachable, require, run_vendor
 
 DEMO_PASSWORD = "demo-pass-2026"
 SCREENSHOTS = BASE_DIR / "var" / "e2e-screenshots"
@@ -150,10 +150,9 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The demo site served by gunicorn, on PostgreSQL when the run is (the
-    suite's second run in `make test`), else on a SQLite file."""
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
-    vendor = "postgresql" if on_postgres else "sqlite"
-    if on_postgres:
+    suite's second pass in `make test`), else on a SQLite file."""
+    vendor = run_vendor()
+    if vendor == "postgresql":
         require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
     workdir = tmp_path_factory.mktemp("e2e")
     with DemoSite.serving(vendor, workdir=workdir) as served:

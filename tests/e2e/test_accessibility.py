@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import advisor_id, next_open_day, sign_in, switch_language
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 AXE = Axe()
 BLOCKING = {"serious", "critical"}

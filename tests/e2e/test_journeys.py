@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from reporting.measures import BREAKDOWNS
 from tests.e2e.helpers import advisor_id, focused, next_open_day, sign_in, tab_to
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 SATURDAY = 5
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

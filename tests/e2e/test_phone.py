@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import advisor_id
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 
 def test_public_pages_have_no_sideways_scroll_on_a_phone(site, new_page):

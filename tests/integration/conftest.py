@@ -2,8 +2,10 @@
 database made for the run, or a SQLite file), migrated and seeded in
 subprocesses, and served by a real gunicorn, so that tests drive the HTTP API
 from many OS threads at once, each request on its own server thread with its
-own database connection. Nothing here touches pytest-django's test database,
-so these tests run the same in both runs of `make test`.
+own database connection. Nothing here touches pytest-django's test database;
+a stack's database is of the run's kind (`database_vendor`), so each module
+runs on SQLite in the embedded pass of `make test` and on PostgreSQL in the
+second.
 
 `LiveStack` and `race` are plain code: benchmarks/bookings.py uses them too.
 """
@@ -32,19 +34,21 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.services import POSTGRES_URL, REDIS_URL, reachable, require
+from tests.services import POSTGRES_URL, REDIS_URL, reachable, redis_database, require, run_vendor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "live-stack-password-2026"
 # Redis database for the servers' Celery broker on PostgreSQL runs; keys the
 # run adds are removed afterwards.
-BROKER_REDIS_DB = 9
+BROKER_REDIS_DB = redis_database(8)
 
 # Run by `manage.py shell -c` against the stack's database. Entrepreneurs (each
-# with a verified address, a profile and one enterprise) and advisors who can
-# be booked any day 08–18 local time, from now on, a year ahead, without a daily
-# cap, on a 15-minute grid; the spec sets each advisor's buffers and lengths.
+# with a verified address, a profile, one enterprise and an API token, issued
+# here rather than by signing each in: checking a password is slow on purpose)
+# and advisors who can be booked any day 08–18 local time, from now on, a year
+# ahead, without a daily cap, on a 15-minute grid; the spec sets each advisor's
+# buffers and lengths.
 SEED_SCRIPT = """
 import json, os
 from datetime import time
@@ -55,6 +59,7 @@ from django.db import transaction
 
 from advisors.models import Advisor, Topic, WeeklyHours
 from backend.models import Role, User
+from backend.services import api_token_issue
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile
 
 spec = json.loads(os.environ["LIVE_STACK_SEED"])
@@ -90,8 +95,9 @@ with transaction.atomic():
             WeeklyHours(advisor=advisor, weekday=d, start=time(8), end=time(18)) for d in range(7)
         )
         advisors[key] = advisor.pk
+    tokens = {u.email: api_token_issue(user=u) for u in people}
 topic = Topic.objects.filter(is_active=True).order_by("position", "slug").values_list("slug", flat=True)[0]
-print(json.dumps({"entrepreneurs": [u.email for u in people], "advisors": advisors, "topic": topic}))
+print(json.dumps({"entrepreneurs": [u.email for u in people], "advisors": advisors, "topic": topic, "tokens": tokens}))
 """
 
 # Pairs of one advisor's active bookings whose widened ranges overlap: what
@@ -232,7 +238,8 @@ class LiveStack:
 
     `entrepreneurs` are emails in seed order, `advisors` maps the spec's keys
     to advisor ids, `topic` is a topic slug every advisor accepts, `tokens`
-    maps each entrepreneur to an API token got from POST /api/v1/auth/token/."""
+    maps each entrepreneur to an API token (issued by the seed; `log_in` gets
+    more from POST /api/v1/auth/token/)."""
 
     def __init__(self, vendor: str, database_url: str, port: int, env: dict[str, str], log: Path) -> None:
         self.vendor = vendor
@@ -298,8 +305,8 @@ class LiveStack:
             stack.entrepreneurs = seeded["entrepreneurs"]
             stack.advisors = seeded["advisors"]
             stack.topic = seeded["topic"]
+            stack.tokens = seeded["tokens"]
             with stack._serve(workers=workers, threads=threads):
-                stack.tokens = stack._log_in(stack.entrepreneurs)
                 yield stack
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None) -> str:
@@ -478,10 +485,12 @@ def race(stack: LiveStack, calls: Sequence[Call], *, clients: int | None = None)
     return cast(list[Outcome], outcomes)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=[run_vendor()])
 def database_vendor(request) -> str:
-    """Each live-stack module runs once on a SQLite file and once on
-    PostgreSQL; the PostgreSQL run skips (fails under CI=true) without it."""
+    """A live stack's database is of the run's kind: a SQLite file in the
+    embedded pass of `make test`, a PostgreSQL database in the pass on
+    PostgreSQL and Redis, so each live-stack module (marked `services`) runs
+    once on each. Without PostgreSQL the second skips (fails under CI=true)."""
     if request.param == "postgresql":
         require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
     return request.param

@@ -22,7 +22,7 @@ import pytest
 
 from tests.integration.conftest import Call, LiveStack, Outcome, race, tally
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.services]
 
 ZONE = ZoneInfo("Europe/Stockholm")
 BOOKINGS = "/api/v1/bookings/"

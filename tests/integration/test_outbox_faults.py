@@ -45,15 +45,15 @@ from tests.integration.conftest import (
     with_database,
 )
 from tests.integration.smtp import Received
-from tests.services import POSTGRES_URL, REDIS_URL, reachable, require
+from tests.services import REDIS_URL, redis_database, require, require_services_pass
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.services]
 
 ZONE = ZoneInfo("Europe/Stockholm")
 SITE_URL = "https://radtid.example.se"
 SITE_DOMAIN = "radtid.example.se"
 # The Redis database used as this module's broker; flushed before and after each test.
-BROKER_REDIS_DB = 10
+BROKER_REDIS_DB = redis_database(10)
 # Advisors (one per test, so their times never collide) bookable 08–18 every day.
 ADVISORS = ("invite", "kill", "down", "race", "rollback")
 ENTREPRENEURS = 20
@@ -420,8 +420,7 @@ def key_counts(messages: Sequence[Received]) -> Counter[str]:
 
 @pytest.fixture(scope="module")
 def broker() -> str:
-    require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
-    require("Redis", reachable(REDIS_URL), f"nothing answers at {REDIS_URL}")
+    require_services_pass("the outbox's faults are played on PostgreSQL and Redis")
     return with_database(REDIS_URL, str(BROKER_REDIS_DB))
 
 

@@ -17,13 +17,13 @@ import pytest
 import requests
 
 from tests.integration.conftest import PASSWORD, Call, LiveStack, race, with_database
-from tests.services import REDIS_URL, reachable, require
+from tests.services import REDIS_URL, reachable, redis_database, require
 
 pytestmark = pytest.mark.integration
 
 PER_ACCOUNT = 5  # allauth's "login_failed": "10/m/ip,5/300s/key"
 # Redis database of this module's servers, emptied before and after.
-LOCKOUT_REDIS_DB = 10
+LOCKOUT_REDIS_DB = redis_database(12)
 LOCKED_SV = "För många misslyckade inloggningsförsök"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

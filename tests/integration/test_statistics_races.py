@@ -14,6 +14,8 @@ import pytest
 
 from tests.integration.conftest import PASSWORD, Call, LiveStack, race
 
+pytestmark = [pytest.mark.integration, pytest.mark.services]
+
 COORDINATOR = "coordinator.dalarna@example.se"
 TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
 END = TODAY.replace(day=1) - timedelta(days=1)  # the last whole month

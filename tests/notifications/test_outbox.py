@@ -359,6 +359,7 @@ def _elsewhere(work):
 # end empties the tables; serialized_rollback gives it the regions and topics
 # the migrations load even when another such test ran before it, and the
 # teardown hook in tests/conftest.py puts them back for the tests after it.
+@pytest.mark.services  # row locks: SQLite's IMMEDIATE writes, PostgreSQL's FOR UPDATE NOWAIT
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_transaction_or_lock_is_held_while_the_mail_server_is_talked_to(booking, sara, advisor, busy_smtp):
     confirmation = rows(booking, kind=MessageKind.CONFIRMATION)[0]

@@ -154,6 +154,7 @@ def test_a_person_s_export_lists_their_mail_and_erasing_them_cancels_what_is_uns
         (MessageKind.STATISTICS_MONTHLY, {"person": True, "subject": ""}),  # stored, yet empty
     ],
 )
+@pytest.mark.services  # a check constraint, on each database
 def test_each_kind_must_be_addressed_as_it_needs(advisor, kind, about):
     fields = {"user": advisor.user} if about.get("person") else {}
     if "subject" in about:

@@ -463,6 +463,7 @@ def history(db) -> History:
     return build_history()
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 @pytest.mark.parametrize("rollups", [True, False], ids=["from-monthly-rollups", "from-bookings"])
 def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(history, settings, rollups):
     settings.STATISTICS_MONTHLY_ROLLUPS = rollups
@@ -484,6 +485,7 @@ def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(histor
                 assert {m: row[m] for m in EMPTY} == EMPTY, (name, key)
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_the_period_is_local_days_both_inclusive(history):
     figures = region_figures(region=history.region, start=FIRST, end=LAST)
     months = [row["key"] for row in figures["by_month"]]
@@ -561,6 +563,7 @@ def test_an_empty_period_has_zeros_and_no_rates(db):
     assert totals["utilisation"] is None and totals["offered_hours"] == 0
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 @pytest.mark.parametrize("rollups", [True, False], ids=["from-monthly-rollups", "from-bookings"])
 def test_advice_hours_round_half_up_like_a_spreadsheet(db, settings, rollups):
     # Five sessions of 27 minutes are 2.25 hours: a spreadsheet and the database
@@ -604,6 +607,7 @@ def test_erasing_a_person_changes_no_figure(history):
     assert region_report(region=history.region, start=FIRST, end=LAST) == before
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_reading_the_per_person_groupings_together_changes_no_figure(history, monkeypatch, settings):
     # On PostgreSQL the groupings of READ_TOGETHER are read in one grouping
     # set and split in a second step: only for speed. People here change
@@ -637,6 +641,7 @@ def test_grouping_bits_are_those_of_postgresql_s_grouping():
     assert tallies._grouping(columns, columns) == 0
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -893,6 +898,7 @@ def test_a_small_region_hides_its_totals_too(db):
     assert_nothing_singles_anyone_out(report, figures)
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_labels_follow_the_viewer_s_language_swedish_first(history):
     from django.utils import translation
 

@@ -207,6 +207,7 @@ def test_the_json_report_takes_at_most_20_queries_whatever_the_bookings(
     assert counts[0] == counts[1]
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_the_dates_are_inclusive_local_dates(db, coordinator):
     response = client_for(coordinator.user).get(
         URL.format("20"), {"start": "2026-03-01", "end": "2026-03-01"}

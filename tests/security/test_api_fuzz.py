@@ -12,8 +12,10 @@ past "not found" into the operations themselves.
 
 from __future__ import annotations
 
+import io
+import json
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import schemathesis
@@ -26,6 +28,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,7 +39,10 @@ from schemathesis.specs.openapi.checks import (
 
 from advisors.models import Advisor, Topic
 from advisors.serializers import AvailabilitySerializer
+from backend import limits
+from backend.fields import DateField, InstantField
 from backend.models import ApiToken
+from backend.parsers import JSONParser, json_depth
 from backend.services import api_token_issue
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind, WaitlistEntry
@@ -220,16 +226,25 @@ def test_the_availability_body_is_valid_or_refused_field_by_field(body, partial)
         assert serializer.errors  # field errors, the 400 the API answers
 
 
+# What once answered 500: NUL bytes, years out of reach, ids beyond 64 bits.
+hostile_text = st.sampled_from(
+    ["\x00", "financing\x00", "9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+01:00", "2027-03-03T09:00:00"]
+)
+huge_ints = st.integers(-(2**70), -1) | st.integers(2**63, 2**70)
+
 booking_body = st.fixed_dictionaries(
     {},
     optional={
-        "advisor": st.integers(-1, 3) | anything_json,
-        "start": st.sampled_from(["2027-03-02T09:00:00+01:00", "2027-13-02T09:00", "now"]) | anything_json,
+        "advisor": st.integers(-1, 3) | huge_ints | hostile_text | anything_json,
+        "start": st.sampled_from(["2027-03-02T09:00:00+01:00", "2027-13-02T09:00", "now"])
+        | hostile_text
+        | st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat())
+        | anything_json,
         "duration": st.integers(-5, 10**6) | anything_json,
-        "topic": st.sampled_from(["financing", "nope"]) | anything_json,
+        "topic": st.sampled_from(["financing", "nope"]) | hostile_text | anything_json,
         "mode": st.sampled_from(["video", "phone", "in_person", "carrier pigeon"]) | anything_json,
         "message": st.text(max_size=2100) | anything_json,
-        "enterprise": st.integers(-1, 3) | anything_json,
+        "enterprise": st.integers(-1, 3) | huge_ints | hostile_text | anything_json,
     },
 )
 
@@ -259,7 +274,17 @@ def two_factor_sara(db):
     return sara
 
 
-@given(code=st.text(max_size=80) | st.from_regex(r"\A[0-9 -]{0,12}\Z") | anything_json)
+def _json_encodable(value) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:  # NaN and infinities: no JSON client sends them
+        return False
+    return True
+
+
+@given(
+    code=st.text(max_size=80) | st.from_regex(r"\A[0-9 -]{0,12}\Z") | anything_json.filter(_json_encodable)
+)
 @example(code="1" * 65)
 @example(code=None)
 @example(code={"$ne": ""})
@@ -281,3 +306,55 @@ def test_the_token_endpoint_answers_any_code_with_a_client_error_and_no_token(tw
     else:
         assert set(body) == {"code"}
     assert not ApiToken.objects.filter(user=two_factor_sara).exists()
+
+
+# --- The parsers and the date fields, fed anything ------------------------------------------
+
+
+def nested(depth: int, leaf: str) -> str:
+    return "[" * depth + leaf + "]" * depth
+
+
+@given(
+    st.text(max_size=200)
+    | anything_json.map(json.dumps)
+    | st.integers(0, 5000).map(lambda depth: nested(depth, '"\\u0000"'))
+    | st.integers(0, 5000).map(lambda depth: '{"a": ' * depth + "1" + "}" * depth)
+)
+@settings(max_examples=200, deadline=None)
+def test_the_json_parser_reads_a_body_or_refuses_it_with_a_400(body):
+    try:
+        data = JSONParser().parse(io.BytesIO(body.encode()), "application/json", {})
+    except (ParseError, serializers.ValidationError) as error:
+        assert error.status_code == 400
+    else:
+        assert json_depth(body) <= limits.MAX_JSON_DEPTH
+        assert not limits.nul_in(data)
+
+
+@given(st.text(max_size=40) | st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat()))
+@settings(max_examples=300, deadline=None)
+def test_an_instant_is_aware_and_within_reach_or_refused_with_a_reason(value):
+    try:
+        instant = InstantField().run_validation(value)
+    except serializers.ValidationError as error:
+        assert error.detail
+    else:
+        assert instant.utcoffset() is not None
+        # The range holds for the date as written; in the current zone it may be a day either side.
+        assert (
+            limits.EARLIEST_DATE - timedelta(days=1)
+            <= instant.date()
+            <= limits.LATEST_DATE + timedelta(days=1)
+        )
+
+
+@given(st.text(max_size=20) | st.dates().map(date.isoformat))
+@settings(max_examples=300, deadline=None)
+def test_a_date_is_within_reach_or_refused_with_a_reason(value):
+    try:
+        day = DateField().run_validation(value)
+    except serializers.ValidationError as error:
+        assert error.detail
+    else:
+        assert limits.EARLIEST_DATE <= day <= limits.LATEST_DATE

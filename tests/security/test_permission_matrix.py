@@ -785,6 +785,7 @@ TOKEN_CASES = {
 PEOPLE = tuple(actor for actor in ACTORS if actor != "anonymous")
 
 
+@pytest.mark.services  # the lockout counts in the cache
 @pytest.mark.parametrize("case", sorted(TOKEN_CASES))
 def test_a_token_takes_the_second_factor_of_whoever_has_one(world, case):
     two_factor, code, status = TOKEN_CASES[case]

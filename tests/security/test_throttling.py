@@ -16,6 +16,10 @@ from backend.settings import env_rate
 from bookings.models import Booking, Enterprise, EnterpriseKind
 from tests.conftest import client_for
 
+# The counts live in the cache: local memory in the embedded pass, Redis (with
+# real expiry, not the frozen clock's) in the second.
+pytestmark = pytest.mark.services
+
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 
 

@@ -1,0 +1,62 @@
+"""Form fields of the web pages with the limits of `backend.limits`, the
+web's side of backend/fields.py: a far date is a form error, not an overflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from . import limits
+
+
+class DateField(forms.DateField):
+    """A YYYY-MM-DD date between `limits.EARLIEST_DATE` and `limits.LATEST_DATE`."""
+
+    default_validators = [limits.validate_date_in_range]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+
+def _reachable(field: forms.ModelChoiceField, value: Any) -> bool:
+    """Whether the database can be asked about `value` at all: PostgreSQL
+    refuses NUL in text, and an integer beyond 64 bits overflows the driver
+    (Django catches neither in a choice field's lookup)."""
+    if isinstance(value, str) and limits.NUL in value:
+        return False
+    if field.queryset is None:
+        return True
+    meta = field.queryset.model._meta
+    key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+    if isinstance(key, models.IntegerField):
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return True  # Django's own lookup refuses it as not a number
+        return limits.INTEGER_MIN <= number <= limits.INTEGER_MAX
+    return True
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's, with input the database cannot take refused as not a choice."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _reachable(self, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, with input the database cannot take refused as not a choice."""
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else ():
+            if not _reachable(self, item):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                )
+        return super()._check_values(value)
