@@ -14,11 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, MeetingMode, Municipality, Topic
 
-# Only for bookings/tasks_statistics.py, which still keeps its monthly marks in
-# the audit trail; this goes when the reporting app lands. Everything else
-# imports AuditEntry from backend.models.
-from backend.models import AuditEntry  # noqa: F401
-
 
 class EnterpriseKind(models.TextChoices):
     WORK_INTEGRATING = "work_integrating", _("Work-integrating social enterprise")
