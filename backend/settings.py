@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "backend",
     "advisors",
     "bookings",
+    "reporting",
     "notifications",
     "demo",
 ]
@@ -389,11 +390,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
     "refresh-statistics-months": {
-        "task": "bookings.tasks.refresh_statistics_months",
+        "task": "reporting.tasks.refresh_statistics_months",
         "schedule": crontab(hour=2, minute=30),
     },
     "send-monthly-statistics": {
-        "task": "bookings.tasks_statistics.send_monthly_reports",
+        "task": "reporting.tasks.send_monthly_reports",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
 }
@@ -544,9 +545,9 @@ BOOKING_MAX_UPCOMING = env_int("BOOKING_MAX_UPCOMING", 3)
 RETENTION_MONTHS = env_int("RETENTION_MONTHS", 36)
 
 # Statistics: a count of 1 to (this − 1) enterprises or people is shown as "<this"
-# (invariant 5 of DESIGN.md); see bookings.statistics.
+# (invariant 5 of DESIGN.md); see reporting.suppression.
 STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 5)
-# Periods of whole months are read from monthly rollups (bookings.statistics_months),
+# Periods of whole months are read from monthly rollups (reporting.rollups),
 # kept current by the bookings' fingerprints; off, every report reads the bookings.
 STATISTICS_MONTHLY_ROLLUPS = True
 

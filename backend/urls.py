@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from advisors.urls import api_urlpatterns as advisors_api
 from bookings.urls import api_urlpatterns as bookings_api
-from bookings.urls_statistics import api_urlpatterns as statistics_api
 from bookings.urls_waitlist import api_urlpatterns as waitlist_api
+from reporting.urls_api import api_urlpatterns as statistics_api
 
 from . import status, views, views_privacy
 from .api import EraseView, ExportView, TokenView
@@ -39,7 +39,7 @@ urlpatterns = [
     path("", include("advisors.urls_web_directory")),
     path("", include("bookings.urls_waitlist")),
     path("", include("bookings.urls_web")),
-    path("", include("bookings.urls_statistics_web")),
+    path("", include("reporting.urls")),
     path("", include("notifications.urls_web")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

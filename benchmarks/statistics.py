@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from .harness import Figure, best_of, report, setup_django, throwaway_database
@@ -31,12 +31,13 @@ def bench(bookings: int) -> list[Figure]:
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
-    from django.utils import timezone
 
     from advisors.models import Coordinator, Region
     from bookings.models import Booking, Feedback
-    from bookings.statistics import REPORT_ZONE, period_bounds, region_report
-    from bookings.statistics_months import refresh_months
+    from reporting import periods
+    from reporting.periods import add_months, period_bounds
+    from reporting.rollups import refresh_months
+    from reporting.selectors import region_report
 
     started = time.perf_counter()
     with open(os.devnull, "w") as quiet:
@@ -52,9 +53,9 @@ def bench(bookings: int) -> list[Figure]:
     months_built = refresh_months()  # what the nightly task does
     refreshed = time.perf_counter() - started
 
-    today = timezone.localtime(timezone.now(), REPORT_ZONE).date()
-    end = today.replace(day=1) - timedelta(days=1)  # the last day of the last whole month
-    start = (date(end.year - 1, end.month, 28) + timedelta(days=4)).replace(day=1)  # twelve months before
+    today = periods.today()
+    end = add_months(today, 0) - timedelta(days=1)  # the last day of the last whole month
+    start = add_months(today, -12)  # twelve months before
     since, until = period_bounds(start, end)
     busiest = (
         Booking.objects.filter(start__gte=since, start__lt=until)

@@ -23,11 +23,3 @@ class BookingsConfig(AppConfig):
         signals.booking_cancelled.connect(waitlist.on_booking_cancelled, dispatch_uid="waitlist_freed_slot")
 
         privacy.register()  # bookings' part of a person's export and erasure (backend/privacy.py)
-
-        from django.db.models.signals import post_delete, post_save
-
-        from .models import Feedback
-        from .statistics_months import feedback_changed
-
-        post_save.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_saved")
-        post_delete.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_deleted")

@@ -14,11 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import Advisor, MeetingMode, Municipality, Topic
 
-# Only for bookings/tasks_statistics.py, which still keeps its monthly marks in
-# the audit trail; this goes when the reporting app lands. Everything else
-# imports AuditEntry from backend.models.
-from backend.models import AuditEntry  # noqa: F401
-
 
 class EnterpriseKind(models.TextChoices):
     WORK_INTEGRATING = "work_integrating", _("Work-integrating social enterprise")
@@ -150,7 +145,7 @@ class Booking(models.Model):
     stat_person_key = models.CharField(max_length=64, editable=False)
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
     # Raised by every save: with the count and the ids it tells the monthly
-    # statistics rollups (bookings.statistics_months) that a month changed.
+    # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -383,48 +378,3 @@ class PseudonymSecret(models.Model):
 
     def __str__(self) -> str:
         return self.purpose
-
-
-class StatisticsKey(models.Model):
-    """A region's small number for a person's or an enterprise's statistics
-    key (`Booking.stat_person_key`, `stat_enterprise_key`): the bit it owns in
-    the sets of the monthly rollups. Numbers only grow; none is reused."""
-
-    class Kind(models.TextChoices):
-        PERSON = "p", "person"
-        ENTERPRISE = "e", "enterprise"
-
-    region = models.CharField(max_length=2)
-    kind = models.CharField(max_length=1, choices=Kind.choices)
-    key = models.CharField(max_length=64)
-    number = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["region", "kind", "key"], name="statistics_key_once"),
-            models.UniqueConstraint(fields=["region", "kind", "number"], name="statistics_number_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.region} {self.kind} {self.number}"
-
-
-class StatisticsMonth(models.Model):
-    """One region's statistics of one month (by session start, local time),
-    built from its bookings (bookings.statistics_months): the additive figures
-    and, per row and kind of figure, the set of people and enterprises as a
-    bitmap, so that a period of whole months counts everyone once without
-    reading its bookings. `fingerprint` is of the bookings it was built from;
-    a month whose bookings no longer match is built again before it is read."""
-
-    region = models.CharField(max_length=2)
-    month = models.DateField()
-    fingerprint = models.CharField(max_length=100)
-    built = models.DateTimeField()
-    data = models.BinaryField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["region", "month"], name="statistics_month_once")]
-
-    def __str__(self) -> str:
-        return f"{self.region} {self.month:%Y-%m}"

@@ -11,10 +11,3 @@ booking_created = Signal()
 booking_rescheduled = Signal()  # also: previous_start, previous_end
 booking_cancelled = Signal()  # also: reason
 booking_completed = Signal()  # also: attended (bool)
-
-# The monthly statistics mail to one coordinator, written whole here because
-# its report is built from the statistics: sent with `coordinator`, `region`,
-# `month` ("YYYY-MM"), `subject`, `body` (plain text, in the coordinator's
-# language) and `attachment` (filename, content, content type), inside the
-# transaction that marks the coordinator's report for the month as sent.
-statistics_report_ready = Signal()

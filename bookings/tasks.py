@@ -5,7 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services import bookings_pseudonymise
-from .tasks_statistics import send_monthly_reports  # noqa: F401 (Celery finds tasks in tasks.py only)
 from .waitlist import waitlist_expire_offers
 
 
@@ -25,12 +24,3 @@ def pseudonymise_old_bookings() -> int:
     """Bookings older than settings.RETENTION_MONTHS lose what ties them to a
     person; statistics keep their facts."""
     return bookings_pseudonymise()
-
-
-@shared_task
-def refresh_statistics_months() -> int:
-    """Nightly: build the monthly statistics rollups that changed during the
-    day, so that coordinators' reports seldom wait for one."""
-    from .statistics_months import refresh_months
-
-    return refresh_months()

@@ -344,10 +344,10 @@ def record_statistics_report(
     body: str,
     attachment: tuple[str, bytes, str],
 ) -> OutboxMessage:
-    """A coordinator's monthly statistics mail, as bookings wrote it (the
+    """A coordinator's monthly statistics mail, as reporting wrote it (the
     report it carries is built from the statistics), once per coordinator,
     region and month (`month` is "YYYY-MM"). Written in the transaction
-    that marks the report as sent."""
+    that records it in reporting's ledger."""
     message, created = _record_for_person(
         key=f"statistics_monthly:{region.code}:{month}:{coordinator.user_id}",
         kind=MessageKind.STATISTICS_MONTHLY,

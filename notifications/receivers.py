@@ -1,4 +1,4 @@
-"""Listening to the bookings and advisors apps: each event becomes outbox
+"""Listening to the bookings, advisors and reporting apps: each event becomes outbox
 rows, written in the transaction that made it (the signals are sent inside it)."""
 
 from django.dispatch import receiver
@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from advisors.signals import advisor_invited
 from bookings import signals
 from bookings.waitlist import waitlist_offered
+from reporting.signals import statistics_report_ready
 
 from . import outbox
 
@@ -40,7 +41,7 @@ def on_advisor_invited(sender, advisor, coordinator, **kwargs):
     outbox.record_advisor_invited(advisor=advisor, coordinator=coordinator)
 
 
-@receiver(signals.statistics_report_ready, dispatch_uid="notifications.statistics_report_ready")
+@receiver(statistics_report_ready, dispatch_uid="notifications.statistics_report_ready")
 def on_statistics_report_ready(sender, coordinator, region, month, subject, body, attachment, **kwargs):
     outbox.record_statistics_report(
         coordinator=coordinator, region=region, month=month, subject=subject, body=body, attachment=attachment

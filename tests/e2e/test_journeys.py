@@ -18,7 +18,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from bookings.statistics import BREAKDOWNS
+from reporting.measures import BREAKDOWNS
 from tests.e2e.helpers import advisor_id, focused, next_open_day, sign_in, tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]

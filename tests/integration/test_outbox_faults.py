@@ -172,7 +172,7 @@ def run(op):
         )
         return advisor.user.pk
     if name == "monthly_reports":
-        from bookings.tasks_statistics import send_monthly_reports
+        from reporting.tasks import send_monthly_reports
 
         return send_monthly_reports()
     if name == "password_link_works":

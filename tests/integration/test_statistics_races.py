@@ -1,6 +1,6 @@
 """Coordinators asking for the same report at once, on a live server, while
 none of its months is built yet: each request builds the months and numbers
-the region's people and enterprises (bookings.statistics_months) at the same
+the region's people and enterprises (reporting.rollups) at the same
 time as the others. Every answer is the same report, with the figures read
 from the bookings, and nothing fails for the race."""
 
@@ -29,7 +29,7 @@ from datetime import date
 from django.conf import settings
 
 from advisors.models import Region
-from bookings.statistics import region_figures
+from reporting.selectors import region_figures
 
 region = Region.objects.get(code="20")
 period = dict(region=region, start=date.fromisoformat("{START}"), end=date.fromisoformat("{END}"))
@@ -53,7 +53,7 @@ def stack(database_vendor, tmp_path_factory):
 
 
 def test_reports_building_the_same_months_at_once_all_give_the_figures_of_the_bookings(stack: LiveStack):
-    assert stack.sql("SELECT count(*) FROM bookings_statisticsmonth") == [(0,)]
+    assert stack.sql("SELECT count(*) FROM reporting_statisticsmonth") == [(0,)]
 
     outcomes = race(stack, [Call("GET", REPORT, None, COORDINATOR)] * 8)
 
@@ -62,7 +62,7 @@ def test_reports_building_the_same_months_at_once_all_give_the_figures_of_the_bo
     assert first["totals"]["bookings"] > 1000
     assert all(o.body == first for o in outcomes)
     months = stack.sql(
-        "SELECT count(*), count(DISTINCT month) FROM bookings_statisticsmonth WHERE region = '20'"
+        "SELECT count(*), count(DISTINCT month) FROM reporting_statisticsmonth WHERE region = '20'"
     )
     assert months == [(12, 12)]
     assert json.loads(stack.manage("shell", "-c", SAME_AS_FROM_BOOKINGS).splitlines()[-1]) is True

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from backend.models import ApiToken, AuditEntry
 from backend.privacy import person_erase
-from bookings import services, statistics
+from bookings import services
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -25,9 +25,10 @@ from bookings.models import (
     WaitlistStatus,
 )
 from notifications.models import CalendarFeed, MessageKind, MessageState, NotificationSettings, OutboxMessage
-from tests.bookings.test_statistics import FIRST, LAST, build_history
+from reporting.selectors import region_figures, region_report
 from tests.conftest import client_for
 from tests.factories import PASSWORD
+from tests.reporting.test_statistics import FIRST, LAST, build_history
 
 from .conftest import AHEAD_START
 
@@ -168,8 +169,8 @@ def test_erasing_people_changes_no_statistics_total(db):
     assert theirs.exists() and rated.exists()
     rng = random.Random(8)
     region = history.region
-    before = statistics.region_report(region=region, start=FIRST, end=LAST)
-    raw_before = statistics.region_figures(region=region, start=FIRST, end=LAST)
+    before = region_report(region=region, start=FIRST, end=LAST)
+    raw_before = region_figures(region=region, start=FIRST, end=LAST)
 
     # After the history (January to June 2026): nothing of theirs is still ahead.
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -179,8 +180,8 @@ def test_erasing_people_changes_no_statistics_total(db):
     assert not Booking.objects.filter(entrepreneur__in=people).exists()
     assert not Booking.objects.exclude(message="").exists()
     assert not Feedback.objects.exclude(comment="").exists()
-    assert statistics.region_figures(region=region, start=FIRST, end=LAST) == raw_before
-    assert statistics.region_report(region=region, start=FIRST, end=LAST) == before
+    assert region_figures(region=region, start=FIRST, end=LAST) == raw_before
+    assert region_report(region=region, start=FIRST, end=LAST) == before
 
 
 def test_no_audit_entry_keeps_the_reason_given_for_cancelling(sara, anna):

@@ -10,11 +10,11 @@ import time_machine
 from django.conf import settings
 
 from backend.models import AuditEntry
-from bookings import statistics
 from bookings.models import Booking, Feedback
 from bookings.services import months_before
 from bookings.tasks import pseudonymise_old_bookings
-from tests.bookings.test_statistics import FIRST, LAST, build_history
+from reporting.selectors import region_figures, region_report
+from tests.reporting.test_statistics import FIRST, LAST, build_history
 
 
 def test_the_task_is_in_the_beat_schedule_nightly():
@@ -39,8 +39,8 @@ def test_old_bookings_are_pseudonymised_new_ones_kept_and_statistics_unchanged(d
     Booking.objects.update(message="a message", private_notes="a note", cancel_reason="a reason")
     Feedback.objects.update(comment="a comment")
     region = history.region
-    before = statistics.region_report(region=region, start=FIRST, end=LAST)
-    raw_before = statistics.region_figures(region=region, start=FIRST, end=LAST)
+    before = region_report(region=region, start=FIRST, end=LAST)
+    raw_before = region_figures(region=region, start=FIRST, end=LAST)
     # 36 months after 1 April 2026: the sessions of January to March are old.
     cutoff = datetime(2026, 4, 1, tzinfo=UTC)
     old, recent = Booking.objects.filter(end__lt=cutoff), Booking.objects.filter(end__gte=cutoff)
@@ -56,8 +56,8 @@ def test_old_bookings_are_pseudonymised_new_ones_kept_and_statistics_unchanged(d
     assert not recent.filter(entrepreneur=None).exists()
     assert not recent.filter(message="").exists()
     assert Feedback.objects.filter(booking__in=recent, comment="a comment").exists()
-    assert statistics.region_figures(region=region, start=FIRST, end=LAST) == raw_before
-    assert statistics.region_report(region=region, start=FIRST, end=LAST) == before
+    assert region_figures(region=region, start=FIRST, end=LAST) == raw_before
+    assert region_report(region=region, start=FIRST, end=LAST) == before
     assert AuditEntry.objects.filter(action="bookings.pseudonymised").count() == 1
 
 

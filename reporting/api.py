@@ -11,8 +11,6 @@ renderer; this view negotiates on nothing but its JSON renderer and validates
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
@@ -25,21 +23,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend import fields, limits
+from backend import fields
 
-from .statistics import region_report, region_visible_to
-from .statistics_export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
-
-EARLIEST = limits.EARLIEST_DATE
-MAX_YEARS = 3
-
-
-def years_later(day: date, years: int) -> date:
-    """The same date `years` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+from .export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
+from .periods import MAX_YEARS, years_later
+from .selectors import region_report, region_visible_to
 
 
 class StatisticsQuerySerializer(serializers.Serializer):

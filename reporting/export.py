@@ -1,5 +1,5 @@
 """The statistics report as files: CSV and XLSX. Both render a report from
-`bookings.statistics.region_report`, already suppressed, and nothing else, so
+`reporting.selectors.region_report`, already suppressed, and nothing else, so
 a hidden figure is hidden in every format alike.
 
 CSV: one rectangular table, UTF-8 with a byte-order mark (so Excel reads å, ä
@@ -31,7 +31,8 @@ from openpyxl.utils import get_column_letter
 
 from backend.spreadsheet import CsvWriter, xlsx_append
 
-from .statistics import BREAKDOWNS, MEASURES, definitions, english_active, label_text
+from .definitions import definitions, english_active, label_text
+from .measures import BREAKDOWNS, MEASURES
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,4 +1,4 @@
-"""The region report (bookings.statistics): every figure against the same figure
+"""The region report (reporting.selectors): every figure against the same figure
 worked out here, independently, from the raw rows; erasure; disclosure control."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
-from bookings import statistics
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -24,6 +23,13 @@ from bookings.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from reporting import tallies
+from reporting.definitions import DEFINITIONS, FOLLOW_UP_OUTCOMES, definitions
+from reporting.measures import BASES, BREAKDOWNS, MEASURES, PEOPLE_COUNTS, percentile_cont, round_half_up
+from reporting.measures import COUNTS as SHOWN_AS_COUNTS
+from reporting.offered import offered_minutes_by_month
+from reporting.selectors import region_figures, region_report, region_totals
+from reporting.suppression import suppress_report
 from tests import factories
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -40,7 +46,7 @@ HOLIDAYS = {
     date(2026, 6, 19),
 }
 GRID_HOURS = (8, 10, 12, 14, 16)  # two hours apart: sessions of up to 90 minutes plus buffer never overlap
-COUNTS = {"bookings", "sessions_held", *statistics.PEOPLE_COUNTS}
+COUNTS = {"bookings", "sessions_held", *PEOPLE_COUNTS}
 
 
 # --- A generated data set -------------------------------------------------------------------
@@ -434,15 +440,15 @@ def expected_report(region: Region, first: date, last: date) -> dict:
 
 
 def without_bases(report: dict) -> dict:
-    out = {k: v for k, v in report.items() if k not in statistics.BREAKDOWNS}
+    out = {k: v for k, v in report.items() if k not in BREAKDOWNS}
     out["totals"] = {k: v for k, v in report["totals"].items() if k != "bases"}
-    for name in statistics.BREAKDOWNS:
+    for name in BREAKDOWNS:
         out[name] = [{k: v for k, v in row.items() if k != "bases"} for row in report[name]]
     return out
 
 
 def assert_same_figures(actual: dict, expected: dict) -> None:
-    for measure in statistics.MEASURES:
+    for measure in MEASURES:
         assert actual[measure] == pytest.approx(expected[measure], abs=1e-9), measure
 
 
@@ -461,14 +467,14 @@ def history(db) -> History:
 @pytest.mark.parametrize("rollups", [True, False], ids=["from-monthly-rollups", "from-bookings"])
 def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(history, settings, rollups):
     settings.STATISTICS_MONTHLY_ROLLUPS = rollups
-    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    figures = region_figures(region=history.region, start=FIRST, end=LAST)
     expected = expected_report(history.region, FIRST, LAST)
 
     assert figures["region"] == {"code": "20", "name": history.region.name}
     assert (figures["start"], figures["end"]) == ("2026-01-01", "2026-06-30")
     assert figures["totals"]["bookings"] > 200
     assert_same_figures(figures["totals"], expected["totals"])
-    for name in statistics.BREAKDOWNS:
+    for name in BREAKDOWNS:
         rows = {row["key"]: row for row in figures[name]}
         assert len(rows) == len(figures[name]), f"{name}: keys are unique"
         assert set(expected[name]) <= set(rows), name
@@ -481,7 +487,7 @@ def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(histor
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_the_period_is_local_days_both_inclusive(history):
-    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    figures = region_figures(region=history.region, start=FIRST, end=LAST)
     months = [row["key"] for row in figures["by_month"]]
     assert months == MONTHS
     # 00:30 on 1 January is New Year's Day, 23:30 on 31 December (22:30 UTC) is not.
@@ -492,12 +498,12 @@ def test_the_period_is_local_days_both_inclusive(history):
         assert on_the_day.filter(
             start__in=[local(day, 0, 30), local(day, 23, 30), local(day, 23), local(day, 0, 10)]
         )
-        figures = statistics.region_figures(region=history.region, start=day, end=day)
+        figures = region_figures(region=history.region, start=day, end=day)
         assert figures["totals"]["bookings"] == on_the_day.count()
 
 
 def test_breakdowns_show_every_category_and_merge_other_with_not_stated(history):
-    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    figures = region_figures(region=history.region, start=FIRST, end=LAST)
     assert [row["key"] for row in figures["by_gender"]] == ["women", "men", "other_or_not_stated"]
     assert [row["key"] for row in figures["by_mode"]] == ["in_person", "phone", "video"]
     assert [row["key"] for row in figures["by_enterprise_kind"]] == list(EnterpriseKind.values)
@@ -518,7 +524,7 @@ def test_breakdowns_show_every_category_and_merge_other_with_not_stated(history)
 
 
 def test_offered_hours_follow_the_engine_holidays_overrides_and_time_off(history):
-    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    figures = region_figures(region=history.region, start=FIRST, end=LAST)
     by_month = {row["key"]: row["offered_hours"] for row in figures["by_month"]}
     # Anna: January has 20 working days but 1 and 6 January (6 January opened 10–12).
     assert by_month["2026-01"] == (4 * 20 * 6) + 2
@@ -535,22 +541,22 @@ def test_offered_minutes_of_many_advisors_with_one_week_cost_one_week():
 
     week = {d: [(time(9), time(12)), (time(13), time(16))] for d in range(5)}
     rules = {pk: Rules(weekly_hours=week) for pk in range(500)}
-    minutes = statistics.offered_minutes_by_month(rules, date(2027, 3, 1), date(2027, 3, 31))
+    minutes = offered_minutes_by_month(rules, date(2027, 3, 1), date(2027, 3, 31))
     # March 2027: 23 weekdays less Good Friday (26th) and Easter Monday (29th);
     # summer time from Sunday 28 March changes nothing on the wall clock.
     assert {pk: dict(m) for pk, m in minutes.items()} == {pk: {"2027-03": 21 * 6 * 60} for pk in range(500)}
 
 
 def test_waiting_times_are_percentiles_like_postgresql_percentile_cont():
-    assert statistics.percentile_cont([1, 2, 3, 4], 0.5) == 2.5
-    assert statistics.percentile_cont(list(range(11)), 0.9) == pytest.approx(9.0)
-    assert statistics.percentile_cont([7], 0.9) == 7
-    assert statistics.percentile_cont([], 0.5) is None
+    assert percentile_cont([1, 2, 3, 4], 0.5) == 2.5
+    assert percentile_cont(list(range(11)), 0.9) == pytest.approx(9.0)
+    assert percentile_cont([7], 0.9) == 7
+    assert percentile_cont([], 0.5) is None
 
 
 def test_an_empty_period_has_zeros_and_no_rates(db):
     region = Region.objects.get(code="20")
-    report = statistics.region_report(region=region, start=date(2001, 1, 1), end=date(2001, 1, 31))
+    report = region_report(region=region, start=date(2001, 1, 1), end=date(2001, 1, 31))
     totals = report["totals"]
     assert (totals["bookings"], totals["unique_enterprises"], totals["unmet_demand"]) == (0, 0, 0)
     assert totals["no_show_rate"] is None and totals["median_waiting_days"] is None
@@ -570,7 +576,7 @@ def test_advice_hours_round_half_up_like_a_spreadsheet(db, settings, rollups):
     for person, hour in zip(people, GRID_HOURS, strict=True):
         booking_for(advisor, person, local(date(2026, 3, 3), hour), duration=27).save()
 
-    report = statistics.region_report(region=region, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    report = region_report(region=region, start=date(2026, 3, 1), end=date(2026, 3, 31))
 
     assert report["totals"]["advice_hours"] == 2.3
 
@@ -587,18 +593,18 @@ def test_advice_hours_round_half_up_like_a_spreadsheet(db, settings, rollups):
     ],
 )
 def test_round_half_up_rounds_halves_away_from_zero(value, places, expected):
-    assert statistics.round_half_up(value, places) == expected
+    assert round_half_up(value, places) == expected
 
 
 def test_erasing_a_person_changes_no_figure(history):
-    before = statistics.region_report(region=history.region, start=FIRST, end=LAST)
-    raw_before = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    before = region_report(region=history.region, start=FIRST, end=LAST)
+    raw_before = region_figures(region=history.region, start=FIRST, end=LAST)
     for person in history.people[:5]:
         assert Booking.objects.filter(entrepreneur=person.user).exists()
         person.user.delete()
     assert Booking.objects.filter(entrepreneur__isnull=True).exists()
-    assert statistics.region_figures(region=history.region, start=FIRST, end=LAST) == raw_before
-    assert statistics.region_report(region=history.region, start=FIRST, end=LAST) == before
+    assert region_figures(region=history.region, start=FIRST, end=LAST) == raw_before
+    assert region_report(region=history.region, start=FIRST, end=LAST) == before
 
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
@@ -607,11 +613,11 @@ def test_reading_the_per_person_groupings_together_changes_no_figure(history, mo
     # set and split in a second step: only for speed. People here change
     # nothing between bookings, but the rows differ in month, topic and mode.
     settings.STATISTICS_MONTHLY_ROLLUPS = False  # read from the bookings
-    together = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
-    monkeypatch.setattr(statistics, "READ_TOGETHER", ())
-    apart = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
-    monkeypatch.setattr(statistics, "READ_TOGETHER", ("totals", "by_month", "by_topic", "by_mode"))
-    other_way = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
+    together = region_figures(region=history.region, start=FIRST, end=LAST)
+    monkeypatch.setattr(tallies, "READ_TOGETHER", ())
+    apart = region_figures(region=history.region, start=FIRST, end=LAST)
+    monkeypatch.setattr(tallies, "READ_TOGETHER", ("totals", "by_month", "by_topic", "by_mode"))
+    other_way = region_figures(region=history.region, start=FIRST, end=LAST)
 
     assert together["totals"]["unique_people"] > 0
     assert together == apart == other_way
@@ -620,8 +626,8 @@ def test_reading_the_per_person_groupings_together_changes_no_figure(history, mo
 def test_the_totals_alone_are_the_report_s_totals_hidden_alike(history, settings):
     for threshold in (5, 40):  # 40: some totals hidden too
         settings.STATISTICS_SUPPRESSION_THRESHOLD = threshold
-        full = statistics.region_report(region=history.region, start=FIRST, end=LAST)
-        alone = statistics.region_totals(region=history.region, start=FIRST, end=LAST)
+        full = region_report(region=history.region, start=FIRST, end=LAST)
+        alone = region_totals(region=history.region, start=FIRST, end=LAST)
 
         assert alone == {k: full[k] for k in ("region", "start", "end", "totals")}
     assert "<40" in alone["totals"].values()
@@ -629,10 +635,10 @@ def test_the_totals_alone_are_the_report_s_totals_hidden_alike(history, settings
 
 def test_grouping_bits_are_those_of_postgresql_s_grouping():
     columns = ["g0", "g1", "g2"]
-    assert statistics._grouping(["g0"], columns) == 0b011
-    assert statistics._grouping(["g2"], columns) == 0b110
-    assert statistics._grouping(["g0", "g2"], columns) == 0b010
-    assert statistics._grouping(columns, columns) == 0
+    assert tallies._grouping(["g0"], columns) == 0b011
+    assert tallies._grouping(["g2"], columns) == 0b110
+    assert tallies._grouping(["g0", "g2"], columns) == 0b010
+    assert tallies._grouping(columns, columns) == 0
 
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
@@ -650,10 +656,10 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
         make_bookings(rng=build_small, advisors=advisors, people=people, count=size, first=FIRST, last=LAST)
         for counts in (cold, warm):  # the months built (again: new bookings), then read as they are
             with CaptureQueriesContext(connection) as queries:
-                statistics.region_report(region=region, start=FIRST, end=LAST)
+                region_report(region=region, start=FIRST, end=LAST)
             counts.append(len(queries))
         with CaptureQueriesContext(connection) as queries:  # not whole months: read from the bookings
-            statistics.region_report(region=region, start=FIRST, end=LAST - timedelta(days=1))
+            region_report(region=region, start=FIRST, end=LAST - timedelta(days=1))
         from_bookings.append(len(queries))
     # Read from the months: eight (municipalities, topics, the advisors and
     # their hours, the waitlist, the months' fingerprints, the months, the
@@ -663,7 +669,7 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
     assert cold[0] == cold[1] <= 14
     assert from_bookings[0] == from_bookings[1] <= 8
     with django_assert_max_num_queries(20):
-        statistics.region_report(region=region, start=FIRST, end=LAST)
+        region_report(region=region, start=FIRST, end=LAST)
 
 
 # --- Tests: disclosure control ----------------------------------------------------------------
@@ -677,12 +683,12 @@ def assert_nothing_singles_anyone_out(report: dict, figures: dict, threshold: in
     """The properties invariant 5 asks of every report."""
     mark = f"<{threshold}"
     units = [("totals", [report["totals"]], [figures["totals"]])] + [
-        (name, report[name], figures[name]) for name in statistics.BREAKDOWNS
+        (name, report[name], figures[name]) for name in BREAKDOWNS
     ]
     for name, rows, raw_rows in units:
         for row, raw in zip(rows, raw_rows, strict=True):
             assert "bases" not in row
-            for measure in statistics.PEOPLE_COUNTS:
+            for measure in PEOPLE_COUNTS:
                 value = row[measure]
                 # A count of people or enterprises is 0, at least the threshold, or hidden.
                 assert value is None or value == mark or value == 0 or value >= threshold, (
@@ -692,7 +698,7 @@ def assert_nothing_singles_anyone_out(report: dict, figures: dict, threshold: in
                 )
                 if 0 < (raw[measure] or 0) < threshold:
                     assert value == mark
-            for base, group in statistics.BASES.items():
+            for base, group in BASES.items():
                 size = min(raw["bases"][base])
                 if 0 < size < threshold:
                     for measure in group:
@@ -700,12 +706,12 @@ def assert_nothing_singles_anyone_out(report: dict, figures: dict, threshold: in
                         assert shown in (mark, None), (name, row["key"], measure)
         if name == "totals":
             continue
-        for measure in statistics.MEASURES:
+        for measure in MEASURES:
             if measure in ("offered_hours",):
                 continue
             hidden_rows = (
                 [r for r in rows if (r[measure]["covered"] if measure == "coverage" else r[measure]) == mark]
-                if measure in statistics.COUNTS
+                if measure in SHOWN_AS_COUNTS
                 else []
             )
             # Never exactly one hidden count in a breakdown while the total shows:
@@ -716,15 +722,15 @@ def assert_nothing_singles_anyone_out(report: dict, figures: dict, threshold: in
 
 
 def test_the_generated_report_singles_nobody_out(history):
-    figures = statistics.region_figures(region=history.region, start=FIRST, end=LAST)
-    report = statistics.region_report(region=history.region, start=FIRST, end=LAST)
+    figures = region_figures(region=history.region, start=FIRST, end=LAST)
+    report = region_report(region=history.region, start=FIRST, end=LAST)
     assert_nothing_singles_anyone_out(report, figures)
     # What is not hidden is the exact figure.
-    for name in ("totals", *statistics.BREAKDOWNS):
+    for name in ("totals", *BREAKDOWNS):
         rows = [report[name]] if name == "totals" else report[name]
         raw_rows = [figures[name]] if name == "totals" else figures[name]
         for row, raw in zip(rows, raw_rows, strict=True):
-            for measure in statistics.MEASURES:
+            for measure in MEASURES:
                 if row[measure] not in ("<5", None) and not (
                     measure == "coverage" and row[measure]["covered"] == "<5"
                 ):
@@ -785,7 +791,7 @@ def row(report: dict, breakdown: str, key: str) -> dict:
 
 
 def test_a_small_municipality_is_hidden_and_so_is_the_next_smallest(tempting):
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
     avesta, ludvika = row(report, "by_municipality", "2084"), row(report, "by_municipality", "2085")
     falun, borlange = row(report, "by_municipality", "2080"), row(report, "by_municipality", "2081")
     for measure in (
@@ -815,7 +821,7 @@ def test_a_small_municipality_is_hidden_and_so_is_the_next_smallest(tempting):
 
 
 def test_a_small_gender_cell_is_hidden_with_the_next_smallest(tempting):
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
     other = row(report, "by_gender", "other_or_not_stated")
     assert other["unique_people"] == "<5" and other["bookings"] == "<5" and other["advice_hours"] is None
     women, men = row(report, "by_gender", "women"), row(report, "by_gender", "men")
@@ -825,8 +831,8 @@ def test_a_small_gender_cell_is_hidden_with_the_next_smallest(tempting):
 
 
 def test_the_same_hiding_holds_for_every_generated_breakdown(tempting):
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
-    figures = statistics.region_figures(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
+    figures = region_figures(region=tempting, start=FIRST, end=LAST)
     assert_nothing_singles_anyone_out(report, figures)
 
 
@@ -839,39 +845,39 @@ def test_two_hidden_cells_of_one_each_are_not_enough():
             "label": key,
             **dict.fromkeys(COUNTS, size),
             "coverage": {"covered": 1 if size else 0, "of": 3},
-            **{m: None for m in statistics.MEASURES if m not in COUNTS and m != "coverage"},
-            "bases": dict.fromkeys(statistics.BASES, (size, size)),
+            **{m: None for m in MEASURES if m not in COUNTS and m != "coverage"},
+            "bases": dict.fromkeys(BASES, (size, size)),
         }
 
     rows = [raw("a", 1), raw("b", 1), raw("c", 9), raw("d", 30)]
     figures = {"region": {}, "start": "", "end": "", "totals": raw("", 41)}
-    figures.update({name: [] for name in statistics.BREAKDOWNS})
+    figures.update({name: [] for name in BREAKDOWNS})
     figures["by_municipality"] = rows
-    report = statistics.suppress_report(figures, threshold=5)
+    report = suppress_report(figures, threshold=5)
     assert [r["bookings"] for r in report["by_municipality"]] == ["<5", "<5", "<5", 30]
     # One small cell alone: hidden with the next smallest.
     figures["by_municipality"] = [raw("a", 3), raw("c", 9), raw("d", 30), raw("e", 0)]
-    report = statistics.suppress_report(figures, threshold=5)
+    report = suppress_report(figures, threshold=5)
     assert [r["unique_people"] for r in report["by_municipality"]] == ["<5", "<5", 30, 0]
 
 
 def test_the_threshold_is_a_setting(tempting, settings):
     settings.STATISTICS_SUPPRESSION_THRESHOLD = 2
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
     assert row(report, "by_municipality", "2084")["unique_enterprises"] == 2
     settings.STATISTICS_SUPPRESSION_THRESHOLD = 3
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
     assert row(report, "by_municipality", "2084")["unique_enterprises"] == "<3"
     settings.STATISTICS_SUPPRESSION_THRESHOLD = 10
-    report = statistics.region_report(region=tempting, start=FIRST, end=LAST)
+    report = region_report(region=tempting, start=FIRST, end=LAST)
     assert row(report, "by_municipality", "2085")["unique_enterprises"] == "<10"
-    assert "{threshold}" not in str(statistics.definitions())
-    assert "<10" in statistics.definitions()["hidden"]["en"]
+    assert "{threshold}" not in str(definitions())
+    assert "<10" in definitions()["hidden"]["en"]
 
 
 def test_every_measure_and_breakdown_is_defined_in_swedish_and_english():
-    for key in (*statistics.MEASURES, *statistics.BREAKDOWNS, "hidden"):
-        entry = statistics.DEFINITIONS[key]
+    for key in (*MEASURES, *BREAKDOWNS, "hidden"):
+        entry = DEFINITIONS[key]
         assert entry["name_sv"] and entry["name_en"] and entry["sv"] and entry["en"], key
 
 
@@ -883,12 +889,12 @@ def test_a_small_region_hides_its_totals_too(db):
     make_bookings(
         rng=rng, advisors=[advisor], people=people, count=6, first=FIRST, last=LAST, statuses={"completed": 1}
     )
-    report = statistics.region_report(region=region, start=FIRST, end=LAST)
+    report = region_report(region=region, start=FIRST, end=LAST)
     totals = report["totals"]
     assert totals["unique_people"] == "<5" and totals["bookings"] == "<5"
     assert totals["advice_hours"] is None and totals["mean_rating"] is None
     assert totals["offered_hours"] > 0  # the advisors' calendars are not about entrepreneurs
-    figures = statistics.region_figures(region=region, start=FIRST, end=LAST)
+    figures = region_figures(region=region, start=FIRST, end=LAST)
     assert_nothing_singles_anyone_out(report, figures)
 
 
@@ -897,11 +903,11 @@ def test_labels_follow_the_viewer_s_language_swedish_first(history):
     from django.utils import translation
 
     with translation.override("sv"):
-        report = statistics.region_report(region=history.region, start=FIRST, end=FIRST)
+        report = region_report(region=history.region, start=FIRST, end=FIRST)
         assert [r["label"] for r in report["by_gender"]] == ["Kvinnor", "Män", "Annat eller ej angivet"]
         assert report["by_month"][0]["label"] == "januari 2026"
     with translation.override("en"):
-        report = statistics.region_report(region=history.region, start=FIRST, end=FIRST)
+        report = region_report(region=history.region, start=FIRST, end=FIRST)
         assert [r["label"] for r in report["by_gender"]] == ["Women", "Men", "Other or not stated"]
         assert report["by_month"][0]["label"] == "January 2026"
 
@@ -942,12 +948,12 @@ def outcome_counts(report: dict) -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_the_follow_up_counts_answers_about_first_sessions_in_the_period_and_region():
-    yes = dict.fromkeys(statistics.FOLLOW_UP_OUTCOMES, True)
-    no = dict.fromkeys(statistics.FOLLOW_UP_OUTCOMES, False)
+    yes = dict.fromkeys(FOLLOW_UP_OUTCOMES, True)
+    no = dict.fromkeys(FOLLOW_UP_OUTCOMES, False)
     answers = [yes] * 7 + [{**no, "new_customers": True}] * 3 + [no] * 2
     region = follow_up_history(answers, outside=3)
 
-    figures = statistics.region_figures(region=region, start=FIRST, end=LAST)
+    figures = region_figures(region=region, start=FIRST, end=LAST)
 
     assert figures["follow_up"]["answered"] == 12
     assert outcome_counts(figures) == {"new_customers": 10, "public_contract": 7, "financing": 7, "hiring": 7}
@@ -957,15 +963,15 @@ def test_the_follow_up_counts_answers_about_first_sessions_in_the_period_and_reg
 
 @pytest.mark.django_db
 def test_a_follow_up_count_is_hidden_when_it_or_its_no_answers_are_few():
-    yes = dict.fromkeys(statistics.FOLLOW_UP_OUTCOMES, True)
-    no = dict.fromkeys(statistics.FOLLOW_UP_OUTCOMES, False)
+    yes = dict.fromkeys(FOLLOW_UP_OUTCOMES, True)
+    no = dict.fromkeys(FOLLOW_UP_OUTCOMES, False)
     # 9 answered: new customers 9 (no: 0, shown), a public contract 0 (shown),
     # financing 6 (no: 3, hidden: the 3 follow from 9 − 6), hiring 2 (hidden).
     answers = [{**yes, "public_contract": False}] * 2 + [{**no, "new_customers": True, "financing": True}] * 4
     answers += [{**no, "new_customers": True}] * 3
     region = follow_up_history(answers)
 
-    report = statistics.region_report(region=region, start=FIRST, end=LAST)
+    report = region_report(region=region, start=FIRST, end=LAST)
 
     assert report["follow_up"]["answered"] == 9
     assert outcome_counts(report) == {
@@ -981,9 +987,9 @@ def test_a_follow_up_count_is_hidden_when_it_or_its_no_answers_are_few():
 
 @pytest.mark.django_db
 def test_few_follow_up_answers_hide_every_figure_of_the_follow_up():
-    region = follow_up_history([dict.fromkeys(statistics.FOLLOW_UP_OUTCOMES, True)] * 3)
+    region = follow_up_history([dict.fromkeys(FOLLOW_UP_OUTCOMES, True)] * 3)
 
-    report = statistics.region_report(region=region, start=FIRST, end=LAST)
+    report = region_report(region=region, start=FIRST, end=LAST)
 
     assert report["follow_up"]["answered"] == "<5"
     assert set(outcome_counts(report).values()) == {"<5"}

@@ -25,14 +25,20 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from advisors.models import Region
-from bookings import signals, statistics, views_statistics
-from bookings.models import AuditEntry, EnterpriseKind, Gender
-from bookings.statistics_export import XLSX_CONTENT_TYPE
-from bookings.tasks_statistics import send_monthly_reports
+from backend.models import AuditEntry
+from bookings.models import EnterpriseKind, Gender
 from notifications import sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
+from reporting import charts, periods, signals, views
+from reporting.definitions import definitions
+from reporting.export import XLSX_CONTENT_TYPE
+from reporting.measures import BREAKDOWNS
+from reporting.models import MonthlyReportMail
+from reporting.selectors import region_report
+from reporting.tasks import send_monthly_reports
 from tests import factories
-from tests.bookings.test_statistics import (
+from tests.mail_backends import FailingBackend
+from tests.reporting.test_statistics import (
     FIRST,
     LAST,
     Person,
@@ -41,7 +47,6 @@ from tests.bookings.test_statistics import (
     local,
     save_bookings,
 )
-from tests.mail_backends import FailingBackend
 
 URL = "/statistics/"
 NOW = datetime(2026, 7, 15, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Stockholm
@@ -66,7 +71,7 @@ def signed_in(client, user, language="en"):
 
 def report_for(start: date, end: date, code: str = "20", language: str = "en") -> dict:
     with translation.override(language):
-        return statistics.region_report(region=Region.objects.get(code=code), start=start, end=end)
+        return region_report(region=Region.objects.get(code=code), start=start, end=end)
 
 
 def text_of(response) -> str:
@@ -86,7 +91,7 @@ def test_the_coordinator_sees_the_figures_of_region_report(client, history, coor
     cards = {h.key: h for h in response.context["headlines"]}
     with translation.override("en"):
         for measure in ("sessions_held", "advice_hours", "unique_enterprises", "share_within_14_days"):
-            assert cards[measure].value == views_statistics.show(measure, report["totals"][measure])
+            assert cards[measure].value == charts.show(measure, report["totals"][measure])
             assert cards[measure].value in page
     # Compared with the half year before.
     before = report_for(date(2025, 7, 1), date(2025, 12, 31))
@@ -157,18 +162,18 @@ def test_without_a_choice_the_dashboard_shows_the_last_quarter(client, coordinat
 
 
 def test_the_last_complete_periods_follow_stockholm_time():
-    assert views_statistics.last_complete("quarter", date(2027, 1, 1)) == (
+    assert periods.last_complete("quarter", date(2027, 1, 1)) == (
         date(2026, 10, 1),
         date(2026, 12, 31),
     )
-    assert views_statistics.last_complete("half_year", date(2026, 6, 30)) == (
+    assert periods.last_complete("half_year", date(2026, 6, 30)) == (
         date(2025, 7, 1),
         date(2025, 12, 31),
     )
-    assert views_statistics.last_complete("month", date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert periods.last_complete("month", date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
     # 1 January 00:30 in Stockholm is still 31 December in UTC.
     with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=False):
-        assert views_statistics._today() == date(2027, 1, 1)
+        assert periods.today() == date(2027, 1, 1)
 
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
@@ -285,18 +290,18 @@ def test_coordinators_find_the_dashboard_in_the_menu(client, coordinator, entrep
 
 def test_no_change_is_worked_out_from_a_hidden_figure():
     with translation.override("en"):
-        assert views_statistics.change_between("unique_enterprises", "<5", 12)[0] is None
-        assert views_statistics.change_between("unique_enterprises", 12, "<5")[0] is None
-        assert views_statistics.change_between("mean_rating", None, 4.2)[0] is None
+        assert views.change_between("unique_enterprises", "<5", 12)[0] is None
+        assert views.change_between("unique_enterprises", 12, "<5")[0] is None
+        assert views.change_between("mean_rating", None, 4.2)[0] is None
         hidden = {"covered": "<5", "of": 15}
-        assert views_statistics.change_between("coverage", hidden, {"covered": 7, "of": 15})[0] is None
-        assert views_statistics.show("unique_enterprises", "<5") == "<5"
-        assert views_statistics.show("coverage", hidden) == "<5 of 15"
-        up = views_statistics.change_between("sessions_held", 30, 12)[0]
+        assert views.change_between("coverage", hidden, {"covered": 7, "of": 15})[0] is None
+        assert charts.show("unique_enterprises", "<5") == "<5"
+        assert charts.show("coverage", hidden) == "<5 of 15"
+        up = views.change_between("sessions_held", 30, 12)[0]
         assert (up.direction, up.text) == ("up", "+18")
-        down = views_statistics.change_between("share_within_14_days", 0.5, 0.625)[0]
+        down = views.change_between("share_within_14_days", 0.5, 0.625)[0]
         assert down.direction == "down" and down.text == "\u221212.5 percentage points"
-        same = views_statistics.change_between("advice_hours", 10.0, 10.0)[0]
+        same = views.change_between("advice_hours", 10.0, 10.0)[0]
         assert same.direction == "same"
 
 
@@ -327,7 +332,7 @@ def test_the_definitions_page_defines_every_measure_in_swedish_and_english(clien
     response = client.get("/statistics/definitions/")
     assert response.status_code == 200
     page = text_of(response)
-    for key, entry in statistics.definitions().items():
+    for key, entry in definitions().items():
         assert f'id="{key}"' in page
         for part in ("name_sv", "name_en", "sv", "en"):
             assert entry[part] in page, (key, part)
@@ -369,7 +374,7 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
             assert name == f"radtid-statistik-{code}-2026-07-01-2026-07-31.xlsx"
             assert content_type == XLSX_CONTENT_TYPE
             book = load_workbook(io.BytesIO(content))
-            assert len(book.sheetnames) == 3 + len(statistics.BREAKDOWNS)  # summary, follow-up, definitions
+            assert len(book.sheetnames) == 3 + len(BREAKDOWNS)  # summary, follow-up, definitions
         by_person = {address(m): m for m in mail.outbox}
         assert "juli 2026" in by_person["karin@example.se"].subject
         assert "July 2026" in by_person[english.user.email].subject
@@ -379,8 +384,8 @@ def test_each_active_coordinator_gets_last_month_s_xlsx_once(history, coordinato
         assert send_monthly_reports() == 0
         assert deliver_outbox() == []
         assert len(mail.outbox) == 3
-    marks = AuditEntry.objects.filter(action="statistics.monthly_report")
-    assert {(m.actor.email, m.data["region"], m.data["month"]) for m in marks} == {
+    marks = MonthlyReportMail.objects.all()
+    assert {(m.user.email, m.region_id, f"{m.month:%Y-%m}") for m in marks} == {
         ("karin@example.se", "20", "2026-07"),
         ("lena@example.se", "20", "2026-07"),
         ("per@example.se", "07", "2026-07"),
@@ -425,18 +430,37 @@ def test_the_monthly_mail_and_its_mark_are_written_together_or_not_at_all(coordi
             assert send_monthly_reports() == 0  # logged; the other regions would go on
         finally:
             signals.statistics_report_ready.disconnect(dispatch_uid="test.refuse")
-        assert not AuditEntry.objects.filter(action="statistics.monthly_report").exists()
+        assert not MonthlyReportMail.objects.exists()
         assert not OutboxMessage.objects.exists()
 
         assert send_monthly_reports() == 1  # so a later run records it
-    assert AuditEntry.objects.filter(action="statistics.monthly_report").count() == 1
+    assert MonthlyReportMail.objects.count() == 1
     assert (
         OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY, user=coordinator.user).count() == 1
     )
 
 
+def test_the_monthly_mail_keeps_its_ledger_apart_from_the_audit_trail(coordinator):
+    with time_machine.travel(FIRST_OF_AUGUST, tick=False):
+        assert send_monthly_reports() == 1
+        assert send_monthly_reports() == 0
+    assert not AuditEntry.objects.exists()
+    [mark] = MonthlyReportMail.objects.all()
+    assert (mark.region_id, mark.month, mark.user) == ("20", date(2026, 7, 1), coordinator.user)
+
+
+def test_a_month_s_mail_already_in_the_outbox_is_not_written_twice_even_without_its_ledger_row(coordinator):
+    # A mail recorded before the ledger existed (its mark was an audit entry):
+    # the outbox row's key keeps it to one mail.
+    with time_machine.travel(FIRST_OF_AUGUST, tick=False):
+        assert send_monthly_reports() == 1
+        MonthlyReportMail.objects.all().delete()
+        send_monthly_reports()
+    assert OutboxMessage.objects.filter(kind=MessageKind.STATISTICS_MONTHLY).count() == 1
+
+
 def test_the_monthly_mail_is_in_the_beat_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["send-monthly-statistics"]
-    assert entry["task"] == "bookings.tasks_statistics.send_monthly_reports"
+    assert entry["task"] == send_monthly_reports.name == "reporting.tasks.send_monthly_reports"
     assert entry["schedule"].day_of_month == {1}
     assert entry["schedule"].hour == {6} and entry["schedule"].minute == {0}

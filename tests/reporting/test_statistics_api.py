@@ -15,11 +15,12 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from advisors.models import Municipality
-from bookings import statistics
-from bookings.statistics_export import COLUMNS, flat
+from reporting.export import COLUMNS, flat
+from reporting.measures import BREAKDOWNS, MEASURES
+from reporting.selectors import region_report
 from tests import factories
-from tests.bookings.test_statistics import FIRST, LAST, build_history, make_bookings, make_people
 from tests.conftest import client_for
+from tests.reporting.test_statistics import FIRST, LAST, build_history, make_bookings, make_people
 
 URL = "/api/v1/statistics/regions/{}/"
 PERIOD = {"start": FIRST.isoformat(), "end": LAST.isoformat()}
@@ -46,7 +47,7 @@ def test_the_region_s_coordinator_sees_its_report(history, coordinator):
     body = response.json()
     assert body["region"]["code"] == "20"
     assert (body["start"], body["end"]) == ("2026-01-01", "2026-06-30")
-    assert body == statistics.region_report(region=history.region, start=FIRST, end=LAST)
+    assert body == region_report(region=history.region, start=FIRST, end=LAST)
     assert "private" in response["Cache-Control"]
 
 
@@ -115,7 +116,7 @@ def test_three_years_to_the_day_is_the_longest_period(db, coordinator):
 def expected_lines(report: dict) -> list[tuple]:
     """The JSON report as (breakdown, key, column values as strings) lines."""
     out = [("totals", "", flat(report["totals"]))]
-    for name in statistics.BREAKDOWNS:
+    for name in BREAKDOWNS:
         out += [(name, row["key"], flat(row)) for row in report[name]]
     return out
 
@@ -153,9 +154,7 @@ def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history
         and ".xlsx" in response["Content-Disposition"]
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert (
-        len(book.sheetnames) == 1 + len(statistics.BREAKDOWNS) + 2
-    )  # summary, breakdowns, follow-up, definitions
+    assert len(book.sheetnames) == 1 + len(BREAKDOWNS) + 2  # summary, breakdowns, follow-up, definitions
 
     summary = book.worksheets[0]
     cells = list(summary.iter_rows(values_only=True))
@@ -170,7 +169,7 @@ def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history
         (o["key"], o["count"]) for o in report["follow_up"]["outcomes"]
     ]
 
-    for sheet, name in zip(book.worksheets[1:-2], statistics.BREAKDOWNS, strict=True):
+    for sheet, name in zip(book.worksheets[1:-2], BREAKDOWNS, strict=True):
         rows = list(sheet.iter_rows(min_row=2, values_only=True))
         assert [r[0] or "" for r in rows] == [row["key"] for row in report[name]]
         for cells_of_row, row in zip(rows, report[name], strict=True):
@@ -178,7 +177,7 @@ def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history
 
     definitions = book.worksheets[-1]
     keys = [row[0] for row in definitions.iter_rows(min_row=2, values_only=True)]
-    assert set(statistics.MEASURES) <= set(keys)
+    assert set(MEASURES) <= set(keys)
     for key, name_sv, text_sv, name_en, text_en in definitions.iter_rows(min_row=2, values_only=True):
         assert name_sv and text_sv and name_en and text_en, key
 

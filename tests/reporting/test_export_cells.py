@@ -2,7 +2,7 @@
 spreadsheet: text from users that starts with =, +, -, @, a tab or a carriage
 return arrives as text, never as a formula, in the CSV and the XLSX, whether
 downloaded from the API, from the dashboard's links, or mailed each month.
-Numbers stay numbers."""
+Numbers stay numbers. (The cell helper itself: tests/backend/test_spreadsheet.py.)"""
 
 from __future__ import annotations
 
@@ -16,16 +16,16 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from advisors.models import Municipality, Topic
-from backend.spreadsheet import FORMULA_PREFIXES, CsvWriter, csv_cell, xlsx_append
-from bookings.tasks_statistics import send_monthly_reports
+from backend.spreadsheet import FORMULA_PREFIXES
 from notifications import sending
 from notifications.models import MessageState
+from reporting.tasks import send_monthly_reports
 from tests import factories
-from tests.bookings.test_statistics import booking_for, local, make_people, save_bookings
 from tests.conftest import client_for
+from tests.reporting.test_statistics import booking_for, local, make_people, save_bookings
 
 NOW = datetime(2026, 7, 15, 8, 0, tzinfo=UTC)  # the last complete half year: January to June 2026
 PERIOD = {"start": "2026-01-01", "end": "2026-06-30"}
@@ -158,30 +158,3 @@ def test_the_figures_of_the_defused_rows_are_those_of_the_json(poisoned, coordin
     expected = next(r for r in report["by_advisor_organisation"] if r["key"] == ORGANISATION)
     assert dict(zip(header, line, strict=True))["sessions_held"] == str(expected["sessions_held"])
     assert expected["sessions_held"] == 12  # one session for each of the twelve people
-
-
-# --- The helper -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
-def test_text_starting_with_a_formula_character_gets_a_quote_in_csv(prefix):
-    assert csv_cell(f"{prefix}1+1") == f"'{prefix}1+1"
-
-
-@pytest.mark.parametrize("value", ["Coompanion Dalarna", "<5", "2026-01-01", "a=b", " =1+1", "–", ""])
-def test_other_text_is_written_as_it_is(value):
-    assert csv_cell(value) == value
-
-
-def test_numbers_stay_numbers_negative_ones_too():
-    out = io.StringIO()
-    CsvWriter(out).writerow([-3, -0.25, 0, 12.5, None, "-3", "<5"])
-
-    assert out.getvalue() == '-3,-0.25,0,12.5,"","\'-3","<5"\r\n'
-
-    book = Workbook()
-    xlsx_append(book.active, [-3, -0.25, "-3", "=1+1"])
-    saved = io.BytesIO()
-    book.save(saved)
-    cells = load_workbook(saved).active[1]
-    assert [(c.value, c.data_type) for c in cells] == [(-3, "n"), (-0.25, "n"), ("-3", "s"), ("=1+1", "s")]

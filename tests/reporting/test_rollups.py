@@ -1,4 +1,4 @@
-"""Monthly statistics rollups (bookings.statistics_months): a period of whole
+"""Monthly statistics rollups (reporting.rollups): a period of whole
 months read from them gives exactly the figures read from the bookings, and
 still does after every kind of change a booking can go through."""
 
@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from bookings import statistics, statistics_months
-from bookings.models import Booking, BookingStatus, Feedback, StatisticsKey, StatisticsMonth
-from tests.bookings.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
+from bookings.models import Booking, BookingStatus, Feedback
+from reporting import periods, rollups
+from reporting.models import StatisticsKey, StatisticsMonth
+from reporting.selectors import region_figures
+from tests.reporting.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
 # The months are built and read by SQL (local months by TruncMonth, figures by
 # grouping sets on PostgreSQL): each database answers for itself.
@@ -27,13 +29,13 @@ def history(db):
 
 
 def from_months(region, start=FIRST, end=LAST):
-    return statistics.region_figures(region=region, start=start, end=end)
+    return region_figures(region=region, start=start, end=end)
 
 
 def from_bookings(region, settings, start=FIRST, end=LAST):
     settings.STATISTICS_MONTHLY_ROLLUPS = False
     try:
-        return statistics.region_figures(region=region, start=start, end=end)
+        return region_figures(region=region, start=start, end=end)
     finally:
         settings.STATISTICS_MONTHLY_ROLLUPS = True
 
@@ -57,7 +59,7 @@ def test_whole_months_from_the_rollups_equal_the_figures_from_the_bookings(histo
 
     assert months == from_bookings(history.region, settings, start, end)
     assert set(built()) == {
-        m for m in statistics_months.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
+        m for m in periods.months_of(start, end) if date(2025, 11, 1) <= m <= date(2026, 8, 1)
     }
 
 
@@ -186,10 +188,10 @@ def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
     today = date(2026, 6, 15)
 
     # Dalarna: November to June; Kronoberg: January to June.
-    assert statistics_months.refresh_months(today=today) == 8 + 6
-    assert statistics_months.refresh_months(today=today) == 0
+    assert rollups.refresh_months(today=today) == 8 + 6
+    assert rollups.refresh_months(today=today) == 0
     cancel(history)
-    assert statistics_months.refresh_months(today=today) == 1
+    assert rollups.refresh_months(today=today) == 1
 
     with_nothing_stale = built()
     assert from_months(history.region) == from_bookings(history.region, settings)
@@ -197,10 +199,10 @@ def test_the_nightly_refresh_builds_the_changed_months_once(history, settings):
 
 
 def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history, settings):
-    from bookings.tasks import refresh_statistics_months
+    from reporting.tasks import refresh_statistics_months
 
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-statistics-months"]
-    assert entry["task"] == refresh_statistics_months.name == "bookings.tasks.refresh_statistics_months"
+    assert entry["task"] == refresh_statistics_months.name == "reporting.tasks.refresh_statistics_months"
     assert entry["schedule"].hour == {2}
 
     with time_machine.travel(datetime(2026, 7, 3, 1, 0, tzinfo=UTC), tick=False):
@@ -210,9 +212,9 @@ def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history,
 
 
 def test_numbers_are_given_once_per_region_and_kind_and_never_reused(db):
-    numbers = statistics_months._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
-    again = statistics_months._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
-    other_region = statistics_months._numbers("07", {"p": {"a"}})
+    numbers = rollups._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
+    again = rollups._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
+    other_region = rollups._numbers("07", {"p": {"a"}})
 
     assert numbers == {("p", "a"): 0, ("p", "b"): 1, ("e", "a"): 0}
     assert again == {("p", "b"): 1, ("p", "c"): 2, ("e", "x"): 1}
@@ -234,7 +236,7 @@ def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db,
 
     monkeypatch.setattr(StatisticsKey.objects, "bulk_create", another_build_first)
 
-    assert statistics_months._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
+    assert rollups._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
     assert calls == [["y"], ["y"]]
 
 
@@ -247,20 +249,20 @@ def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
     done = []
 
     def another_build_first(execute, sql, params, many, context):
-        if not done and "MAX(" in sql and "bookings_statisticskey" in sql:
+        if not done and "MAX(" in sql and "reporting_statisticskey" in sql:
             done.append(True)
             StatisticsKey.objects.create(region="20", kind="p", key="y", number=0)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(another_build_first):
-        numbers = statistics_months._numbers("20", {"p": {"y"}})
+        numbers = rollups._numbers("20", {"p": {"y"}})
 
     assert done and numbers == {("p", "y"): 0}
     assert StatisticsKey.objects.filter(region="20").count() == 1
 
 
 def test_a_month_s_data_reads_back_as_written():
-    slot = statistics_months._Slot((3, 2))
+    slot = rollups._Slot((3, 2))
     for bitmap in slot.bitmaps[:2]:
         bitmap[0] |= 1
     slot.bitmaps[0][2] |= 1 << 1  # number 17
@@ -268,11 +270,9 @@ def test_a_month_s_data_reads_back_as_written():
         slot.bitmaps[5 + c][1] |= 1 << 1  # number 9
     slot.waiting[3] = [2, 1, 0, 1, 60, 60, 4, 1]
     slot.covered.add("2080")
-    data = statistics_months._write(
-        {("by_topic", "7"): slot, ("by_mode", "video"): statistics_months._Slot()}
-    )
+    data = rollups._write({("by_topic", "7"): slot, ("by_mode", "video"): rollups._Slot()})
 
-    [(key, bitmaps, by_waiting, covered)] = statistics_months._read(data, {"by_topic"})
+    [(key, bitmaps, by_waiting, covered)] = rollups._read(data, {"by_topic"})
 
     assert key == ("by_topic", "7")
     assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1 and bitmaps[2] == 0
@@ -282,7 +282,7 @@ def test_a_month_s_data_reads_back_as_written():
 
 
 def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
-    classes = statistics_months._classes_and_numbers
+    classes = rollups._classes_and_numbers
 
     assert classes(BookingStatus.COMPLETED, True, 60, 4) == (
         (0, 1, 2, 3, 4),

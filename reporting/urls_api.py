@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api_statistics import RegionStatisticsView
+from .api import RegionStatisticsView
 
 api_urlpatterns = [
     path("statistics/regions/<str:code>/", RegionStatisticsView.as_view(), name="statistics-region"),

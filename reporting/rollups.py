@@ -9,7 +9,7 @@ of enterprises behind each kind of figure as a bitmap over small numbers
 (`StatisticsKey`), next to the figures that do add up (bookings by waiting
 days, minutes, ratings) and the municipalities covered. A period's count is
 the number of bits set in the union of its months' bitmaps: exact, and the
-same as `statistics._tallies` reads from the bookings, which the tests check.
+same as `reporting.tallies.read_tallies` reads from the bookings, which the tests check.
 
 A month is built again whenever its bookings changed. Its fingerprint (how
 many bookings, the sum of their ids and of `Booking.stat_version`, which every
@@ -18,58 +18,51 @@ fingerprint differs is rebuilt from its bookings first, in the same request.
 Feedback (the ratings) raises its booking's version. The nightly
 `refresh_statistics_months` task keeps recent months built, so reports seldom
 wait for it. Periods that do not start and end at a month's edges are read
-from the bookings (`statistics._tallies`)."""
+from the bookings (`reporting.tallies.read_tallies`)."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from . import rules
-from .models import Booking, BookingStatus, Gender, StatisticsKey, StatisticsMonth
+from advisors.models import Region
+from bookings import rules
+from bookings.models import Booking, BookingStatus, Gender
+
+from . import periods
+from .models import StatisticsKey, StatisticsMonth
+from .periods import REPORT_ZONE, add_months, local_month, month_end, period_bounds
+from .tallies import Tally
 
 # The kinds of figure whose people (and enterprises) are counted, in the order
-# of `statistics._Tally.people` and `.enterprises`.
+# of `reporting.tallies.Tally.people` and `.enterprises`.
 PEOPLE_CLASSES = ("all", "held", "outcome", "booked", "rated")
 ENTERPRISE_CLASSES = (*PEOPLE_CLASSES, "first", "returning")
 
-HELD, NO_SHOW, CONFIRMED, CANCELLED = (
-    BookingStatus.COMPLETED,
-    BookingStatus.NO_SHOW,
-    BookingStatus.CONFIRMED,
-    BookingStatus.CANCELLED,
-)
+# Held is bookings' rule (rules.HELD), one status, as the classes below need.
+(HELD,) = rules.HELD
+NO_SHOW, CONFIRMED, CANCELLED = BookingStatus.NO_SHOW, BookingStatus.CONFIRMED, BookingStatus.CANCELLED
 # A booking's people classes by its status (indexes into PEOPLE_CLASSES).
-STATUS_CLASSES = {HELD: (0, 1, 2, 3), NO_SHOW: (0, 2, 3), CONFIRMED: (0, 3), CANCELLED: (0,)}
-# The rows of by_gender, as statistics.GROUPINGS names them; the rest is "other_or_not_stated".
-GENDER_ROWS = {Gender.WOMAN: "women", Gender.MAN: "men"}
-
-
-def is_whole_months(start: date, end: date) -> bool:
-    """Whether local dates start..end are whole calendar months."""
-    return start.day == 1 and (end + timedelta(days=1)).day == 1
-
-
-def months_of(start: date, end: date) -> list[date]:
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
+STATUS_CLASSES: dict[str, tuple[int, ...]] = {
+    HELD: (0, 1, 2, 3),
+    NO_SHOW: (0, 2, 3),
+    CONFIRMED: (0, 3),
+    CANCELLED: (0,),
+}
+# The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
+GENDER_ROWS: dict[str, str] = {Gender.WOMAN: "women", Gender.MAN: "men"}
 
 
 def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[str]) -> dict:
-    """What `statistics._tallies` reads from the bookings of start..end (whole
+    """What `reporting.tallies.read_tallies` reads from the bookings of start..end (whole
     months), for the groupings `names`, read from the months' rollups. Stale
     months are built first. Two queries when every month is current."""
-    from .statistics import _Tally
-
     fingerprints = month_fingerprints(region_code, start, end)
     stored = {
         row.month: row
@@ -103,10 +96,10 @@ def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[
                 for i, n in enumerate(numbers):
                     sums[i] += n
 
-    found: dict[str, dict[str, _Tally]] = {name: {} for name in names}
+    found: dict[str, dict[str, Tally]] = {name: {} for name in names}
     for slot, histogram in waiting.items():
         name, key = slot
-        found[name][key] = _Tally(
+        found[name][key] = Tally(
             people=tuple(bits.bit_count() for bits in people[slot]),
             enterprises=tuple(bits.bit_count() for bits in enterprises[slot]),
             covered=len(covered[slot]),
@@ -118,8 +111,6 @@ def tallies_of_months(region_code: str, start: date, end: date, names: Sequence[
 def month_fingerprints(region_code: str, start: date, end: date) -> dict[date, str]:
     """Each month of start..end that has bookings, with what identifies its
     bookings as they are now. One query, from the index on PostgreSQL."""
-    from .statistics import REPORT_ZONE, period_bounds
-
     since, until = period_bounds(start, end)
     rows = (
         Booking.objects.filter(stat_region=region_code, start__gte=since, start__lt=until)
@@ -128,21 +119,18 @@ def month_fingerprints(region_code: str, start: date, end: date) -> dict[date, s
         .values("month")
         .annotate(n=Count("pk"), ids=Sum("pk"), versions=Sum("stat_version"))
     )
-    return {_as_date(r["month"]): f"{r['n']}:{r['ids']}:{r['versions']}" for r in rows}
+    return {local_month(r["month"]): f"{r['n']}:{r['ids']}:{r['versions']}" for r in rows}
 
 
 def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[date, bytes]:
     """Build (or build again) the region's rollups of these months from their
     bookings and store them with the fingerprints read before. Returns their
     data. A fixed number of queries, however many months."""
-    from .statistics import REPORT_ZONE, period_bounds
-
     months = sorted(fingerprints)
     if not months:
         return {}
-    since, _ = period_bounds(months[0], months[0])
-    _, until = period_bounds(months[-1], (months[-1] + timedelta(days=32)).replace(day=1) - timedelta(days=1))
-    rows = (
+    since, until = period_bounds(months[0], month_end(months[-1]))
+    read = (
         Booking.objects.filter(stat_region=region_code, start__gte=since, start__lt=until)
         .annotate(fact_month=TruncMonth("start", tzinfo=REPORT_ZONE))
         .order_by()
@@ -163,12 +151,12 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
             "feedback__rating",
         )
     )
-    # The rows and groupings of statistics._tallies (GROUPINGS, FACTS), here
+    # The rows and groupings of reporting.tallies.read_tallies (GROUPINGS, FACTS), here
     # from each booking of the stale months (months between them are read too).
     month_of = {}
-    for value in {r[0] for r in rows}:
-        month_of[value] = _as_date(value)
-    rows = [r for r in rows if month_of[r[0]] in fingerprints]
+    for value in {r[0] for r in read}:
+        month_of[value] = local_month(value)
+    rows = [r for r in read if month_of[r[0]] in fingerprints]
     numbers_of = _numbers(
         region_code,
         {
@@ -262,15 +250,8 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
 def refresh_months(*, months: int = 13, today: date | None = None) -> int:
     """Build every region's stale rollups of the last `months` months (the
     current one included). Returns how many months were built."""
-    from advisors.models import Region
-
-    from .statistics import REPORT_ZONE
-
-    today = today or timezone.localtime(timezone.now(), REPORT_ZONE).date()
-    first = today.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    last = (today.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    today = today or periods.today()
+    first, last = add_months(today, 1 - months), month_end(today)
     built = 0
     for code in Region.objects.values_list("code", flat=True):
         fingerprints = month_fingerprints(code, first, last)
@@ -320,7 +301,8 @@ def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, 
         if not missing:
             return known
         top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
-        new, next_number = [], {}
+        new: list[StatisticsKey] = []
+        next_number: dict[str, int] = {}
         for kind, key in missing:
             number = next_number.get(kind, top.get(kind, -1) + 1)
             next_number[kind] = number + 1
@@ -338,7 +320,7 @@ def _classes_and_numbers(status: str, first_time: bool, minutes: int, rating: in
     """A booking's people classes, enterprise classes (indexes into
     PEOPLE_CLASSES and ENTERPRISE_CLASSES) and additive numbers: bookings,
     held, no-show, cancelled, held minutes, booked minutes, rating sum,
-    ratings (those of `statistics._Tally.by_waiting`)."""
+    ratings (those of `reporting.tallies.Tally.by_waiting`)."""
     rated = rating is not None
     classes = STATUS_CLASSES[status] + ((4,) if rated else ())
     enterprise_classes = classes + (((5,) if first_time else (6,)) if status == HELD else ())
@@ -408,13 +390,3 @@ def _read(data: bytes, names: set[str]):
             bitmaps.append(int.from_bytes(view[offset : offset + length], "little"))
             offset += length
         yield (name, key), bitmaps, by_waiting, covered
-
-
-def _as_date(value) -> date:
-    """TruncMonth's value as the month's first day (a local datetime on
-    PostgreSQL, and on SQLite too once Django has converted it)."""
-    from .statistics import REPORT_ZONE
-
-    if hasattr(value, "astimezone") and getattr(value, "tzinfo", None) is not None:
-        value = value.astimezone(REPORT_ZONE)
-    return date(value.year, value.month, 1)

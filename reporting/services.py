@@ -1,45 +1,37 @@
-"""The monthly statistics mail: on the first of each month (beat, 06:00) every
-region's active coordinators get last month's report as an XLSX attachment,
-one mail each, in their own language. The mail goes through the outbox like
-every other: written here, delivered and retried by notifications."""
+"""reporting's writes: the monthly statistics mail. On the first of each month
+(beat, 06:00, reporting.tasks.send_monthly_reports) every region's active
+coordinators get last month's report as an XLSX attachment, one mail each, in
+their own language. The mail goes through the outbox like every other:
+written here, delivered and retried by notifications. Which mails are
+recorded is kept in a ledger of its own (MonthlyReportMail), not in the audit
+trail."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 
 from advisors.models import Coordinator, Region
 
-from . import signals
-from .models import AuditEntry
-from .statistics import REPORT_ZONE, region_report
-from .statistics_export import XLSX_CONTENT_TYPE, filename, report_xlsx
+from . import periods, signals
+from .export import XLSX_CONTENT_TYPE, filename, report_xlsx
+from .models import MonthlyReportMail
+from .selectors import region_report
 
 logger = logging.getLogger(__name__)
 
-ACTION = "statistics.monthly_report"
 
-
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
-
-
-def _not_yet_sent(region: Region, month: str) -> list[Coordinator]:
-    """The region's active coordinators without a mark for `month`'s report."""
-    done = set(
-        AuditEntry.objects.filter(action=ACTION, data__region=region.code, data__month=month).values_list(
-            "actor_id", flat=True
-        )
-    )
+def _not_yet_sent(region: Region, month: date) -> list[Coordinator]:
+    """The region's active coordinators whose mail for `month` (its first day)
+    is not recorded yet."""
+    done = set(MonthlyReportMail.objects.filter(region=region, month=month).values_list("user_id", flat=True))
     return [
         c
         for c in Coordinator.objects.filter(region=region, user__is_active=True)
@@ -84,8 +76,8 @@ def _announce(coordinator: Coordinator, reports: _Reports, month: str) -> None:
             + f"?period=custom&start={start}&end={end}",
             "definitions_url": settings.SITE_URL + reverse("statistics:definitions"),
         }
-        subject = render_to_string("bookings/statistics/email/monthly_report_subject.txt", context)
-        body = render_to_string("bookings/statistics/email/monthly_report.txt", context)
+        subject = render_to_string("reporting/email/monthly_report_subject.txt", context)
+        body = render_to_string("reporting/email/monthly_report.txt", context)
     signals.statistics_report_ready.send(
         sender=Region,
         coordinator=coordinator,
@@ -98,9 +90,9 @@ def _announce(coordinator: Coordinator, reports: _Reports, month: str) -> None:
 
 
 def _record_region(region: Region, start: date, end: date, month: str) -> int:
-    """Record the region's mails for `month`, each with its mark; returns how many."""
+    """Record the region's mails for `month`, each in the ledger; returns how many."""
     reports = _Reports(region, start, end)
-    due = _not_yet_sent(region, month)
+    due = _not_yet_sent(region, start)
     if not due:
         return 0
     # The reports are built before the transaction: on SQLite an open write
@@ -109,30 +101,29 @@ def _record_region(region: Region, start: date, end: date, month: str) -> int:
         reports.file(_language(coordinator))
     with transaction.atomic():
         # Two runs can overlap (a redelivered task, beat restarted at 06:00).
-        # Lock the region row so the check and the marking are one step; the
-        # outbox row's key (one per coordinator, region and month) is the
-        # last line of defence. Mark and mail are written together or not at all.
+        # Lock the region row so the check and the ledger's rows are one
+        # step; the ledger's unique constraint and the outbox row's key (one
+        # per coordinator, region and month) are the last lines of defence.
+        # Ledger row and mail are written together or not at all.
         Region.objects.select_for_update().filter(pk=region.pk).first()
-        due = _not_yet_sent(region, month)
-        AuditEntry.objects.bulk_create(
-            AuditEntry(action=ACTION, actor=c.user, data={"region": region.code, "month": month}) for c in due
+        due = _not_yet_sent(region, start)
+        MonthlyReportMail.objects.bulk_create(
+            MonthlyReportMail(region=region, month=start, user=c.user) for c in due
         )
         for coordinator in due:
             _announce(coordinator, reports, month)
     return len(due)
 
 
-@shared_task
-def send_monthly_reports() -> int:
+def monthly_reports_record(*, today: date | None = None) -> int:
     """Record last month's report mail to every region's active coordinators
     in the outbox, which sends it, retries it while the mail server is down
     and shows it in the admin if it fails for good. Safe to run twice: a
     coordinator whose mail for the month is recorded is skipped. A region
-    whose report cannot be built is logged and the others go on; running the
-    task again that month records the missing ones. Returns the number of
-    mails recorded."""
-    today = timezone.localtime(timezone.now(), REPORT_ZONE).date()
-    start, end = last_month(today)
+    whose report cannot be built is logged and the others go on; running
+    again that month records the missing ones. Returns the number of mails
+    recorded."""
+    start, end = periods.last_complete("month", today or periods.today())
     month = f"{start:%Y-%m}"
     recorded = 0
     regions = Region.objects.filter(coordinators__user__is_active=True).distinct().order_by("code")

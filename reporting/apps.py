@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportingConfig(AppConfig):
+    """The regions' usage statistics: measures, definitions, periods,
+    suppression, monthly rollups, exports, charts and the monthly mail. It
+    reads bookings and advisors; bookings never imports it (imports flow
+    notifications -> reporting -> bookings -> advisors)."""
+
+    name = "reporting"
+    verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from bookings.models import Feedback
+
+        from .rollups import feedback_changed
+
+        # A rating given, changed or removed changes its month's figures.
+        post_save.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_saved")
+        post_delete.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_deleted")

@@ -1,0 +1,318 @@
+"""The statistics' words: every measure, breakdown and note of the report in
+plain Swedish and English (funders ask), and the labels of the report's own
+rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import get_language
+
+from .suppression import suppression_threshold
+
+# Every measure, breakdown and mark of the report in plain Swedish and English,
+# because funders ask. The export's "Definitions" sheet and the definitions
+# page render this; "{threshold}" stands for STATISTICS_SUPPRESSION_THRESHOLD
+# (see `definitions()`).
+DEFINITIONS: dict[str, dict[str, str]] = {
+    "period": {
+        "kind": "note",
+        "name_sv": "Period",
+        "name_en": "Period",
+        "sv": "Rapporten räknar bokningar vars möte börjar under perioden, från första till sista dagen, "
+        "båda inräknade, i svensk tid. Mötena räknas till regionen där rådgivaren arbetade när bokningen "
+        "gjordes.",
+        "en": "The report counts bookings whose session starts in the period, from the first to the last "
+        "day, both included, in Swedish time. Sessions count for the region the advisor worked in when "
+        "the booking was made.",
+    },
+    "bookings": {
+        "kind": "measure",
+        "name_sv": "Bokningar",
+        "name_en": "Bookings",
+        "sv": "Alla bokningar av rådgivningsmöten under perioden: genomförda, uteblivna, avbokade och ännu "
+        "inte avrapporterade.",
+        "en": "All bookings of advice sessions in the period: held, no-show, cancelled and not yet recorded.",
+    },
+    "sessions_held": {
+        "kind": "measure",
+        "name_sv": "Genomförda möten",
+        "name_en": "Sessions held",
+        "sv": "Möten som rådgivaren har rapporterat som genomförda.",
+        "en": "Sessions the advisor recorded as held.",
+    },
+    "unique_enterprises": {
+        "kind": "measure",
+        "name_sv": "Företag som fått rådgivning",
+        "name_en": "Enterprises advised",
+        "sv": "Olika företag (och affärsidéer) med minst ett genomfört möte under perioden. Varje företag "
+        "räknas en gång, efter organisationsnummer eller, utan nummer, som sin egen post.",
+        "en": "Distinct enterprises (and business ideas) with at least one session held in the period. "
+        "Each counts once, by organisation number or, without one, as its own record.",
+    },
+    "first_time_enterprises": {
+        "kind": "measure",
+        "name_sv": "Nya företag",
+        "name_en": "First-time enterprises",
+        "sv": "Företag vars första bokning i Rådtid (den första som inte avbokades) var ett möte som "
+        "genomfördes under perioden.",
+        "en": "Enterprises whose first booking with Rådtid (the first not cancelled) was a session held "
+        "in the period.",
+    },
+    "returning_enterprises": {
+        "kind": "measure",
+        "name_sv": "Återkommande företag",
+        "name_en": "Returning enterprises",
+        "sv": "Företag med ett genomfört möte under perioden som inte var deras första bokning: de kom "
+        "tillbaka. Ett företag vars första och andra möte båda ligger i perioden räknas både som nytt "
+        "och som återkommande.",
+        "en": "Enterprises with a session held in the period that was not their first booking: they came "
+        "back. An enterprise whose first and second sessions both fall in the period counts as both "
+        "first-time and returning.",
+    },
+    "unique_people": {
+        "kind": "measure",
+        "name_sv": "Personer som fått rådgivning",
+        "name_en": "People advised",
+        "sv": "Olika personer med minst ett genomfört möte under perioden, räknade en gång var.",
+        "en": "Distinct people with at least one session held in the period, each counted once.",
+    },
+    "advice_hours": {
+        "kind": "measure",
+        "name_sv": "Rådgivningstimmar",
+        "name_en": "Advice hours",
+        "sv": "Summan av de genomförda mötenas bokade längd, i timmar.",
+        "en": "The booked length of the sessions held, added up, in hours.",
+    },
+    "no_show_rate": {
+        "kind": "measure",
+        "name_sv": "Andel uteblivna",
+        "name_en": "No-show rate",
+        "sv": "Uteblivna möten delat med genomförda och uteblivna möten (0–1).",
+        "en": "No-shows divided by sessions held plus no-shows (0–1).",
+    },
+    "cancellation_rate": {
+        "kind": "measure",
+        "name_sv": "Andel avbokade",
+        "name_en": "Cancellation rate",
+        "sv": "Avbokade bokningar delat med alla bokningar (0–1).",
+        "en": "Cancelled bookings divided by all bookings (0–1).",
+    },
+    "median_waiting_days": {
+        "kind": "measure",
+        "name_sv": "Väntetid, median (dagar)",
+        "name_en": "Waiting time, median (days)",
+        "sv": "Dagar från att bokningen gjordes till mötet: hälften av bokningarna väntade kortare, hälften "
+        "längre. Alla bokningar räknas, även avbokade.",
+        "en": "Days from making the booking to the session: half of the bookings waited less, half more. "
+        "All bookings count, cancelled ones too.",
+    },
+    "p90_waiting_days": {
+        "kind": "measure",
+        "name_sv": "Väntetid, 90:e percentilen (dagar)",
+        "name_en": "Waiting time, 90th percentile (days)",
+        "sv": "Nio av tio bokningar hade högst så här många dagar från bokning till möte.",
+        "en": "Nine in ten bookings had at most this many days from booking to session.",
+    },
+    "share_within_14_days": {
+        "kind": "measure",
+        "name_sv": "Andel med möte inom 14 dagar",
+        "name_en": "Share with a session within 14 days",
+        "sv": "Andelen bokningar där mötet låg högst 14 dagar efter att bokningen gjordes (0–1).",
+        "en": "The share of bookings whose session was at most 14 days after the booking was made (0–1).",
+    },
+    "offered_hours": {
+        "kind": "measure",
+        "name_sv": "Erbjudna timmar",
+        "name_en": "Offered hours",
+        "sv": "Rådgivarnas arbetstid för bokningar under perioden enligt deras kalendrar: veckotider och "
+        "ändrade dagar, minus helgdagar och ledighet. Räknas för regionens aktiva rådgivare och för dem "
+        "som hade bokningar under perioden. Finns per månad och per organisation.",
+        "en": "The advisors' working hours for bookings in the period from their calendars: weekly hours "
+        "and changed dates, less public holidays and time off. Counted for the region's active advisors "
+        "and for those with bookings in the period. Given by month and by organisation.",
+    },
+    "utilisation": {
+        "kind": "measure",
+        "name_sv": "Beläggning",
+        "name_en": "Utilisation",
+        "sv": "Bokade timmar (genomförda, uteblivna och bekräftade möten) delat med erbjudna timmar.",
+        "en": "Booked hours (sessions held, no-shows and confirmed sessions) divided by offered hours.",
+    },
+    "mean_rating": {
+        "kind": "measure",
+        "name_sv": "Snittbetyg",
+        "name_en": "Mean rating",
+        "sv": "Medelvärdet av betygen (1–5) som företagarna gav genomförda möten under perioden.",
+        "en": "The average of the ratings (1–5) entrepreneurs gave the sessions held in the period.",
+    },
+    "coverage": {
+        "kind": "measure",
+        "name_sv": "Täckning (kommuner)",
+        "name_en": "Coverage (municipalities)",
+        "sv": "Kommuner i regionen med minst ett företag som fått rådgivning under perioden, av alla "
+        "regionens kommuner. Ett företag räknas till kommunen där det finns.",
+        "en": "Municipalities of the region with at least one enterprise advised in the period, of all "
+        "the region's municipalities. An enterprise counts for the municipality it is in.",
+    },
+    "unmet_demand": {
+        "kind": "measure",
+        "name_sv": "Ej tillgodosedd efterfrågan",
+        "name_en": "Unmet demand",
+        "sv": "Anmälningar till väntelistan under perioden: personer som inte hittade någon ledig tid de "
+        "närmaste två veckorna. Per månad då anmälan gjordes.",
+        "en": "Waitlist entries made in the period: people who found no free time in the next two weeks. "
+        "By the month the entry was made.",
+    },
+    "follow_up": {
+        "kind": "note",
+        "name_sv": "Uppföljning efter tre månader",
+        "name_en": "Follow-up after three months",
+        "sv": "Tre månader efter ett företags första genomförda möte får personen som bokade fyra frågor om "
+        "vad rådgivningen ledde till. Räknas för företag vars första möte låg under perioden och som har "
+        "svarat. Andelen är ja-svar delat med alla svar. Svaren redovisas bara tillsammans; ett antal, "
+        "eller antalet som svarade nej, som bygger på 1–{below} företag döljs.",
+        "en": "Three months after an enterprise's first session held, the person who booked it gets four "
+        "questions about what the advice led to. Counted for enterprises whose first session fell in the "
+        "period and who answered. The share is the yes answers divided by all answers. Answers are only "
+        "reported together; a count, or the number who answered no, resting on 1–{below} enterprises is "
+        "hidden.",
+    },
+    "follow_up_new_customers": {
+        "kind": "measure",
+        "name_sv": "Nya kunder",
+        "name_en": "New customers",
+        "sv": "Företag som svarade att rådgivningen bidrog till nya kunder.",
+        "en": "Enterprises that answered that the advice contributed to new customers.",
+    },
+    "follow_up_public_contract": {
+        "kind": "measure",
+        "name_sv": "Offentlig upphandling",
+        "name_en": "A public contract",
+        "sv": "Företag som svarade att rådgivningen bidrog till ett kontrakt i en offentlig upphandling.",
+        "en": "Enterprises that answered that the advice contributed to winning a public contract.",
+    },
+    "follow_up_financing": {
+        "kind": "measure",
+        "name_sv": "Finansiering",
+        "name_en": "Financing",
+        "sv": "Företag som svarade att rådgivningen bidrog till finansiering: lån, bidrag eller investering.",
+        "en": "Enterprises that answered that the advice contributed to financing: a loan, a grant or an "
+        "investment.",
+    },
+    "follow_up_hiring": {
+        "kind": "measure",
+        "name_sv": "Anställningar",
+        "name_en": "Hiring",
+        "sv": "Företag som svarade att rådgivningen bidrog till att de anställde personer som står långt "
+        "från arbetsmarknaden.",
+        "en": "Enterprises that answered that the advice contributed to hiring people far from the labour "
+        "market.",
+    },
+    "by_month": {
+        "kind": "breakdown",
+        "name_sv": "Per månad",
+        "name_en": "By month",
+        "sv": "Månaden då mötet ägde rum.",
+        "en": "The month the session took place.",
+    },
+    "by_topic": {
+        "kind": "breakdown",
+        "name_sv": "Per ämne",
+        "name_en": "By topic",
+        "sv": "Ämnet som valdes vid bokningen.",
+        "en": "The topic chosen when booking.",
+    },
+    "by_municipality": {
+        "kind": "breakdown",
+        "name_sv": "Per kommun",
+        "name_en": "By municipality",
+        "sv": "Kommunen där företaget finns; även kommuner utanför regionen när deras företag fått råd här.",
+        "en": "The municipality the enterprise is in; municipalities outside the region too, when their "
+        "enterprises were advised here.",
+    },
+    "by_enterprise_kind": {
+        "kind": "breakdown",
+        "name_sv": "Per typ av företag",
+        "name_en": "By kind of enterprise",
+        "sv": "Arbetsintegrerande socialt företag, annat socialt företag, idé eller annat.",
+        "en": "Work-integrating social enterprise, other social enterprise, idea or other.",
+    },
+    "by_gender": {
+        "kind": "breakdown",
+        "name_sv": "Per kön",
+        "name_en": "By gender",
+        "sv": "Kvinnor, män, samt annat eller ej angivet, som personen själv uppgav när bokningen gjordes.",
+        "en": "Women, men, and other or not stated, as the person said when the booking was made.",
+    },
+    "by_mode": {
+        "kind": "breakdown",
+        "name_sv": "Per mötesform",
+        "name_en": "By meeting mode",
+        "sv": "På plats, telefon eller video.",
+        "en": "In person, phone or video.",
+    },
+    "by_advisor_organisation": {
+        "kind": "breakdown",
+        "name_sv": "Per rådgivande organisation",
+        "name_en": "By advisor organisation",
+        "sv": "Organisationen som rådgivaren arbetade för när bokningen gjordes.",
+        "en": "The organisation the advisor worked for when the booking was made.",
+    },
+    "hidden": {
+        "kind": "note",
+        "name_sv": "Dolda uppgifter",
+        "name_en": "Hidden figures",
+        "sv": "Ingen uppgift får kunna peka ut en person eller ett företag. Ett antal som bygger på 1–{below} "
+        "företag eller personer visas som ”<{threshold}”, och andelar, medelvärden, medianer och timmar som "
+        "bygger på så få visas inte (tomt). Ytterligare en rad döljs när det behövs för att en dold uppgift "
+        "inte ska kunna räknas fram ur totalen och de andra raderna; den visas också som ”<{threshold}” "
+        "eller tom. Tomt kan också betyda att uppgiften inte går att beräkna (ingen bokning) eller inte "
+        "finns för indelningen.",
+        "en": "No figure may single out a person or an enterprise. A count based on 1–{below} enterprises "
+        "or people shows as “<{threshold}”, and rates, averages, medians and hours based on so few are not "
+        "shown (empty). One more row is hidden where needed so that a hidden figure cannot be worked out "
+        "from the total and the other rows; it shows as “<{threshold}” or empty too. Empty can also mean "
+        "that the figure cannot be computed (no bookings) or does not exist for the breakdown.",
+    },
+}
+
+
+def definitions(threshold: int | None = None) -> dict[str, dict[str, str]]:
+    """DEFINITIONS with the suppression threshold filled in."""
+    threshold = suppression_threshold() if threshold is None else threshold
+    values = {"threshold": threshold, "below": max(threshold - 1, 1)}
+    return {
+        key: {field: text.format(**values) for field, text in entry.items()}
+        for key, entry in DEFINITIONS.items()
+    }
+
+
+# The outcome follow-up's questions (bookings.models.FollowUpAnswer), in order.
+FOLLOW_UP_OUTCOMES = ("new_customers", "public_contract", "financing", "hiring")
+
+
+FOLLOW_UP_LABELS = {
+    f"follow_up_{o}": (DEFINITIONS[f"follow_up_{o}"]["name_sv"], DEFINITIONS[f"follow_up_{o}"]["name_en"])
+    for o in FOLLOW_UP_OUTCOMES
+}
+
+
+# Row labels of the report's own making, in Swedish and English (like
+# DEFINITIONS, kept here so the report and its files read right in both).
+LABELS = {
+    "women": ("Kvinnor", "Women"),
+    "men": ("Män", "Men"),
+    "other_or_not_stated": ("Annat eller ej angivet", "Other or not stated"),
+    "any_topic": ("Inget ämne (väntar på en viss rådgivare)", "No topic (waiting for a particular advisor)"),
+}
+
+
+def label_text(key: str, labels: Mapping[str, tuple[str, str]] = LABELS) -> str:
+    """A label in the active language: Swedish unless English is active."""
+    swedish, english = labels[key]
+    return english if english_active() else swedish
+
+
+def english_active() -> bool:
+    return (get_language() or "sv").startswith("en")
