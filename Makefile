@@ -25,7 +25,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
 # tests/conftest.py groups onto one worker (xdist_group) so it is set up once.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: install lock run test lint format check-migrations test-embedded test-services messages bench load clean
+.PHONY: install lock run test lint format typecheck imports check-migrations test-embedded test-services messages bench load clean
 
 # Installs exactly the lock (every package pinned, with its hashes), then the
 # project itself without dependencies, so every checkout runs the same versions.
@@ -75,6 +75,14 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Types: mypy with the Django and DRF stubs over the application code (pyproject's [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy .
+
+# The import rules between apps and modules (pyproject's [tool.importlinter]).
+imports: install
+	$(VENV)/bin/lint-imports
+
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
 
@@ -95,7 +103,7 @@ test-services: install
 		echo "Skipping the PostgreSQL and Redis run: start them to include it (see README)."; \
 	fi
 
-test: lint check-migrations test-embedded test-services
+test: lint typecheck imports check-migrations test-embedded test-services
 
 messages: install
 	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
