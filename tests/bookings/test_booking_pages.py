@@ -27,6 +27,7 @@ from advisors.models import Topic
 from backend.models import AuditEntry
 from bookings import links, services
 from bookings.models import Booking, BookingStatus, Enterprise, EntrepreneurProfile, Feedback
+from tests import factories
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)  # Monday 08:00 in Stockholm
@@ -82,16 +83,8 @@ def anna(client, advisor):
 
 
 def book(entrepreneur, advisor, start=WEDNESDAY_10, **kwargs) -> Booking:
-    return services.booking_create(
-        entrepreneur=entrepreneur,
-        advisor=advisor,
-        start=start,
-        duration=60,
-        topic=Topic.objects.get(slug="financing"),
-        mode=kwargs.pop("mode", "video"),
-        message=kwargs.pop("message", "Vi vill söka pengar från ESF."),
-        **kwargs,
-    )
+    kwargs.setdefault("message", "Vi vill söka pengar från ESF.")
+    return factories.book(entrepreneur, advisor, start, **kwargs)
 
 
 def new_url(advisor, start=WEDNESDAY_10, duration=60) -> str:

@@ -12,10 +12,10 @@ from django.apps import apps
 from django.db import connection
 from django.utils.crypto import salted_hmac
 
-from advisors.models import Advisor, Topic
+from advisors.models import Advisor
 from bookings import pseudonyms
 from bookings.models import Booking, Enterprise, EnterpriseKind, PseudonymSecret
-from bookings.services import booking_create
+from tests import factories
 
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 migration = importlib.import_module("bookings.migrations.0007_pseudonym_secrets")
@@ -35,14 +35,7 @@ def anna(advisor) -> Advisor:
 
 
 def book(entrepreneur, advisor, start: str) -> Booking:
-    return booking_create(
-        entrepreneur=entrepreneur,
-        advisor=advisor,
-        start=datetime.fromisoformat(start),
-        duration=60,
-        topic=Topic.objects.get(slug="financing"),
-        mode="video",
-    )
+    return factories.book(entrepreneur, advisor, datetime.fromisoformat(start))
 
 
 def test_rotating_secret_key_keeps_an_enterprise_returning_and_counted_once(entrepreneur, anna, settings):

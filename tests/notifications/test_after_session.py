@@ -19,6 +19,7 @@ from bookings.models import Booking, BookingStatus, Enterprise, EnterpriseKind, 
 from bookings.selectors import first_sessions_ended
 from notifications import outbox, sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
+from tests import factories
 
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
@@ -42,9 +43,7 @@ def enterprise(entrepreneur):
 def book(entrepreneur, advisor, start: datetime) -> Booking:
     topic = Topic.objects.get(slug="financing")
     advisor.topics.add(topic)
-    return services.booking_create(
-        entrepreneur=entrepreneur, advisor=advisor, start=start, duration=60, topic=topic, mode="video"
-    )
+    return factories.book(entrepreneur, advisor, start, topic=topic)
 
 
 @pytest.fixture

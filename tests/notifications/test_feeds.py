@@ -17,7 +17,6 @@ from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar
 
-from advisors.models import Topic
 from backend.models import AuditEntry
 from bookings import services
 from bookings.models import (
@@ -77,15 +76,7 @@ def ahmed(other_entrepreneur):
 def book(person, advisor, start, *, at=None, message="", mode="video"):
     """A booking made at `at` (default: now), as people make them."""
     with time_machine.travel(at or NOW, tick=False):
-        return services.booking_create(
-            entrepreneur=person,
-            advisor=advisor,
-            start=start,
-            duration=60,
-            topic=Topic.objects.get(slug="financing"),
-            mode=mode,
-            message=message,
-        )
+        return factories.book(person, advisor, start, mode=mode, message=message)
 
 
 @pytest.fixture
