@@ -18,6 +18,7 @@ from pathlib import Path
 from types import CodeType, FunctionType
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
@@ -191,6 +192,19 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def frozen_clock(request: pytest.FixtureRequest):
+    """Time stopped at the test module's NOW (an aware datetime it defines),
+    for Django, allauth and pyotp alike; `frozen_clock.move_to(...)` moves it.
+    A module that wants it for every test says
+    `pytestmark = pytest.mark.usefixtures("frozen_clock")`."""
+    now = getattr(request.module, "NOW", None)
+    if now is None:
+        pytest.fail(f"{request.module.__name__} asks for frozen_clock but defines no NOW")
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

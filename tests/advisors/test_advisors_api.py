@@ -14,14 +14,10 @@ from advisors.selectors import next_available
 from tests import factories
 from tests.conftest import client_for
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 # Monday 1 March 2027, 07:00 in Stockholm.
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.core.cache import cache
 
 from advisors.models import Topic
@@ -18,17 +17,11 @@ from notifications.models import MessageKind, MessageState, OutboxMessage
 from tests import factories
 
 # The last beat sweep is read from the cache: local memory, then Redis.
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.usefixtures("frozen_clock")]
 
 URL = "/staff/status/"
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -20,18 +19,12 @@ from tests import factories
 from tests.factories import PASSWORD
 
 # Counts in allauth's rate limits, which live in the cache: checked on Redis too.
-pytestmark = pytest.mark.services
+# Frozen: allauth and pyotp both read time.time(), so a code cannot expire
+# between being computed and being checked.
+pytestmark = [pytest.mark.services, pytest.mark.usefixtures("frozen_clock")]
 
 URL = "/api/v1/auth/token/"
 NOW = datetime(2027, 3, 1, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30 s TOTP step
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    """allauth and pyotp both read time.time(): frozen, a code cannot expire
-    between being computed and being checked."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.db import connection
 from django.utils.crypto import salted_hmac
@@ -17,14 +16,10 @@ from bookings import pseudonyms
 from bookings.models import Booking, Enterprise, EnterpriseKind, PseudonymSecret
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 migration = importlib.import_module("bookings.migrations.0007_pseudonym_secrets")
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -29,6 +28,8 @@ from bookings.selectors import booked_source
 from tests import factories
 from tests.conftest import client_for
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 # Monday 1 March 2027, 07:00 in Stockholm. Anna's only hour of the week is
 # Wednesday 10–11, so within the 14 days (to Monday 15 March) she has two
 # slots: Wednesday 3 and Wednesday 10 March at 10:00.
@@ -45,12 +46,6 @@ def in_english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def enterprise_for(user, **over) -> Enterprise:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 
 from advisors.models import Topic
 from backend.models import AuditEntry
@@ -15,15 +14,11 @@ from bookings.models import Enterprise, EnterpriseKind
 from notifications import feeds, tasks
 from notifications.models import MessageKind, MessageState, NotificationSettings, OutboxMessage
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
 CHANGELIST = "/admin/notifications/outboxmessage/"
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -33,18 +33,14 @@ from notifications.models import CalendarFeed, MessageKind, MessageState, Notifi
 from tests import factories
 from tests.mail_backends import FailingBackend
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 
 
 def local(day: int, hour: int, month: int = 3) -> datetime:
     return datetime(2027, month, day, hour, 0, tzinfo=STOCKHOLM)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection, transaction
 
@@ -20,14 +19,10 @@ from notifications import sending
 from notifications.models import MessageKind, MessageState, NotificationSettings, OutboxMessage
 from tests.mail_backends import FailingBackend, ProbingBackend
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 TUESDAY_0900 = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

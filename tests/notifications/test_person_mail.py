@@ -9,7 +9,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
@@ -18,15 +17,11 @@ from advisors.services_coordinator import advisor_invite
 from notifications import outbox, privacy, sending
 from notifications.models import MessageKind, MessageState, OutboxMessage, Recipient
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 CHANGELIST = "/admin/notifications/outboxmessage/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

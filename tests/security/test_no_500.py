@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-import time_machine
 from django.db import transaction
 from django.test import Client
 
@@ -28,6 +27,8 @@ from bookings import services
 from bookings.models import Booking, Enterprise, EnterpriseKind
 from tests.security import test_permission_matrix as matrix
 from tests.security.test_permission_matrix import MATRIX, World, client_of, url_names
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
 
 # The matrix's people and objects (Sara's bookings, Anna, Karin, ...), reused as they are.
 world = matrix.world
@@ -39,12 +40,6 @@ NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 UPCOMING_START = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
 FREE_START = "2027-03-03T09:00:00+01:00"  # Wednesday, free
 DEEP = 100_000
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -54,6 +54,8 @@ from bookings.models import (
 from notifications.feeds import calendar_feed_rotate
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
+
 # Monday 1 March 2027, 07:00 in Stockholm.
 NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 PAST_BOOKED_AT = datetime(2027, 2, 1, 6, 0, tzinfo=UTC)
@@ -102,13 +104,6 @@ class World:
             ENTERPRISE,
             MESSAGE,
         ]
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    # Sessions (force_login) and bookings are made at NOW, as the requests are.
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""Outcomes and feedback through the API: booking_record_outcome and booking_give_feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bookings.models import (
+    Booking,
+)
+from tests.bookings.api import (
+    NOW,  # noqa: F401 (the time frozen_clock stops at)
+    TUESDAY_0900,
+    book,
+)
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+# --- Outcome and feedback ---------------------------------------------------------------------
+
+
+def test_only_the_advisor_records_the_outcome_and_only_after_the_start(sara, anna, frozen_clock):
+    uid = book(sara, anna).json()["uid"]
+
+    early = client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended"})
+    frozen_clock.move_to(datetime(2027, 3, 2, 9, 30, tzinfo=UTC))
+    by_entrepreneur = client_for(sara).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended"})
+    bad = client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "maybe"})
+    done = client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "no_show"})
+
+    assert early.status_code == 400
+    # Sara may see her booking, not record its outcome: forbidden, not bad input.
+    assert by_entrepreneur.status_code == 403
+    assert bad.status_code == 400 and "outcome" in bad.json()
+    assert done.status_code == 200 and done.json()["status"] == "no_show"
+
+
+def test_feedback_once_after_the_session(sara, anna, frozen_clock):
+    uid = book(sara, anna).json()["uid"]
+    before = client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 5})
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+    client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended"})
+
+    bad = client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 6})
+    by_advisor = client_for(anna.user).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 5})
+    given = client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 4, "comment": "Bra!"})
+    twice = client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 5})
+
+    assert before.status_code == 400
+    assert bad.status_code == 400 and "rating" in bad.json()
+    assert by_advisor.status_code == 403
+    assert given.status_code == 201 and given.json()["feedback"] == {"rating": 4, "comment": "Bra!"}
+    assert twice.status_code == 400
+
+
+def test_no_feedback_after_a_no_show(sara, anna, frozen_clock):
+    uid = book(sara, anna).json()["uid"]
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+    client_for(anna.user).post(f"/api/v1/bookings/{uid}/outcome/", {"outcome": "no_show"})
+    assert client_for(sara).post(f"/api/v1/bookings/{uid}/feedback/", {"rating": 1}).status_code == 400
+
+
+def test_a_session_under_way_still_counts_toward_the_booking_limit(sara, anna, settings, frozen_clock):
+    # "Wait until it has taken place": a session is upcoming until it is over,
+    # as in the person's list of sessions ahead, not only until it starts.
+    settings.BOOKING_MAX_UPCOMING = 1
+    assert book(sara, anna, start=TUESDAY_0900).status_code == 201
+    frozen_clock.move_to(datetime(2027, 3, 2, 8, 30, tzinfo=UTC))  # Tuesday 09:30, half-way through
+
+    response = book(sara, anna, start="2027-03-03T10:00:00+01:00")
+
+    assert response.status_code == 400, response.json()
+    assert "1 kommande möten" in response.json()["detail"]
+    assert Booking.objects.count() == 1
