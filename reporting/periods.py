@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from advisors.availability import local_to_utc
-from backend import limits
 
 REPORT_ZONE = ZoneInfo("Europe/Stockholm")
 
-# The longest period a report may cover, and the first day one may start on
-# (the site's, backend.limits).
-EARLIEST = limits.EARLIEST_DATE
+# The longest period a report may cover, in years. (The first and last days
+# any date may be are the site's: backend.limits.)
 MAX_YEARS = 3
 
 # The dashboard's presets: the last complete block of this many months.

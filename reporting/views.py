@@ -35,7 +35,7 @@ from . import periods
 from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
 from .definitions import definitions, english_active
 from .measures import round_half_up
-from .periods import EARLIEST, MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, years_later
+from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, years_later
 from .selectors import region_report, region_totals
 
 # --- The period asked for -------------------------------------------------------------------
@@ -105,13 +105,12 @@ class PeriodForm(SiteForm):
         if self.errors.get("start") or self.errors.get("end"):
             return data
         start, end = data.get("start"), data.get("end")
+        # Dates out of the accepted range were refused by the fields already.
         if start is None:
             self.add_error("start", _("Enter the first day of the project period."))
-        elif start < EARLIEST:
-            self.add_error("start", _("The period cannot start before 2000."))
         if end is None:
             self.add_error("end", _("Enter the last day of the project period."))
-        if start and end and start >= EARLIEST:
+        if start and end:
             if end < start:
                 self.add_error("end", _("The period cannot end before it starts."))
             elif end >= years_later(start, MAX_YEARS):
