@@ -6,7 +6,7 @@ suite runs on PostgreSQL (DATABASE_URL=postgres://…). The database is seeded
 with `manage.py seed_demo`, so the demo accounts exist. Mail goes to .eml
 files in a folder the tests read, as a person reads their inbox.
 
-One server and one browser serve the whole session (of each xdist worker);
+One server and one browser serve the tests of this package (on one xdist worker);
 each test opens its own browser contexts, so cookies never leak between
 tests. A failing test leaves a screenshot of each page it opened in
 var/e2e-screenshots/<test>.png.
@@ -147,7 +147,7 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The demo site served by gunicorn, on PostgreSQL when the run is (the
     suite's second pass in `make test`), else on a SQLite file."""
@@ -159,7 +159,11 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
         yield served
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running
+# in the thread while it is open, and Django refuses its database from a thread
+# with a running loop (SynchronousOnlyOperation). The e2e tests run as one
+# xdist group, so the browser closes before the worker's next tests.
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Any]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
