@@ -26,7 +26,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -44,6 +43,7 @@ from advisors.selectors import (
 )
 from backend.errors import add_to_form
 from backend.models import User
+from backend.moments import moment_text
 from backend.types import AuthenticatedHttpRequest
 
 from . import links, rules, selectors, services
@@ -91,15 +91,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _when(at: datetime, advisor: Advisor) -> str:
-    """A session's start as a sentence says it, in the advisor's zone."""
-    local = timezone.localtime(at, advisor.zone)
-    return _("%(date)s at %(time)s") % {
-        "date": date_format(local, "l j F Y"),
-        "time": time_format(local),
-    }
 
 
 def _by_day(items: Iterable[Any], zone: ZoneInfo, key: Callable[[Any], datetime]) -> list[tuple[date, list]]:
@@ -420,7 +411,9 @@ def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpRespo
         moved, refused = _move(request, booking, request.user, now)
         if moved is not None:
             messages.success(
-                request, _("Your session is moved to %(when)s.") % {"when": _when(moved.start, moved.advisor)}
+                request,
+                _("Your session is moved to %(when)s.")
+                % {"when": moment_text(moved.start, moved.advisor.zone)},
             )
             return redirect("bookings:detail", uid=moved.uid)
         form, status = refused
@@ -459,7 +452,7 @@ def booking_cancel(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
                 messages.success(
                     request,
                     _("Your session on %(when)s is cancelled.")
-                    % {"when": _when(booking.start, booking.advisor)},
+                    % {"when": moment_text(booking.start, booking.advisor.zone)},
                 )
                 mine = "bookings:advisor" if _is_advisor_of(booking, request.user) else "bookings:list"
                 return redirect(mine)

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +18,7 @@ from advisors.models import MeetingMode, Region, Topic
 from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
 from backend.formfields import ModelChoiceField
+from backend.moments import moment_text
 from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
@@ -144,11 +144,13 @@ def waitlist_claim_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         booking = waitlist.waitlist_claim(entry=entry, entrepreneur=request.user, **form.cleaned_data)
     except BookingError as error:
         return _render_list(request, failed=form, status=add_to_form(form, error))
-    local = booking.start.astimezone(booking.advisor.zone)
     messages.success(
         request,
         _("You have booked %(when)s with %(advisor)s.")
-        % {"when": date_format(local, "SHORT_DATETIME_FORMAT"), "advisor": booking.advisor.user.full_name},
+        % {
+            "when": moment_text(booking.start, booking.advisor.zone),
+            "advisor": booking.advisor.user.get_full_name(),
+        },
     )
     return redirect("waitlist:list")
 

@@ -40,6 +40,7 @@ from advisors.selectors import (
 from backend.audit import audit
 from backend.errors import ErrorKind
 from backend.models import User
+from backend.moments import daytime_deadline
 
 from .models import (
     WAITLIST_ACTIVE,
@@ -180,8 +181,10 @@ def _offer_slot(
     advisor = bookable_advisors().filter(pk=advisor_id).first()
     if advisor is None:
         return None
-    deadline = min(
-        now + timedelta(hours=waitlist_claim_hours()), start - timedelta(hours=advisor.min_notice_hours)
+    latest = start - timedelta(hours=advisor.min_notice_hours)
+    # Nobody should have to answer in the night: a deadline there moves to the morning.
+    deadline = daytime_deadline(
+        min(now + timedelta(hours=waitlist_claim_hours()), latest), advisor.zone, latest=latest
     )
     if deadline <= now:
         return None  # too late for anyone to book it now

@@ -16,11 +16,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.errors import add_to_form
+from backend.moments import clock_text, day_text
 from backend.types import AuthenticatedHttpRequest
 
 from ..availability import Slot, is_public_holiday, local_to_utc, working_intervals
@@ -77,7 +77,9 @@ class CalendarDay:
 def _clock(at: datetime, day: date, zone: ZoneInfo) -> str:
     """A local time on `day`; the midnight that ends the day is 24:00."""
     local = at.astimezone(zone)
-    return "24:00" if local.date() > day else f"{local:%H:%M}"
+    if local.date() > day:
+        return "24" + clock_text(local)[2:]  # "24.00" in Swedish, "24:00" in English
+    return clock_text(local)
 
 
 def _iso_week(day: date) -> str:
@@ -194,9 +196,7 @@ def overrides(request: AuthenticatedHttpRequest) -> HttpResponse:
         if delete.is_valid():
             day = delete.cleaned_data["delete_date"]
             if date_override_delete(advisor=advisor, day=day):
-                messages.success(
-                    request, _("The hours for %(date)s are removed.") % {"date": date_format(day, "j F Y")}
-                )
+                messages.success(request, _("The hours for %(date)s are removed.") % {"date": day_text(day)})
         return redirect("advisor:overrides")
     if request.method == "POST":
         form = OverrideForm(request.POST, today=today)
@@ -204,7 +204,7 @@ def overrides(request: AuthenticatedHttpRequest) -> HttpResponse:
             new = form.override
             date_override_set(advisor=advisor, day=new["date"], intervals=new["intervals"])
             messages.success(
-                request, _("The hours for %(date)s are saved.") % {"date": date_format(new["date"], "j F Y")}
+                request, _("The hours for %(date)s are saved.") % {"date": day_text(new["date"])}
             )
             return redirect("advisor:overrides")
     upcoming = [

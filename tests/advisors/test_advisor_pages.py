@@ -26,13 +26,13 @@ PAGES = [
 ]
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-# Monday 1 March 2027, 08:00 in Stockholm (CET): before the working day starts.
+# Monday 1 March at 08:00 in Stockholm (CET): before the working day starts.
 MONDAY_MORNING = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def frozen():
-    """The clock stopped at Monday 1 March 2027, 08:00 in Stockholm, four weeks
+    """The clock stopped at Monday 1 March at 08:00 in Stockholm, four weeks
     before the spring daylight-saving change and Easter."""
     with time_machine.travel(MONDAY_MORNING, tick=False) as traveller:
         yield traveller
@@ -282,7 +282,7 @@ def test_the_external_calendar_status_is_shown_in_local_time_when_a_link_is_set(
 
     assert "External calendar" not in plain
     assert "External calendar" in linked
-    assert "Last read Sunday 28 February 2027, 23:05." in linked  # CET
+    assert "Last read Sunday 28 February at 23:05." in linked  # CET
     assert "The external calendar could not be read: The calendar server answered 404." in linked
 
 
@@ -431,8 +431,8 @@ def test_other_hours_on_easter_monday_open_it_and_show_in_the_list_and_week(advi
             "intervals": [{"start": "10:00", "end": "12:00"}, {"start": "14:00", "end": "15:00"}],
         }
     ]
-    assert "The hours for 29 March 2027 are saved." in page
-    assert '<th scope="row">Monday 29 March 2027</th>' in page
+    assert "The hours for Monday 29 March are saved." in page
+    assert '<th scope="row">Monday 29 March</th>' in page
     assert "10:00–12:00, 14:00–15:00" in page
     easter_monday = week.context["days"][0]
     assert easter_monday.has_override and not easter_monday.closed_for_holiday
@@ -466,9 +466,9 @@ def test_deleting_an_override_keeps_the_others(advisor_client, advisor):
         {"date": "2027-12-23", "intervals": [{"start": "10:00", "end": "12:00"}]}
     ]
     html = response.content.decode()
-    assert "The hours for 10 March 2027 are removed." in html
+    assert "The hours for Wednesday 10 March are removed." in html
     assert "Wednesday 10 March 2027" not in html
-    assert "Thursday 23 December 2027" in html
+    assert "Thursday 23 December" in html
 
 
 def test_past_overrides_are_not_listed_but_are_kept(advisor_client, advisor):
@@ -544,7 +544,7 @@ def test_whole_days_off_are_saved_in_the_advisors_time_zone(advisor_client, advi
         {"start": "2027-07-01T00:00:00+02:00", "end": "2027-08-02T00:00:00+02:00", "reason": "Semester"}
     ]
     assert "The time off is saved." in page
-    assert '<time datetime="2027-07-01T00:00:00+02:00">Thursday 1 July 2027, 00:00</time>' in page
+    assert '<time datetime="2027-07-01T00:00:00+02:00">Thursday 1 July at 00:00</time>' in page
     assert "Semester" in page
 
 
@@ -758,8 +758,8 @@ def test_the_settings_page_shows_the_busy_calendars_status(advisor_client, advis
     html = advisor_client.get("/advisor/settings/").content.decode()
 
     assert 'value="webcal://calendar.example.com/anna.ics"' in html
-    assert "Last read Monday 1 March 2027, 07:30." in html
-    assert "Last checked Monday 1 March 2027, 07:45." in html
+    assert "Last read Monday 1 March at 07:30." in html
+    assert "Last checked Monday 1 March at 07:45." in html
     assert "could not be read" not in html
 
 

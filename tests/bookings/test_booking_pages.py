@@ -138,7 +138,7 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     assert response.status_code == 200
     page = text(response)
     assert "Step 1 of 2" in page
-    assert "Wednesday 3 March 2027 at 10:00" in page
+    assert "Wednesday 3 March at 10:00" in page
     assert "Please do not write about health or other sensitive personal matters." in page
     assert '<option value="financing">Financing</option>' in page
     assert 'name="enterprise"' not in page  # one enterprise: nothing to ask
@@ -151,8 +151,8 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     for expected in (
         "Anna Lindqvist",
         "Coompanion Dalarna",
-        "Wednesday 3 March 2027 at 10:00",
-        "Wednesday 3 March 2027 at 10:00–11:00",
+        "Wednesday 3 March at 10:00",
+        "Wednesday 3 March at 10:00–11:00",
         "60 minutes",
         "Financing",
         "Video",
@@ -181,7 +181,7 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     page = text(sara.get(response["Location"]))
     assert "Your session is booked" in page
     assert "We are sending you a confirmation by email" in page
-    assert "Wednesday 3 March 2027 at 10:00" in page
+    assert "Wednesday 3 March at 10:00" in page
     assert f'href="/bookings/{booking.uid}/invite.ics"' in page
     ics = sara.get(f"/bookings/{booking.uid}/invite.ics")
     assert ics.status_code == 200
@@ -193,20 +193,20 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     # My bookings lists it as upcoming, with its actions.
     page = text(sara.get("/bookings/"))
     upcoming = page.split("Upcoming", 1)[1].split("Past and cancelled", 1)[0]
-    assert "Wednesday 3 March 2027 at 10:00" in upcoming
+    assert "Wednesday 3 March at 10:00" in upcoming
     assert f"/bookings/{booking.uid}/reschedule/" in upcoming
     assert f"/bookings/{booking.uid}/cancel/" in upcoming
 
     # Move it: the free times of the next two weeks, as buttons.
     page = text(sara.get(f"/bookings/{booking.uid}/reschedule/"))
-    assert "Thursday 4 March 2027" in page
+    assert "Thursday 4 March" in page
     assert 'name="start" value="2027-03-04T12:00:00+00:00"' in page
     response = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": THURSDAY_13.isoformat()})
     assert response.status_code == 302
     assert response["Location"] == f"/bookings/{booking.uid}/"
     moved = Booking.objects.get()
     assert (moved.uid, moved.start, moved.sequence) == (booking.uid, THURSDAY_13, 1)
-    assert "Your session is moved to Thursday 4 March 2027 at 13:00." in text(sara.get(response["Location"]))
+    assert "Your session is moved to Thursday 4 March at 13:00." in text(sara.get(response["Location"]))
 
     # Cancel it, after a page that asks.
     page = text(sara.get(f"/bookings/{booking.uid}/cancel/"))
@@ -219,7 +219,7 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     assert cancelled.status == BookingStatus.CANCELLED
     assert cancelled.cancel_reason == "Vi har fått hjälp på annat håll."
     page = text(sara.get("/bookings/"))
-    assert "Your session on Thursday 4 March 2027 at 13:00 is cancelled." in page
+    assert "Your session on Thursday 4 March at 13:00 is cancelled." in page
     assert "You have no upcoming sessions." in page
     assert list(AuditEntry.objects.filter(booking=cancelled).values_list("action", flat=True)) == [
         "booking.cancelled",
@@ -341,7 +341,7 @@ def test_a_time_taken_while_confirming_keeps_what_was_written(sara, advisor, oth
     assert picked.status_code == 200
     assert "Step 1 of 2" in page
     assert ">\nOm ESF</textarea>" in page
-    assert "Thursday 4 March 2027 at 13:00" in text(picked)
+    assert "Thursday 4 March at 13:00" in text(picked)
     assert "There is a problem" not in page
 
 
@@ -409,7 +409,7 @@ def test_a_plus_written_by_hand_in_the_link_is_read_as_the_offset(sara, advisor)
     response = sara.get(f"/bookings/new/?advisor={advisor.pk}&start=2027-03-03T10:00:00+01:00")
 
     assert response.status_code == 200
-    assert "Wednesday 3 March 2027 at 10:00" in text(response)
+    assert "Wednesday 3 March at 10:00" in text(response)
 
 
 def test_a_message_over_2000_characters_is_refused(sara, advisor):
@@ -694,7 +694,7 @@ def test_the_advisor_lists_upcoming_bookings_by_day_and_records_the_outcome(
 
     page = text(anna.get("/bookings/advisor/"))
     upcoming = page.split("Past sessions", 1)[0]
-    assert upcoming.index("Wednesday 3 March 2027") < upcoming.index("Thursday 4 March 2027")
+    assert upcoming.index("Wednesday 3 March") < upcoming.index("Thursday 4 March")
     for expected in (
         "Sara Nilsson",
         "Kafé Kvarnen ek. för.",
@@ -753,7 +753,7 @@ def test_the_advisor_page_shows_one_day_from_the_calendar(anna, advisor, entrepr
     assert 'href="/bookings/advisor/?day=2027-03-03"' in calendar
 
     page = text(anna.get("/bookings/advisor/?day=2027-03-03"))
-    assert "Your bookings on Wednesday 3 March 2027" in page
+    assert "Your bookings on Wednesday 3 March" in page
     assert "Sara Nilsson" in page
     assert "No sessions are booked this day." in text(anna.get("/bookings/advisor/?day=2027-03-04"))
     bad = anna.get("/bookings/advisor/?day=3000-99-99")
@@ -785,9 +785,7 @@ def test_a_cancel_link_asks_first_and_cancels_on_the_button(client, advisor, ent
 
     response = client.post(path, {"reason": "Sjuk"})
     assert response.status_code == 200
-    assert "Your session on Wednesday 3 March 2027 at 10:00 with Anna Lindqvist is cancelled." in text(
-        response
-    )
+    assert "Your session on Wednesday 3 March at 10:00 with Anna Lindqvist is cancelled." in text(response)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert AuditEntry.objects.get(action="booking.cancelled").actor == entrepreneur
@@ -910,7 +908,7 @@ def test_times_are_shown_in_the_advisors_zone_across_daylight_saving(
 
     page = text(sara.get(f"/bookings/{booking.uid}/"))
 
-    assert "Tuesday 30 March 2027 at 10:00" in page
+    assert "Tuesday 30 March at 10:00" in page
     assert '<time datetime="2027-03-30T10:00:00+02:00">' in page
     assert booking.start == datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
 

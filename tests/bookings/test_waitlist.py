@@ -255,6 +255,18 @@ def test_the_claim_time_ends_at_the_advisors_notice_before_the_slot(queue, booke
     assert entry_of(queue[0].entrepreneur).offer_expires_at == FIRST_SLOT - timedelta(hours=24)
 
 
+def test_a_claim_time_that_would_end_in_the_night_ends_at_nine_the_next_morning(
+    queue, booked_out, frozen_clock
+):
+    frozen_clock.move_to(datetime(2027, 3, 1, 14, 0, tzinfo=UTC))  # 15:00 in Stockholm
+
+    cancel(booked_out[FIRST_SLOT])
+
+    # 12 hours on is 03:00; the offer runs until 09:00 Stockholm time instead,
+    # which is still before Anna's 24 hours' notice (10:00 on Tuesday).
+    assert entry_of(queue[0].entrepreneur).offer_expires_at == datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+
+
 def test_a_slot_freed_too_late_to_book_is_not_offered(queue, booked_out, frozen_clock):
     frozen_clock.move_to(FIRST_SLOT - timedelta(hours=20))
 
@@ -343,7 +355,8 @@ def test_an_expired_offer_passes_to_the_next_in_line(queue, booked_out, frozen_c
     second.refresh_from_db()
     assert first.status == WaitlistStatus.EXPIRED
     assert second.status == WaitlistStatus.OFFERED and second.offered_start == FIRST_SLOT
-    assert second.offer_expires_at == datetime(2027, 3, 2, 7, 0, tzinfo=UTC)  # 12 hours from the sweep
+    # 12 hours from the sweep is 08:00 in Stockholm, in the night: it moves to 09:00.
+    assert second.offer_expires_at == datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def test_a_claim_after_the_deadline_is_refused(queue, booked_out, frozen_clock):

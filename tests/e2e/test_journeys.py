@@ -180,10 +180,10 @@ def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
     year, week, _ = saturday.isocalendar()
     page.goto(f"/advisor/?week={year}-W{week:02d}")
     day = page.locator(f"#day-{saturday}")
-    expect(day.locator(".cal-hours")).to_have_text("10:00–14:00")
+    expect(day.locator(".cal-hours")).to_have_text("10.00–14.00")  # a Swedish clock
     free = day.locator(".cal-slots time").all_inner_texts()
     assert free, "free times on the Saturday"
-    assert free[0] >= "11:15", free  # 10–11 is booked, and 15 minutes' buffer after it
+    assert free[0] >= "11.15", free  # 10–11 is booked, and 15 minutes' buffer after it
 
     # ... and the booking is on the advisor's bookings page.
     day.get_by_role("link", name=re.compile("Bokningar")).click()
@@ -191,7 +191,7 @@ def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
     card = page.locator(".booking-card")
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Ahmed Ali")
-    expect(card).to_contain_text("10:00–11:00")
+    expect(card).to_contain_text("10.00–11.00")
     page.goto("/bookings/advisor/")
     expect(page.locator(f"#day-{saturday}")).to_contain_text("Ahmed Ali")
 

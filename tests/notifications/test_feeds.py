@@ -480,8 +480,8 @@ def test_a_freed_slot_offered_from_the_waitlist_is_mailed_through_the_outbox(
     assert message.subject == "A time is free: advice session with Anna Lindqvist"
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     deadline = entry.offer_expires_at.astimezone(STOCKHOLM)
-    assert "Wednesday 3 March 2027" in message.body
-    assert f"{deadline:%H:%M}" in message.body or f"{deadline:%H.%M}" in message.body
+    assert "When: Wednesday 3 March at 10:00–11:00 (Swedish time)" in message.body
+    assert f"Book it by {deadline:%A} {deadline.day} {deadline:%B} at {deadline:%H:%M}." in message.body
     assert f"{settings.SITE_URL}/bookings/waitlist/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
