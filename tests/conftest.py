@@ -97,7 +97,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # by a suffix of its node id; if a pytest or xdist release stops doing that
     # (pytest-dev/pytest-xdist#1386), every live stack is quietly built once per
     # test instead of once per module: fail those tests instead.
-    if not session.config.getvalue("loadgroup"):
+    if not session.config.getoption("loadgroup", default=False):
         return
     for item in session.items:
         if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
