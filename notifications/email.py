@@ -98,13 +98,23 @@ def _people(booking: Booking, recipient: str):
 
 def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, str]:
     kind = message.kind
+    # The advisor's copy is a calendar file to open, not an invitation their
+    # calendar takes in by itself (notifications.invites).
+    to_advisor = message.recipient == Recipient.ADVISOR
     if kind == MessageKind.CONFIRMATION:
-        return _("Booked: advice session with %(name)s") % {"name": other_name}, _(
-            "Your advice session is booked. The calendar invite is attached."
+        return _("Booked: advice session with %(name)s") % {"name": other_name}, (
+            _("The session is booked. Open the attached calendar file to add it to your calendar.")
+            if to_advisor
+            else _("Your advice session is booked. The calendar invite is attached.")
         )
     if kind == MessageKind.RESCHEDULE:
-        return _("Moved: advice session with %(name)s") % {"name": other_name}, _(
-            "Your advice session has been moved to a new time. Your calendar updates the event."
+        return _("Moved: advice session with %(name)s") % {"name": other_name}, (
+            _(
+                "The session has been moved to a new time. Open the attached calendar file to move it in "
+                "your calendar."
+            )
+            if to_advisor
+            else _("Your advice session has been moved to a new time. Your calendar updates the event.")
         )
     if kind == MessageKind.CANCELLATION:
         return _("Cancelled: advice session with %(name)s") % {"name": other_name}, _(

@@ -80,6 +80,7 @@ class Mailed:
         self.part = calendar[0].get_payload(decode=True) if calendar else None
         self.part_method = calendar[0].get_param("method") if calendar else None
         self.ics: bytes = attached.get_payload(decode=True)
+        self.body: str = message.body
 
 
 def mailed_to(person) -> Mailed:
@@ -228,6 +229,8 @@ def test_the_advisors_copy_asks_the_advisor_for_no_answer(read, sara, anna, mode
     assert b"RSVP" not in mailed.ics
     assert b"ATTENDEE" not in mailed.ics
     assert mailed.part is None
+    # The mail says what to do with it.
+    assert "Öppna den bifogade kalenderfilen för att lägga in det i din kalender." in mailed.body
 
 
 def test_a_move_and_a_cancellation_update_both_copies_in_place(client, read, sara, anna):
@@ -240,6 +243,8 @@ def test_a_move_and_a_cancellation_update_both_copies_in_place(client, read, sar
     deliver()
     moved = {who: mailed_to(who) for who in (sara, anna.user)}
     mail.outbox.clear()
+    assert "Öppna den bifogade kalenderfilen så flyttas det i din kalender." in moved[anna.user].body
+    assert "kalenderfilen" not in moved[sara].body
 
     # Invariant 4: the same UID, SEQUENCE + 1, the new time; the advisor's
     # copy updates the published event with another PUBLISH (RFC 5546 3.2.1).
