@@ -5,6 +5,11 @@ MIME: multipart/mixed
         multipart/alternative: text/plain, text/html, text/calendar; method=…
         invite.ics (application/ics)
 
+The advisor's copy of a booking or a move is METHOD:PUBLISH (why:
+notifications.invites) and goes as the attached invite.ics alone: Outlook
+shows a PUBLISH in a text/calendar part as raw lines in the mail, but imports
+it from the file ([MS-STANOICAL] 2.2.99).
+
 Mail about a person's role rather than a booking is plain text: an advisor's
 invitation, and the monthly statistics (stored as written, report attached).
 """
@@ -28,27 +33,26 @@ from django.utils.translation import gettext as _
 from backend.models import User
 from bookings import rules
 from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking
 
-from .ical import booking_ics
+from .invites import invite_ics, mailed_method
 from .models import STORED_KINDS, MessageKind, OutboxMessage, Recipient
 
-INVITE_METHOD: dict[str, str] = {
-    MessageKind.CONFIRMATION: "REQUEST",
-    MessageKind.RESCHEDULE: "REQUEST",
-    MessageKind.CANCELLATION: "CANCEL",
-}
+# The methods that travel as an iMIP text/calendar part (RFC 6047); any other
+# goes as the attached file only.
+IMIP_METHODS = {"REQUEST", "CANCEL"}
 
 
 class CalendarEmail(EmailMultiAlternatives):
-    """An EmailMultiAlternatives whose text/calendar alternative keeps its
-    `method` parameter (Django would fold it into a broken subtype)."""
+    """An EmailMultiAlternatives with an invite: a text/calendar alternative
+    that keeps its `method` parameter (Django would fold it into a broken
+    subtype), for the IMIP_METHODS, and the same .ics attached."""
 
     calendar: tuple[bytes, str] | None = None  # (ics, method)
 
     def _create_alternatives(self, msg):
         msg = super()._create_alternatives(msg)
-        if self.calendar is not None:
+        if self.calendar is not None and self.calendar[1] in IMIP_METHODS:
             ics, method = self.calendar
             part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
             part.set_param("method", method)
@@ -94,13 +98,23 @@ def _people(booking: Booking, recipient: str):
 
 def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, str]:
     kind = message.kind
+    # The advisor's copy is a calendar file to open, not an invitation their
+    # calendar takes in by itself (notifications.invites).
+    to_advisor = message.recipient == Recipient.ADVISOR
     if kind == MessageKind.CONFIRMATION:
-        return _("Booked: advice session with %(name)s") % {"name": other_name}, _(
-            "Your advice session is booked. The calendar invite is attached."
+        return _("Booked: advice session with %(name)s") % {"name": other_name}, (
+            _("The session is booked. Open the attached calendar file to add it to your calendar.")
+            if to_advisor
+            else _("Your advice session is booked. The calendar invite is attached.")
         )
     if kind == MessageKind.RESCHEDULE:
-        return _("Moved: advice session with %(name)s") % {"name": other_name}, _(
-            "Your advice session has been moved to a new time. Your calendar updates the event."
+        return _("Moved: advice session with %(name)s") % {"name": other_name}, (
+            _(
+                "The session has been moved to a new time. Open the attached calendar file to move it in "
+                "your calendar."
+            )
+            if to_advisor
+            else _("Your advice session has been moved to a new time. Your calendar updates the event.")
         )
     if kind == MessageKind.CANCELLATION:
         return _("Cancelled: advice session with %(name)s") % {"name": other_name}, _(
@@ -172,38 +186,12 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
             headers=_headers(message),
         )
         email.attach_alternative(html, "text/html")
-        method = INVITE_METHOD.get(message.kind)
+        for_advisor = message.recipient == Recipient.ADVISOR
+        method = mailed_method(message.kind, for_advisor=for_advisor)
         if method:
-            email.calendar = (invite_for(booking, method=method), method)
+            ics = invite_ics(booking, for_advisor=for_advisor, method=method, dtstamp=timezone.now())
+            email.calendar = (ics, method)
     return email
-
-
-def invite_for(booking: Booking, *, method: str) -> bytes:
-    """The booking's invite: UID from the booking, its current SEQUENCE."""
-    advisor = booking.advisor.user
-    entrepreneur = booking.entrepreneur
-    cancelled = method == "CANCEL" or booking.status == BookingStatus.CANCELLED
-    with translation.override(advisor.language or settings.LANGUAGE_CODE):
-        summary = _("Advice session: %(topic)s") % {"topic": booking.topic.name}
-        description = render_to_string("notifications/email/invite_description.txt", {"booking": booking})
-    return booking_ics(
-        uid=str(booking.uid),
-        sequence=booking.sequence,
-        method=method,
-        start=booking.start,
-        end=booking.end,
-        summary=summary,
-        description=description,
-        location=booking.location or None,
-        url=booking.meeting_url or None,
-        organizer=(advisor.get_full_name(), advisor.email),
-        attendee=(
-            (entrepreneur.get_full_name(), entrepreneur.email) if entrepreneur else (_("Entrepreneur"), "")
-        ),
-        status="CANCELLED" if cancelled else "CONFIRMED",
-        site_domain=settings.SITE_DOMAIN,
-        dtstamp=timezone.now(),
-    )
 
 
 def waitlist_offer_email(message: OutboxMessage) -> EmailMultiAlternatives | None:

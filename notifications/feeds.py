@@ -3,10 +3,11 @@
 A feed (GET /calendar/<token>.ics) is a VCALENDAR with METHOD:PUBLISH of the
 person's sessions, upcoming and of the last FEED_PAST_DAYS days: an advisor's
 bookings, an entrepreneur's own. Each VEVENT has the UID and the current
-SEQUENCE of the booking's invites (invariant 4), so a calendar that got both
-the mailed invite and the feed shows one event, and a cancelled session stays
-in the feed with STATUS:CANCELLED so calendars remove it rather than keep a
-stale copy.
+SEQUENCE of the booking's invites (invariant 4) and says what the person's
+mailed invite and download say (notifications.invites), so a calendar that
+got both the mailed invite and the feed shows one event, and a cancelled
+session stays in the feed with STATUS:CANCELLED so calendars remove it rather
+than keep a stale copy.
 
 The token in the address is the only credential: calendar apps cannot sign
 in. It is long (`secrets.token_urlsafe(32)`, 256 bits), stored only as its
@@ -25,21 +26,19 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from icalendar import Calendar, vDuration
 
 from advisors.models import Advisor
 from backend.audit import audit
 from backend.models import User
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking
 
 from . import outbox
 from .ical import PRODID, booking_ics
+from .invites import booking_event
 from .models import CalendarFeed, NotificationSettings
 
 FEED_PAST_DAYS = 30
@@ -48,7 +47,7 @@ FEED_NAME = "Rådtid"
 # Apple's X-PUBLISHED-TTL); the response itself may be cached for 5 minutes.
 FEED_REFRESH = timedelta(minutes=15)
 # Raised when the rendering changes, so every ETag changes with it.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 # last_used is a hint for staff, not an access log: written at most this often,
 # so polling calendars do not turn every read into a write.
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -130,69 +129,15 @@ def feed_bookings(user: User, *, now: datetime) -> QuerySet[Booking]:
 # --- Rendering --------------------------------------------------------------------------
 
 
-def _person(user: User) -> tuple[str, str]:
-    return (user.get_full_name(), user.email)
-
-
-def published_event(booking: Booking, *, viewer_is_advisor: bool) -> dict[str, Any]:
-    """The booking as calendar software outside Rådtid may see it, worded for
-    the advisor or the entrepreneur: the arguments of ical.booking_ics but
-    `method` and `dtstamp`. Render in the viewer's language. Leaves out the
-    entrepreneur's message and the private notes: the file is synced to other
-    services, and those stay on Rådtid. Needs the booking's advisor (with its
-    user), entrepreneur, enterprise and topic."""
-    advisor_user = booking.advisor.user
-    if viewer_is_advisor:
-        other = booking.entrepreneur.get_full_name() if booking.entrepreneur else _("an erased account")
-        if booking.enterprise:
-            other = f"{other} ({booking.enterprise.name})"
-    else:
-        other = f"{advisor_user.get_full_name()} ({booking.advisor.organisation})"
-
-    location = url = None
-    if booking.mode == "in_person":
-        location = booking.location or None
-    elif booking.mode == "video":
-        location = url = booking.meeting_url or None
-    elif booking.mode == "phone" and booking.phone:
-        location = _("Phone: %(number)s") % {"number": booking.phone}
-
-    lines = [
-        _("Topic: %(topic)s") % {"topic": booking.topic.name},
-        _("Meeting: %(mode)s") % {"mode": booking.get_mode_display()},
-    ]
-    if location:
-        lines.append(location)
-    lines.append(
-        _("Details, moving and cancelling: %(url)s")
-        % {"url": settings.SITE_URL + reverse("bookings:detail", args=[booking.uid])}
-    )
-    return {
-        "uid": str(booking.uid),
-        "sequence": booking.sequence,
-        "start": booking.start,
-        "end": booking.end,
-        "summary": _("Advice session with %(name)s") % {"name": other},
-        "description": "\n".join(lines),
-        "location": location,
-        "url": url,
-        "organizer": _person(advisor_user),
-        "attendee": _person(booking.entrepreneur) if booking.entrepreneur else None,
-        "status": "CANCELLED" if booking.status == BookingStatus.CANCELLED else "CONFIRMED",
-        "site_domain": settings.SITE_DOMAIN,
-    }
-
-
 def feed_events(user: User, *, now: datetime) -> list[dict[str, Any]]:
-    """The events of `user`'s feed as published_event values, each stamped
-    with the booking's last change (so the same data always gives the same
-    file, and so the same ETag). One query, whatever the number of bookings."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return [
-            published_event(booking, viewer_is_advisor=booking.advisor.user_id == user.pk)
-            | {"dtstamp": booking.updated}
-            for booking in feed_bookings(user, now=now)
-        ]
+    """The events of `user`'s feed, each the booking's event as `user` gets
+    it by mail and download (invites.booking_event), stamped with the
+    booking's last change (so the same data always gives the same file, and
+    so the same ETag). One query, whatever the number of bookings."""
+    return [
+        booking_event(booking, for_advisor=booking.advisor.user_id == user.pk) | {"dtstamp": booking.updated}
+        for booking in feed_bookings(user, now=now)
+    ]
 
 
 def feed_etag(events: list[dict[str, Any]]) -> str:

@@ -1,7 +1,8 @@
 """iCalendar (RFC 5545) for one booking: the invite mailed with a
 confirmation (METHOD:REQUEST), its update after a reschedule (same UID, higher
-SEQUENCE), its cancellation (METHOD:CANCEL) and the file a person downloads to
-add the session to their calendar (METHOD:PUBLISH).
+SEQUENCE), its cancellation (METHOD:CANCEL), and the published event
+(METHOD:PUBLISH) of the advisor's mailed copy, of the file a person downloads
+and of the feed. Which reader gets which is notifications.invites' to say.
 
 Pure: values in, bytes out. No ORM, no clock, no settings; callers pass the
 site's domain and DTSTAMP. Text goes through icalendar's escaping (commas,
@@ -71,10 +72,12 @@ def booking_ics(
     `uid` is the booking's uid; the event's UID is `<uid>@<site_domain>` so it
     is unique worldwide and stays the same for every later version (invariant
     4). Times are written in UTC. `organizer` and `attendee` are (name,
-    email); the attendee is asked to answer (PARTSTAT=NEEDS-ACTION,
-    RSVP=TRUE) only in a REQUEST, since a published file or a cancellation
-    asks nothing of them. An attendee of None, or without an email address,
-    is left out (an erased account).
+    email). The attendee is asked to answer (PARTSTAT=NEEDS-ACTION,
+    RSVP=TRUE) only in a REQUEST; a cancellation names them and asks
+    nothing; a PUBLISH leaves them out, as RFC 5546 3.2.1 requires
+    ("Attendees MUST NOT be present"): a published event is one to add to a
+    calendar, with nobody to answer to. An attendee of None, or without an
+    email address, is left out (an erased account).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
@@ -105,7 +108,7 @@ def booking_ics(
     if url:
         event.add("url", url)
     event.add("organizer", _address(organizer))
-    if attendee is not None and attendee[1]:
+    if method != "PUBLISH" and attendee is not None and attendee[1]:
         params = {"ROLE": "REQ-PARTICIPANT"}
         if method == "REQUEST":
             params |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}

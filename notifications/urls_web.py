@@ -8,6 +8,11 @@ app_name = "notifications"
 
 urlpatterns = [
     path("bookings/<uuid:uid>/invite.ics", views.booking_invite, name="invite"),
+    path(
+        "bookings/<uuid:uid>/add-to/<slug:service>/",
+        views.booking_add_to_calendar,
+        name="add_to_calendar",
+    ),
     path("calendar/settings/", views.calendar_settings, name="calendar_settings"),
     # token_urlsafe(32) gives 43 characters of [A-Za-z0-9_-]; anything else is
     # a 404 before the database is asked.

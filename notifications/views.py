@@ -3,14 +3,13 @@ subscription feed, and the page where a person manages both."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,39 +21,58 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from backend.types import AuthenticatedHttpRequest
-from bookings.models import Booking
+from bookings import rules
 from bookings.selectors import booking_for
 
-from . import feeds
-from .ical import booking_ics
+from . import feeds, invites
 from .models import CalendarFeed, NotificationSettings
 
 FEED_MAX_AGE = 300  # seconds a calendar app (or a private cache) may reuse the feed
-
-
-def invite_for_download(booking: Booking, *, viewer_is_advisor: bool, now: datetime) -> bytes:
-    """The booking as a calendar file to import (METHOD:PUBLISH), worded for
-    whoever downloads it; the same event as in their feed (feeds.published_event)."""
-    values = feeds.published_event(booking, viewer_is_advisor=viewer_is_advisor)
-    return booking_ics(method="PUBLISH", dtstamp=now, **values)
 
 
 @never_cache
 @login_required
 @require_GET
 def booking_invite(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
-    """The .ics of a booking, for its entrepreneur and its advisor; others 404."""
+    """The .ics of a booking, for its entrepreneur and its advisor; others 404.
+    A file to import (METHOD:PUBLISH): the same event as the reader's mailed
+    invite and feed (notifications.invites)."""
     booking = booking_for(request.user, uid)
     if booking is None:
         raise Http404
-    body = invite_for_download(
-        booking, viewer_is_advisor=booking.advisor.user_id == request.user.pk, now=timezone.now()
+    body = invites.invite_ics(
+        booking,
+        for_advisor=booking.advisor.user_id == request.user.pk,
+        method="PUBLISH",
+        dtstamp=timezone.now(),
     )
     # Named by the session's day where it takes place, as the pages show it.
     local_day = booking.start.astimezone(booking.advisor.zone).date()
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="radtid-{local_day:%Y-%m-%d}.ics"'
     return response
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_add_to_calendar(request: AuthenticatedHttpRequest, uid: Any, service: str) -> HttpResponse:
+    """The "Add to Google / Outlook" links beside the .ics: a redirect to that
+    service's new-event form, filled in with the event of the reader's .ics.
+    Made here, when the person asks, rather than written into the booking's
+    page (bookings knows nothing of calendars). For the booking's two people;
+    others, an unknown service and a session that is no longer to come 404."""
+    booking = booking_for(request.user, uid)
+    if (
+        booking is None
+        or service not in invites.ADD_TO_CALENDAR
+        or not rules.is_upcoming(booking, timezone.now())
+    ):
+        raise Http404
+    url = invites.add_to_calendar_url(
+        booking, for_advisor=booking.advisor.user_id == request.user.pk, service=service
+    )
+    return HttpResponseRedirect(url)
 
 
 # --- The subscription feed ---------------------------------------------------------------

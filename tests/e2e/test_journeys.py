@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -101,12 +101,25 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     assert str(events[0]["UID"]) == f"{uid}@127.0.0.1"
     assert events[0].decoded("DTSTART") == start
 
+    # Or straight into Google Calendar or Outlook: the same event, filled in.
+    google = page.locator(f"a[href='/bookings/{uid}/add-to/google/']")
+    expect(google).to_have_text("Google Kalender")
+    expect(page.locator(f"a[href='/bookings/{uid}/add-to/outlook/']")).to_have_text("Outlook.com")
+    answer = page.request.get(google.get_attribute("href"), max_redirects=0)
+    assert answer.status == 302
+    filled_in = parse_qs(urlsplit(answer.headers["location"]).query)
+    assert filled_in["text"] == [str(events[0]["SUMMARY"])] == ["Rådgivning med Anna Lindqvist"]
+    assert filled_in["details"] == [str(events[0]["DESCRIPTION"])]
+    end = events[0].decoded("DTEND")
+    assert filled_in["dates"] == [f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"]
+
     # Printed, the confirmation is the booking and the calendar file's link, nothing else.
     page.emulate_media(media="print")
     for chrome in ("header nav", "footer", "form.language-switch", ".back-link"):
         expect(page.locator(chrome)).to_be_hidden()
     expect(page.locator(".booking-facts")).to_be_visible()
     expect(ics_link).to_be_visible()
+    expect(google).to_be_hidden()
     expect(page.locator(f"a[href='/bookings/{uid}/cancel/']")).to_be_hidden()
     assert "invite.ics" in page.evaluate(
         "el => getComputedStyle(el, '::after').content", ics_link.element_handle()

@@ -2,7 +2,9 @@
 test): the confirmation, the reschedule and the cancellation of one session,
 stored one after the other under the resource named by their UID, leave one
 event with the latest SEQUENCE, the new times and STATUS:CANCELLED, as a
-calendar that follows invariant 4 must.
+calendar that follows invariant 4 must. Both people's copies: the
+entrepreneur's (REQUEST, REQUEST, CANCEL) and the advisor's (PUBLISH,
+PUBLISH, CANCEL; notifications.invites says why).
 
 CalDAV stores calendar objects, not iTIP messages, so each invite is stored
 without its METHOD, the way a client files an invite it has accepted."""
@@ -26,12 +28,14 @@ import pytest
 import requests
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar
 
 from advisors.models import Topic
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind
-from notifications.email import invite_for
+from notifications.invites import invite_ics, mailed_method
+from notifications.models import MessageKind
 from tests.integration.conftest import free_port
 from tests.services import require
 
@@ -148,7 +152,13 @@ def sara(entrepreneur):
     return entrepreneur
 
 
-def book(person, advisor, start) -> tuple:
+def invite_for(booking, kind: str, *, for_advisor: bool) -> bytes:
+    """The invite the mail of `kind` carries to that person, stamped now."""
+    method = mailed_method(kind, for_advisor=for_advisor)
+    return invite_ics(booking, for_advisor=for_advisor, method=method, dtstamp=timezone.now())
+
+
+def book(person, advisor, start, *, for_advisor: bool = False) -> tuple:
     booking = services.booking_create(
         entrepreneur=person,
         advisor=advisor,
@@ -157,27 +167,29 @@ def book(person, advisor, start) -> tuple:
         topic=Topic.objects.get(slug="financing"),
         mode="video",
     )
-    return booking, invite_for(booking, method="REQUEST")
+    return booking, invite_for(booking, MessageKind.CONFIRMATION, for_advisor=for_advisor)
 
 
-@pytest.fixture
-def session(sara, advisor) -> Session:
-    """Booked, moved a day later, cancelled a day after that."""
+@pytest.fixture(params=["entrepreneur", "advisor"])
+def session(request, sara, advisor) -> Session:
+    """Booked, moved a day later, cancelled a day after that: the copies one
+    of its two people gets."""
+    for_advisor = request.param == "advisor"
     with time_machine.travel(NOW, tick=False):
-        booking, confirmation = book(sara, advisor, FIRST_START)
+        booking, confirmation = book(sara, advisor, FIRST_START, for_advisor=for_advisor)
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         booking = services.booking_reschedule(booking=booking, by=sara, start=MOVED_START)
-        reschedule = invite_for(booking, method="REQUEST")
+        reschedule = invite_for(booking, MessageKind.RESCHEDULE, for_advisor=for_advisor)
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
         booking = services.booking_cancel(booking=booking, by=sara)
-        cancellation = invite_for(booking, method="CANCEL")
+        cancellation = invite_for(booking, MessageKind.CANCELLATION, for_advisor=for_advisor)
     return Session(f"{booking.uid}@{settings.SITE_DOMAIN}", confirmation, reschedule, cancellation)
 
 
 def as_stored_object(invite: bytes) -> bytes:
     """The invite as a CalDAV calendar object: the same VCALENDAR without METHOD."""
     calendar = Calendar.from_ical(invite)
-    assert calendar["METHOD"] in ("REQUEST", "CANCEL")
+    assert calendar["METHOD"] in ("REQUEST", "PUBLISH", "CANCEL")
     del calendar["METHOD"]
     return calendar.to_ical()
 

@@ -28,7 +28,7 @@ from bookings.models import (
 )
 from bookings.waitlist import waitlist_withdraw
 from notifications import feeds, sending, tasks
-from notifications.email import invite_for
+from notifications.invites import invite_ics
 from notifications.models import CalendarFeed, MessageKind, MessageState, NotificationSettings, OutboxMessage
 from tests import factories
 from tests.mail_backends import FailingBackend
@@ -195,8 +195,8 @@ def test_the_entrepreneurs_feed_holds_her_sessions_ahead_and_of_the_last_30_days
     assert events[uid(sessions["cancelled"])]["STATUS"] == "CANCELLED"
     assert events[uid(sessions["cancelled"])]["SEQUENCE"] == 1
     assert {str(events[uid(sessions[n])]["STATUS"]) for n in ("held", "ahead", "with_erik")} == {"CONFIRMED"}
-    # Worded for her: the advisor and their organisation.
-    assert "Anna Lindqvist (Coompanion Dalarna)" in str(events[uid(sessions["ahead"])]["SUMMARY"])
+    # Worded for her: the advisor by name.
+    assert events[uid(sessions["ahead"])]["SUMMARY"] == "Rådgivning med Anna Lindqvist"
 
 
 def test_the_advisors_feed_holds_their_bookings_without_messages_or_private_notes(client, advisor, sessions):
@@ -207,8 +207,14 @@ def test_the_advisors_feed_holds_their_bookings_without_messages_or_private_note
     events = events_by_uid(response.content)
     expected = ("held", "ahead", "cancelled", "ahmeds")
     assert set(events) == {uid(sessions[name]) for name in expected}
-    assert "Sara Nilsson" in str(events[uid(sessions["ahead"])]["SUMMARY"])
-    assert "Ahmed Ali" in str(events[uid(sessions["ahmeds"])]["SUMMARY"])
+    assert (
+        events[uid(sessions["ahead"])]["SUMMARY"]
+        == f"Rådgivning med Sara Nilsson (Företag {sessions['ahead'].entrepreneur.pk})"
+    )
+    assert str(events[uid(sessions["ahmeds"])]["SUMMARY"]).startswith("Rådgivning med Ahmed Ali (")
+    # Published events: nobody is asked to answer (RFC 5546 3.2.1, no ATTENDEE).
+    assert all("ATTENDEE" not in event for event in events.values())
+    assert b"RSVP" not in response.content
     # Calendars are synced to outside services: what was written stays on Rådtid.
     text = response.content.decode().replace("\r\n ", "")
     assert "Hemligt" not in text
@@ -216,16 +222,19 @@ def test_the_advisors_feed_holds_their_bookings_without_messages_or_private_note
     assert "Privat anteckning" not in text
 
 
-def test_the_feed_uses_the_uid_and_sequence_of_the_invites(client, sara, sessions):
+def test_the_feed_holds_the_event_of_the_invites(client, sara, sessions):
     token = feeds.calendar_feed_rotate(user=sara)
     ahead = services.booking_reschedule(booking=sessions["ahead"], by=sara, start=local(2, 14))
 
     events = events_by_uid(client.get(feed_url(token)).content)
 
-    invite = Calendar.from_ical(invite_for(ahead, method="REQUEST")).walk("VEVENT")[0]
+    mailed = invite_ics(ahead, for_advisor=False, method="REQUEST", dtstamp=NOW)
+    invite = Calendar.from_ical(mailed).walk("VEVENT")[0]
     event = events[str(invite["UID"])]
     assert event["SEQUENCE"] == invite["SEQUENCE"] == 1
     assert event.decoded("DTSTART") == invite.decoded("DTSTART") == local(2, 14).astimezone(UTC)
+    for name in ("SUMMARY", "LOCATION", "DESCRIPTION", "URL", "ORGANIZER", "STATUS"):
+        assert event[name] == invite[name], name
 
 
 def test_the_feed_is_worded_in_the_persons_language(client, sara, sessions):

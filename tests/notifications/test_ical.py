@@ -147,12 +147,16 @@ def test_a_cancellation_has_method_cancel_and_status_cancelled():
     assert dict(event["ATTENDEE"].params) == {"CN": "Sara Nilsson", "ROLE": "REQ-PARTICIPANT"}
 
 
-def test_a_published_file_asks_for_no_answer():
-    calendar, event = parse(ics(method="PUBLISH"))
+def test_a_published_file_names_no_attendee_and_asks_for_no_answer():
+    # RFC 5546 3.2.1: in a PUBLISH, "Attendees MUST NOT be present".
+    raw = ics(method="PUBLISH")
+    calendar, event = parse(raw)
 
     assert calendar["METHOD"] == "PUBLISH"
-    assert "RSVP" not in event["ATTENDEE"].params
-    assert "PARTSTAT" not in event["ATTENDEE"].params
+    assert "ATTENDEE" not in event
+    assert str(event["ORGANIZER"]) == "mailto:anna@example.se"
+    assert b"RSVP" not in raw
+    assert b"PARTSTAT" not in raw
 
 
 def test_location_and_url_are_left_out_when_there_are_none():
@@ -291,8 +295,8 @@ def test_the_entrepreneur_downloads_the_session_as_a_calendar_file(client, booki
     assert event["LOCATION"] == event["URL"] == "https://meet.example.se/anna"
     assert str(event["ORGANIZER"]) == "mailto:anna@example.se"
     assert event["ORGANIZER"].params["CN"] == "Anna Lindqvist"
-    assert str(event["ATTENDEE"]) == "mailto:sara@example.se"
-    assert "Anna Lindqvist" in str(event["SUMMARY"])
+    assert "ATTENDEE" not in event  # a file to add, not an invitation
+    assert event["SUMMARY"] == "Rådgivning med Anna Lindqvist"
     assert f"/bookings/{booking.uid}/" in str(event["DESCRIPTION"])
     # The message stays on Rådtid: calendars are synced to other services.
     assert "Hemligt" not in response.content.decode()
@@ -305,7 +309,8 @@ def test_the_advisor_downloads_it_too_named_for_the_entrepreneur(client, booking
 
     assert response.status_code == 200
     _calendar, event = parse(response.content)
-    assert "Sara Nilsson" in str(event["SUMMARY"])
+    assert event["SUMMARY"] == "Rådgivning med Sara Nilsson (Kafé Kvarnen)"
+    assert "ATTENDEE" not in event
 
 
 def test_a_moved_booking_downloads_with_the_new_sequence(client, booking, entrepreneur):

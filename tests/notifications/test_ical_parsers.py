@@ -1,8 +1,11 @@
 """The mailed invites read back by two parsers that share no code with the
 icalendar library that writes them: vobject (what Radicale and many CalDAV
-tools use) and ics-py. Every kind of invite is made the way the outbox makes
-it (notifications.email.invite_for) from real bookings made, moved and
-cancelled with bookings.services, and checked field by field in both.
+tools use) and ics-py (tests/notifications/readers.py). Every kind of invite
+the entrepreneur gets is made the way the outbox makes it
+(notifications.invites.invite_ics) from real bookings made, moved and
+cancelled with bookings.services, and checked field by field in both. (The
+advisor's copies, and the same event by mail and by download, are
+tests/notifications/test_invites.py.)
 
 The sessions sit on both sides of the daylight-saving changes of 2027 in
 Europe/Stockholm (28 March and 31 October), so a wrong offset shows as an hour
@@ -11,153 +14,24 @@ Easter Monday, a public holiday on which the advisor takes no bookings.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import ics
 import pytest
 import time_machine
-import vobject
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from icalendar import Calendar
 
 from advisors.models import Topic
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind
-from notifications.email import invite_for
+from notifications.invites import invite_ics
+from tests.notifications.readers import PARSERS, Read
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-# --- Two parsers, one shape ------------------------------------------------------------
-
-
-@dataclass
-class Attendee:
-    email: str
-    cn: str | None
-    partstat: str | None
-    rsvp: bool | None
-
-
-@dataclass
-class Read:
-    """One invite as a parser understood it."""
-
-    method: str | None
-    events: int
-    uid: str
-    sequence: int
-    dtstamp: datetime | None
-    start: datetime
-    end: datetime
-    summary: str
-    description: str
-    location: str | None
-    url: str | None
-    organizer: tuple[str, str | None]
-    attendees: list[Attendee]
-    status: str
-    # Property names besides the ones read above (vobject: all it saw; ics-py:
-    # the ones it keeps as "extra").
-    other: set[str] = field(default_factory=set)
-
-
-def _mailto(value: str) -> str:
-    assert value.lower().startswith("mailto:"), value
-    return value[len("mailto:") :]
-
-
-def read_with_vobject(raw: bytes) -> Read:
-    calendar = vobject.readOne(raw.decode("utf-8"))
-    events = calendar.vevent_list
-    event = events[0]
-    contents = event.contents
-
-    def one(name: str) -> str | None:
-        lines = contents.get(name, [])
-        assert len(lines) <= 1, f"{name} appears {len(lines)} times"
-        return lines[0].value if lines else None
-
-    def param(line, name: str) -> str | None:
-        values = line.params.get(name)
-        return values[0] if values else None
-
-    organizer = contents["organizer"][0]
-    known = {
-        "uid",
-        "sequence",
-        "dtstamp",
-        "dtstart",
-        "dtend",
-        "summary",
-        "description",
-        "location",
-        "url",
-        "organizer",
-        "attendee",
-        "status",
-    }
-    return Read(
-        method=calendar.method.value if "method" in calendar.contents else None,
-        events=len(events),
-        uid=one("uid"),
-        sequence=int(one("sequence")),
-        dtstamp=one("dtstamp"),
-        start=one("dtstart"),
-        end=one("dtend"),
-        summary=one("summary"),
-        description=one("description"),
-        location=one("location"),
-        url=one("url"),
-        organizer=(_mailto(organizer.value), param(organizer, "CN")),
-        attendees=[
-            Attendee(
-                email=_mailto(line.value),
-                cn=param(line, "CN"),
-                partstat=param(line, "PARTSTAT"),
-                rsvp={"TRUE": True, "FALSE": False}.get(param(line, "RSVP") or ""),
-            )
-            for line in contents.get("attendee", [])
-        ],
-        status=one("status"),
-        other=set(contents) - known,
-    )
-
-
-def read_with_ics(raw: bytes) -> Read:
-    calendar = ics.Calendar(raw.decode("utf-8"))
-    events = list(calendar.events)
-    event = events[0]
-    # ics-py 0.7 knows no SEQUENCE: it keeps the line among the unknown ones.
-    sequences = [line.value for line in event.extra if line.name == "SEQUENCE"]
-    assert len(sequences) == 1
-    return Read(
-        method=calendar.method,
-        events=len(events),
-        uid=event.uid,
-        sequence=int(sequences[0]),
-        dtstamp=event.created.datetime if event.created else None,  # ics-py reads DTSTAMP as `created`
-        start=event.begin.datetime,
-        end=event.end.datetime,
-        summary=event.name,
-        description=event.description,
-        location=event.location,
-        url=event.url,
-        organizer=(event.organizer.email, event.organizer.common_name),
-        attendees=[
-            Attendee(email=a.email, cn=a.common_name, partstat=a.partstat, rsvp=a.rsvp)
-            for a in event.attendees
-        ],
-        status=event.status,
-        other={line.name.lower() for line in event.extra} - {"sequence"},
-    )
-
-
-PARSERS = {"vobject": read_with_vobject, "ics-py": read_with_ics}
 
 
 @pytest.fixture(params=list(PARSERS))
@@ -230,6 +104,11 @@ class Invites:
     stamps: tuple[datetime, datetime, datetime]
 
 
+def invite_for(booking, *, method: str) -> bytes:
+    """The entrepreneur's mailed invite of `method`, stamped now."""
+    return invite_ics(booking, for_advisor=False, method=method, dtstamp=timezone.now())
+
+
 def make_invites(scenario: Scenario, *, entrepreneur, advisor, topic=None, message="") -> Invites:
     """Book, move and cancel one session the way people do, a day apart, taking
     each invite as the outbox would render it right after the change."""
@@ -260,9 +139,9 @@ def invites(scenario, sara, advisor) -> Invites:
     return make_invites(scenario, entrepreneur=sara, advisor=advisor)
 
 
-def expected_summary(topic_name: str) -> str:
-    with translation.override("sv"):  # the advisor's language words the invite
-        return gettext("Advice session: %(topic)s") % {"topic": topic_name}
+def expected_summary(advisor_name: str) -> str:
+    with translation.override("sv"):  # the entrepreneur's language words her copy
+        return gettext("Advice session with %(name)s") % {"name": advisor_name}
 
 
 # --- Every kind of invite, field by field ------------------------------------------------
@@ -271,16 +150,16 @@ def expected_summary(topic_name: str) -> str:
 def check_common(got: Read, raw: bytes, invites: Invites, scenario: Scenario) -> None:
     assert got.events == 1
     assert got.uid == f"{invites.booking_uid}@{settings.SITE_DOMAIN}"
-    assert got.summary == expected_summary("Finansiering")
+    assert got.summary == expected_summary("Anna Lindqvist") == "Rådgivning med Anna Lindqvist"
     assert got.description == str(reference(raw)["DESCRIPTION"])
+    assert "Ämne: Finansiering" in got.description
     if scenario.mode == "in_person":
         assert got.location == "Åsgatan 23, Falun"
         assert got.url is None
-        assert "Åsgatan 23, Falun" in got.description
+        assert "Plats: Åsgatan 23, Falun" in got.description
     else:
-        assert got.url == "https://meet.example.se/anna"
-        assert got.location is None
-        assert "https://meet.example.se/anna" in got.description
+        assert got.url == got.location == "https://meet.example.se/anna"
+        assert "Videolänk: https://meet.example.se/anna" in got.description
     assert got.organizer == ("anna@example.se", "Anna Lindqvist")
     assert [(a.email, a.cn) for a in got.attendees] == [("sara@example.se", "Sara Nilsson")]
     assert got.other == set()
@@ -364,7 +243,8 @@ def test_text_with_line_breaks_commas_semicolons_emoji_and_swedish_letters_round
 
     for raw in (invites.confirmation, invites.reschedule, invites.cancellation):
         got = read(raw)
-        assert got.summary == expected_summary(AWKWARD_TOPIC)
+        assert got.summary == expected_summary(AWKWARD_NAME)
+        assert f"Ämne: {AWKWARD_TOPIC}" in got.description
         assert got.location == AWKWARD_PLACE
         assert AWKWARD_PLACE in got.description
         assert got.description == str(reference(raw)["DESCRIPTION"])
@@ -394,7 +274,8 @@ def test_an_injection_attempt_adds_no_property_and_no_event(read, sara, advisor)
         assert [a.email for a in got.attendees] == ["sara@example.se"]
         assert got.other == set()
         # The text is there, as text, with its line breaks normalised.
-        assert got.summary == expected_summary(INJECTION[:120].replace("\r\n", "\n"))
+        assert got.summary == expected_summary("Anna Lindqvist")
+        assert INJECTION[:120].replace("\r\n", "\n") in got.description
         assert got.location == INJECTION.replace("\r\n", "\n")
         # No line of the file starts with what the text tried to start.
         lines = raw.decode().split("\r\n")

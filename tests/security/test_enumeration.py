@@ -92,6 +92,7 @@ def test_sign_in_answers_the_same_for_an_unknown_address_and_a_wrong_password(cl
         "/bookings/{uid}/cancel/",
         "/bookings/{uid}/reschedule/",
         "/bookings/{uid}/invite.ics",
+        "/bookings/{uid}/add-to/google/",
         "/api/v1/bookings/{uid}/",
     ],
 )

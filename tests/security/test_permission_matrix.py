@@ -353,6 +353,10 @@ MATRIX: dict[str, Row] = {
         "GET", named("bookings:outcome", past_uid), parties_only(200, entrepreneur_a=404)
     ),
     "notifications:invite": Row("GET", named("notifications:invite", upcoming_uid), parties_only(200)),
+    # A redirect to Google Calendar with the event filled in.
+    "notifications:add_to_calendar": Row(
+        "GET", named("notifications:add_to_calendar", upcoming_uid, lambda w: "google"), parties_only(302)
+    ),
     # The signed links from emails are their own credential: whoever holds one may use it.
     "bookings:link_cancel": Row("GET", signed_link("cancel"), everyone(200), leaks="notes"),
     "bookings:link_reschedule": Row("GET", signed_link("reschedule"), everyone(200), leaks="notes"),
