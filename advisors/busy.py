@@ -39,6 +39,23 @@ def booked_intervals(
     return found
 
 
+# (advisor id, now) -> how many sessions the advisor has ahead, confirmed:
+# what a coordinator is told before deactivating them.
+UpcomingSource = Callable[[int, datetime], int]
+
+_upcoming_sources: list[UpcomingSource] = []
+
+
+def register_upcoming_source(source: UpcomingSource) -> None:
+    if source not in _upcoming_sources:
+        _upcoming_sources.append(source)
+
+
+def upcoming_sessions(advisor_id: int, now: datetime) -> int:
+    """The advisor's sessions ahead, as the registered sources count them."""
+    return sum(source(advisor_id, now) for source in _upcoming_sources)
+
+
 def external_busy_intervals(
     advisor_ids: Collection[int], start: datetime, end: datetime
 ) -> dict[int, list[Interval]]:

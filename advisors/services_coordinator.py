@@ -4,6 +4,7 @@ taking them out of (and back into) the directory."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
@@ -105,6 +106,40 @@ def advisor_invite(
             coordinator.user_id,
         )
     return advisor
+
+
+def advisor_invitation_resend(*, coordinator: Coordinator, advisor: Advisor, now: datetime) -> Advisor:
+    """Send an invited advisor of the coordinator's region the invitation
+    again, with a new link (the old one may have expired).
+
+    Keeps: only the coordinator's own region (else AdvisorAdminError: the
+    views answer 404); only while the advisor has not chosen a password
+    (after that they reset it themselves from the sign-in page, and a new
+    link here would be a way into their account). Sent once a minute at most,
+    so a double click sends one mail.
+    """
+    with transaction.atomic():
+        locked = Advisor.objects.select_for_update().select_related("user").filter(pk=advisor.pk).first()
+        if locked is None or locked.region_id != coordinator.region_id:
+            raise AdvisorAdminError(_("This advisor is not in your region."))
+        if locked.user.has_usable_password():
+            raise AdvisorAdminError(
+                _(
+                    "%(name)s has already chosen a password. If they have forgotten it, they can choose "
+                    "a new one from the sign-in page."
+                )
+                % {"name": locked.user.get_full_name()}
+            )
+        signals.advisor_invited.send(
+            sender=Advisor, advisor=locked, coordinator=coordinator, resent=f"{now:%Y%m%dT%H%M}"
+        )
+        logger.info(
+            "advisor invitation sent again: advisor=%s region=%s by coordinator user=%s",
+            locked.pk,
+            coordinator.region_id,
+            coordinator.user_id,
+        )
+    return locked
 
 
 def advisor_set_active(*, coordinator: Coordinator, advisor: Advisor, active: bool) -> Advisor:

@@ -13,9 +13,13 @@ urlpatterns: list = [
     path("coordinator/advisors/", coordinator.advisors, name="coordinator_advisors"),
     path(
         "coordinator/advisors/<int:pk>/deactivate/",
-        coordinator.advisor_set_active_view,
-        {"active": False},
+        coordinator.advisor_deactivate_view,
         name="coordinator_advisor_deactivate",
+    ),
+    path(
+        "coordinator/advisors/<int:pk>/resend-invitation/",
+        coordinator.advisor_invitation_resend_view,
+        name="coordinator_advisor_resend_invitation",
     ),
     path(
         "coordinator/advisors/<int:pk>/reactivate/",

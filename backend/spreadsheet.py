@@ -48,13 +48,45 @@ def csv_cell(value: Any) -> str | int | float:
 
 class CsvWriter:
     """csv.writer for files opened in a spreadsheet: rows of any values, each
-    cell through `csv_cell`, text quoted, numbers not, CRLF line ends."""
+    cell through `csv_cell`, text quoted, numbers not, CRLF line ends.
 
-    def __init__(self, out: TextIO) -> None:
-        self._writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    By default comma-separated with a decimal point, for programs. With
+    `delimiter=";"` and `decimal_comma=True` it is what Excel set to Swedish
+    opens by a double click: Excel there splits on semicolons and reads 0,25
+    as a number (0.25 would become text, or a date)."""
+
+    def __init__(self, out: TextIO, *, delimiter: str = ",", decimal_comma: bool = False) -> None:
+        self._writer = csv.writer(
+            out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC
+        )
+        self._decimal_comma = decimal_comma
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([csv_cell(value) for value in row])
+        self._writer.writerow([self._cell(value) for value in row])
+
+    def _cell(self, value: Any) -> str | int | float:
+        cell = csv_cell(value)
+        if self._decimal_comma and isinstance(cell, float):
+            # Written as it is, unquoted: QUOTE_NONNUMERIC would quote the text.
+            return _Unquoted(repr(cell).replace(".", ","))
+        return cell
+
+
+class _Unquoted(float):
+    """A number whose text is given: QUOTE_NONNUMERIC leaves floats unquoted
+    and writes them by str(), so "0,25" goes out as it is."""
+
+    def __new__(cls, text: str) -> _Unquoted:
+        number = super().__new__(cls, float(text.replace(",", ".")))
+        number._text = text
+        return number
+
+    _text: str
+
+    def __str__(self) -> str:
+        return self._text
+
+    __repr__ = __str__
 
 
 # --- XLSX -----------------------------------------------------------------------------------

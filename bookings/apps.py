@@ -9,12 +9,13 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         # The slot engine learns about bookings through advisors' registry, so
         # advisors never imports this app (imports flow bookings -> advisors).
-        from advisors.busy import register_booked_source
+        from advisors.busy import register_booked_source, register_upcoming_source
 
-        from .selectors import booked_source
+        from .selectors import booked_source, upcoming_count
 
         # booked_source covers bookings and the slots held for the waitlist.
         register_booked_source(booked_source)
+        register_upcoming_source(upcoming_count)
 
         from . import privacy, signals, waitlist
 

@@ -39,6 +39,12 @@ def booked_source(
     return found
 
 
+def upcoming_count(advisor_id: int, now: datetime) -> int:
+    """The advisor's upcoming sessions (rules.upcoming), registered with
+    advisors.busy for the coordinator's deactivation page."""
+    return Booking.objects.filter(rules.upcoming(now), advisor_id=advisor_id).count()
+
+
 def bookings_visible_to(user: User) -> QuerySet[Booking]:
     """The bookings `user` may see: their own as entrepreneur or as advisor
     (staff use the admin). Everyone else's are not there (invariant 7)."""

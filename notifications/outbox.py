@@ -319,14 +319,15 @@ def _record_for_person(*, key: str, kind: str, user, recipient: str, **fields) -
     return message, created
 
 
-def record_advisor_invited(*, advisor: Advisor, coordinator: Coordinator) -> OutboxMessage:
-    """The invitation to a new advisor, once per invitation, written in the
-    invitation's transaction: it rolls back with it, and is retried like any
-    mail while the mail server is down. Only who invited is stored: the
-    password link is made when the mail is sent (notifications/email.py), so
-    no token is ever kept in the database."""
+def record_advisor_invited(*, advisor: Advisor, coordinator: Coordinator, resent: str = "") -> OutboxMessage:
+    """The invitation to a new advisor, once per invitation (and once per
+    `resent` when it is sent again), written in the invitation's transaction:
+    it rolls back with it, and is retried like any mail while the mail server
+    is down. Only who invited is stored: the password link is made when the
+    mail is sent (notifications/email.py), so no token is ever kept in the
+    database."""
     message, _created = _record_for_person(
-        key=f"advisor_invitation:{advisor.pk}",
+        key=f"advisor_invitation:{advisor.pk}" + (f":{resent}" if resent else ""),
         kind=MessageKind.ADVISOR_INVITATION,
         user=advisor.user,
         recipient=Recipient.ADVISOR,

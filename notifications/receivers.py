@@ -37,8 +37,8 @@ def on_waitlist_offered(sender, entry, **kwargs):
 
 
 @receiver(advisor_invited, dispatch_uid="notifications.advisor_invited")
-def on_advisor_invited(sender, advisor, coordinator, **kwargs):
-    outbox.record_advisor_invited(advisor=advisor, coordinator=coordinator)
+def on_advisor_invited(sender, advisor, coordinator, resent="", **kwargs):
+    outbox.record_advisor_invited(advisor=advisor, coordinator=coordinator, resent=resent)
 
 
 @receiver(statistics_report_ready, dispatch_uid="notifications.statistics_report_ready")

@@ -1,5 +1,5 @@
 """A region's usage statistics in the HTTP API:
-GET /api/v1/statistics/regions/{code}/?start=YYYY-MM-DD&end=YYYY-MM-DD[&format=csv|xlsx].
+GET /api/v1/statistics/regions/{code}/?start=YYYY-MM-DD&end=YYYY-MM-DD[&format=csv|xlsx][&dialect=excel].
 
 Only the region's coordinators and staff see a region's statistics; for
 everyone else, signed in or not, the region does not exist (404, invariant 7).
@@ -34,6 +34,13 @@ class StatisticsQuerySerializer(serializers.Serializer):
     start = fields.DateField(help_text="First day, YYYY-MM-DD.")
     end = fields.DateField(help_text="Last day (included), YYYY-MM-DD.")
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json", required=False)
+    dialect = serializers.ChoiceField(
+        choices=["plain", "excel"],
+        default="plain",
+        required=False,
+        help_text="CSV only: plain (comma, decimal point, API names) or excel (the reader's language; "
+        "in Swedish semicolons and a decimal comma).",
+    )
 
     def validate(self, data: dict) -> dict:
         start, end = data["start"], data["end"]
@@ -63,6 +70,7 @@ class RegionStatisticsView(APIView):
             OpenApiParameter("start", OpenApiTypes.DATE, required=True),
             OpenApiParameter("end", OpenApiTypes.DATE, required=True),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], required=False),
+            OpenApiParameter("dialect", OpenApiTypes.STR, enum=["plain", "excel"], required=False),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -77,7 +85,8 @@ class RegionStatisticsView(APIView):
         )
         kind = query.validated_data["format"]
         if kind == "csv":
-            response = HttpResponse(report_csv(report), content_type=CSV_CONTENT_TYPE)
+            excel = query.validated_data["dialect"] == "excel"
+            response = HttpResponse(report_csv(report, for_excel=excel), content_type=CSV_CONTENT_TYPE)
         elif kind == "xlsx":
             response = HttpResponse(report_xlsx(report), content_type=XLSX_CONTENT_TYPE)
         else:

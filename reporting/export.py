@@ -3,11 +3,18 @@
 a hidden figure is hidden in every format alike.
 
 CSV: one rectangular table, UTF-8 with a byte-order mark (so Excel reads å, ä
-and ö), comma-separated, a dot for decimals. One line for the totals and one
-per row of each breakdown. The columns: `region`, `start`, `end`, then
-`breakdown` ("totals", "by_month", …), `key` and `label`, then the measures
-by their API names (coverage as `coverage_covered` and `coverage_of`). A hidden count is "<5", a
-hidden or undefined figure is empty.
+and ö). One line for the totals and one per row of each breakdown. Two
+dialects of the same lines:
+- for programs (the API's `format=csv`): comma-separated, a dot for decimals,
+  the columns `region`, `start`, `end`, `breakdown` ("totals", "by_month",
+  …), `key` and `label`, then the measures by their API names (coverage as
+  `coverage_covered` and `coverage_of`);
+- for Excel (`format=csv&dialect=excel`, the dashboard's download): the same
+  columns headed by their names in the reader's language, the breakdowns
+  named too; in Swedish separated by semicolons with a decimal comma, as
+  Excel set to Swedish opens it by a double click, in English by commas with
+  a decimal point.
+A hidden count is "<5", a hidden or undefined figure is empty.
 
 XLSX: a "Summary" sheet (region, period, the totals), a sheet per breakdown,
 a sheet for the outcome follow-up, and a "Definitions" sheet with every
@@ -44,6 +51,12 @@ COLUMNS = tuple(
 # The files' own words, Swedish and English.
 TEXTS = {
     "total": ("Totalt", "Total"),
+    "start": ("Första dag", "First day"),
+    "end": ("Sista dag", "Last day"),
+    "breakdown": ("Indelning", "Breakdown"),
+    "label": ("Rad", "Row"),
+    "covered": ("täckta", "covered"),
+    "of": ("av", "of"),
     "municipalities_in_region": ("Kommuner i regionen", "Municipalities in the region"),
     "summary": ("Sammanfattning", "Summary"),
     "usage_statistics": ("Användningsstatistik", "Usage statistics"),
@@ -93,14 +106,32 @@ def lines(report: dict) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def report_csv(report: dict) -> bytes:
+def report_csv(report: dict, *, for_excel: bool = False) -> bytes:
+    """The report as CSV: for programs, or `for_excel` in the active language."""
     out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(["region", "start", "end", "breakdown", "key", "label", *COLUMNS])
+    swedish = not english_active()
+    if for_excel:
+        writer = CsvWriter(out, delimiter=";" if swedish else ",", decimal_comma=swedish)
+        names = {key: entry["name_en" if not swedish else "name_sv"] for key, entry in definitions().items()}
+        coverage = names["coverage"]
+        headings = {
+            **names,
+            "coverage_covered": f"{coverage} ({text('covered')})",
+            "coverage_of": f"{coverage} ({text('of')})",
+        }
+        writer.writerow(
+            [text(c) for c in ("region", "start", "end", "breakdown", "key", "label")]
+            + [headings[c] for c in COLUMNS]
+        )
+    else:
+        writer = CsvWriter(out)
+        names = {}
+        writer.writerow(["region", "start", "end", "breakdown", "key", "label", *COLUMNS])
     region = report["region"]["code"]
     for breakdown, key, label, values in lines(report):
+        shown = names.get(breakdown, text("total")) if for_excel else breakdown
         writer.writerow(
-            [region, report["start"], report["end"], breakdown, key, label, *(values[c] for c in COLUMNS)]
+            [region, report["start"], report["end"], shown, key, label, *(values[c] for c in COLUMNS)]
         )
     return out.getvalue().encode("utf-8-sig")
 

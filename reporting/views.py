@@ -285,7 +285,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "gender_columns": [r["label"] for r in report["by_gender"]],
             "follow_up": follow_up_rows(report["follow_up"]),
-            "csv_url": f"{api}?{urlencode({**period, 'format': 'csv'})}",
+            "csv_url": f"{api}?{urlencode({**period, 'format': 'csv', 'dialect': 'excel'})}",
             "xlsx_url": f"{api}?{urlencode({**period, 'format': 'xlsx'})}",
         }
     )

@@ -75,7 +75,7 @@ def test_a_coordinator_sees_the_advisors_of_their_region_active_or_not(
     assert set(response.context["advisors"]) == {advisor, resting}
     assert "Anna Lindqvist" in html and "Vilande Rådgivare" in html
     assert "Erik Berg" not in html
-    assert f'action="/coordinator/advisors/{advisor.pk}/deactivate/"' in html
+    assert f'href="/coordinator/advisors/{advisor.pk}/deactivate/"' in html  # it asks first
     assert f'action="/coordinator/advisors/{resting.pk}/reactivate/"' in html
     assert "<h1>Advisors in Dalarnas län</h1>" in html
 
@@ -360,9 +360,97 @@ def test_a_coordinator_of_another_region_gets_404_and_changes_nothing(
         advisor_set_active(coordinator=other_region_coordinator, advisor=advisor, active=False)
 
 
-def test_deactivating_needs_a_post(client, coordinator, advisor):
+def test_deactivating_asks_first_and_says_how_many_sessions_are_ahead(client, coordinator, advisor):
+    now = datetime.now(UTC)
+    for days, status in ((3, "confirmed"), (10, "confirmed"), (5, "cancelled"), (-7, "completed")):
+        factories.BookingFactory(advisor=advisor, start=now + timedelta(days=days), status=status)
     signed_in(client, coordinator.user)
 
-    assert client.get(f"{PAGE}{advisor.pk}/deactivate/").status_code == 405
+    response = client.get(f"{PAGE}{advisor.pk}/deactivate/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["upcoming"] == 2  # the cancelled and the past one do not count
+    assert "<h1>Deactivate Anna Lindqvist?</h1>" in html
+    assert "Anna Lindqvist has 2 upcoming sessions." in html
+    # Keeping is the primary action; deactivating is the secondary button of the form.
+    assert f'href="{PAGE}" class="button">Keep Anna Lindqvist active</a>' in html
+    assert '<button type="submit" class="button-secondary">Deactivate Anna Lindqvist</button>' in html
+    assert f'action="{PAGE}{advisor.pk}/deactivate/"' in html
     advisor.refresh_from_db()
-    assert advisor.is_active
+    assert advisor.is_active  # asking changes nothing
+
+    assert client.post(f"{PAGE}{advisor.pk}/deactivate/").status_code == 302
+    advisor.refresh_from_db()
+    assert not advisor.is_active
+
+
+def test_the_question_says_so_when_no_session_is_ahead(client, coordinator, advisor):
+    signed_in(client, coordinator.user)
+
+    html = client.get(f"{PAGE}{advisor.pk}/deactivate/").content.decode()
+
+    assert "Anna Lindqvist has no upcoming sessions." in html
+
+
+def test_another_region_s_coordinator_cannot_even_ask(client, other_region_coordinator, advisor):
+    signed_in(client, other_region_coordinator.user)
+
+    assert client.get(f"{PAGE}{advisor.pk}/deactivate/").status_code == 404
+    assert client.get(f"{PAGE}999999/deactivate/").status_code == 404
+
+
+# --- Sending the invitation again ------------------------------------------------
+
+
+def invited(client, coordinator, django_capture_on_commit_callbacks) -> Advisor:
+    signed_in(client, coordinator.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE, LISA)
+    deliver_outbox()
+    mail.outbox.clear()
+    return Advisor.objects.get(user__email="lisa.berg@example.se")
+
+
+def test_an_invitation_sent_again_carries_a_new_link_that_works(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    lisa = invited(client, coordinator, django_capture_on_commit_callbacks)
+    assert f'action="{PAGE}{lisa.pk}/resend-invitation/"' in client.get(PAGE).content.decode()
+
+    # A double click: two posts within the same minute (the clock held still).
+    held = time_machine.travel(datetime.now(UTC).replace(second=0, microsecond=0), tick=False)
+    with held, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{PAGE}{lisa.pk}/resend-invitation/")
+        client.post(f"{PAGE}{lisa.pk}/resend-invitation/")
+
+    assert response.status_code == 302
+    assert "We have sent the invitation to lisa.berg@example.se again" in client.get(PAGE).content.decode()
+    assert OutboxMessage.objects.filter(kind=MessageKind.ADVISOR_INVITATION, user=lisa.user).count() == 2
+    assert deliver_outbox() == [MessageState.SENT]
+    [message] = mail.outbox
+    assert message.to == ["Lisa Berg <lisa.berg@example.se>"]
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/accounts/password/reset/key/\S+/)", message.body)
+    invitee = Client()
+    form_url = invitee.get(link.group(1)).url
+    assert invitee.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+    lisa.user.refresh_from_db()
+    assert lisa.user.check_password(NEW_PASSWORD)
+
+    # With a password chosen there is nothing to send again.
+    page = client.get(PAGE).content.decode()
+    assert f"{PAGE}{lisa.pk}/resend-invitation/" not in page
+    response = client.post(f"{PAGE}{lisa.pk}/resend-invitation/", follow=True)
+    assert "Lisa Berg has already chosen a password." in response.content.decode()
+    assert OutboxMessage.objects.filter(kind=MessageKind.ADVISOR_INVITATION, user=lisa.user).count() == 2
+
+
+def test_only_the_region_s_coordinator_sends_an_invitation_again(
+    client, coordinator, other_region_coordinator, django_capture_on_commit_callbacks
+):
+    lisa = invited(client, coordinator, django_capture_on_commit_callbacks)
+    signed_in(client, other_region_coordinator.user)
+
+    assert client.post(f"{PAGE}{lisa.pk}/resend-invitation/").status_code == 404
+    assert client.get(f"{PAGE}{lisa.pk}/resend-invitation/").status_code in (404, 405)
+    assert OutboxMessage.objects.filter(kind=MessageKind.ADVISOR_INVITATION, user=lisa.user).count() == 1

@@ -4,6 +4,7 @@ statistics files that use it: tests/reporting/test_export_cells.py.)"""
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -34,3 +35,20 @@ def test_numbers_stay_numbers_negative_ones_too():
     book.save(saved)
     cells = load_workbook(saved).active[1]
     assert [(c.value, c.data_type) for c in cells] == [(-3, "n"), (-0.25, "n"), ("-3", "s"), ("=1+1", "s")]
+
+
+def test_the_swedish_excel_dialect_splits_on_semicolons_with_a_decimal_comma():
+    out = io.StringIO()
+    CsvWriter(out, delimiter=";", decimal_comma=True).writerow(
+        ["Dalarna; Falun", 0.25, 3, -1.5, None, "=1+1"]
+    )
+    # Text quoted (a ; inside stays in its cell), numbers bare, formulas defused.
+    assert out.getvalue() == '"Dalarna; Falun";0,25;3;-1,5;"";"\'=1+1"\r\n'
+    assert next(csv.reader(io.StringIO(out.getvalue()), delimiter=";")) == [
+        "Dalarna; Falun",
+        "0,25",
+        "3",
+        "-1,5",
+        "",
+        "'=1+1",
+    ]

@@ -234,6 +234,10 @@ def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
     submit(page, "form[action$='/coordinator/advisors/']")
     expect(page.locator("#error-summary")).to_be_visible()
     yield "invite an advisor, empty"
+    page.goto("/coordinator/advisors/")
+    page.locator("a[href$='/deactivate/']").first.click()
+    expect(page.locator("form[action$='/deactivate/'] button")).to_be_visible()
+    yield "deactivate an advisor? (asked first)"
     page.goto("/advisor/")
     yield "advisor's page, not for coordinators"
     page.locator("footer a[href='/help/coordinators/']").click()

@@ -144,6 +144,46 @@ def test_the_csv_carries_the_json_s_figures_hidden_alike(history, coordinator):
     assert any("<5" in line.values() for line in lines), "the data set has hidden cells"
 
 
+@pytest.mark.parametrize(
+    ("language", "delimiter", "headings"),
+    [
+        ("sv", ";", ["Region", "Första dag", "Sista dag", "Indelning", "Nyckel", "Rad"]),
+        ("en", ",", ["Region", "First day", "Last day", "Breakdown", "Key", "Row"]),
+    ],
+)
+def test_the_csv_for_excel_is_in_the_reader_s_language_with_its_separators(
+    history, coordinator, language, delimiter, headings
+):
+    report = get(coordinator.user).json()
+    client = client_for(coordinator.user)
+    response = client.get(
+        URL.format("20"), {**PERIOD, "format": "csv", "dialect": "excel"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads å, ä and ö
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
+    header, *lines = rows
+    assert header[:6] == headings
+    assert len(header) == 6 + len(COLUMNS) and all(h and "_" not in h for h in header)
+    assert [line[3] for line in lines[:1]] == [{"sv": "Totalt", "en": "Total"}[language]]
+    assert {"sv": "Per månad", "en": "By month"}[language] in {line[3] for line in lines}
+    expected = expected_lines(report)
+    assert len(lines) == len(expected)
+    # Every figure is the JSON's, written with the language's decimal mark.
+    for line, (_breakdown, _key, values) in zip(lines, expected, strict=True):
+        for column, cell in zip(COLUMNS, line[6:], strict=True):
+            value = values[column]
+            if isinstance(value, float):
+                assert float(cell.replace(",", ".")) == value
+                assert ("," if language == "sv" else ".") in cell or value == int(value)
+                assert ("." not in cell) if language == "sv" else ("," not in cell)
+            else:
+                assert cell == as_text(value)
+    assert any(isinstance(v, float) and v != int(v) for _b, _k, vs in expected for v in vs.values()), (
+        "the data set has fractions to show the decimal mark on"
+    )
+
+
 def test_the_xlsx_has_a_sheet_per_breakdown_and_definitions_hidden_alike(history, coordinator):
     report = get(coordinator.user).json()
     response = get(coordinator.user, format="xlsx")

@@ -129,6 +129,7 @@ def test_the_download_links_give_the_same_period_and_the_session_is_enough(clien
     for kind, content_type in (("csv", "text/csv"), ("xlsx", XLSX_CONTENT_TYPE)):
         link = response.context[f"{kind}_url"]
         assert f"start=2026-04-01&end=2026-06-30&format={kind}" in link
+        assert ("dialect=excel" in link) == (kind == "csv")  # people open it in Excel
         assert html.escape(link) in response.content.decode()
         download = client.get(link)
         assert download.status_code == 200

@@ -323,6 +323,11 @@ MATRIX: dict[str, Row] = {
         named("directory:coordinator_advisor_reactivate", lambda w: w.advisor.pk),
         signed_in(302, **COORDINATORS_PAGE, staff=403, other_coordinator=404),
     ),
+    "directory:coordinator_advisor_resend_invitation": Row(
+        "POST",
+        named("directory:coordinator_advisor_resend_invitation", lambda w: w.advisor.pk),
+        signed_in(302, **COORDINATORS_PAGE, staff=403, other_coordinator=404),
+    ),
     "statistics:dashboard": Row("GET", fixed("/statistics/"), signed_in(200, **COORDINATORS_PAGE, staff=200)),
     # --- Bookings: lists and the booking flow ---
     "bookings:list": Row("GET", fixed("/bookings/"), signed_in(200, coordinator=403, other_coordinator=403)),
