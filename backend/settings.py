@@ -373,8 +373,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 # close_if_unusable (backend/celery.py) drops one that broke.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TIMEZONE = TIME_ZONE
+# Each worker answers a heartbeat task a minute (backend/tasks.py); the status
+# page and /healthz report a failing check when no worker has answered for
+# WORKER_HEARTBEAT_MAX_AGE_SECONDS (stopped, stuck, or beat not sending).
+WORKER_HEARTBEAT_SECONDS = 60
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
+    "record-worker-heartbeat": {
+        "task": "backend.tasks.record_worker_heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        # One that waited longer than that in a queue says nothing any more.
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
     "sync-busy-calendars": {"task": "advisors.tasks.sync_busy_calendars", "schedule": 15 * 60},
     "expire-waitlist-offers": {"task": "bookings.tasks.expire_waitlist_offers", "schedule": 60},
     "record-follow-up-surveys": {
