@@ -140,3 +140,17 @@ def test_the_worker_runs_in_a_session_of_its_own(tmp_path):
 )
 def test_an_exit_is_described_by_its_code_or_signal(code, said):
     assert serve.describe_exit(code) == said
+
+
+def test_serve_warns_when_mailed_links_lead_to_another_port(settings, capsys):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    command = serve.Command()
+
+    command.warn_if_links_lead_elsewhere("127.0.0.1:8100")
+    command.warn_if_links_lead_elsewhere("127.0.0.1:8000")
+    command.warn_if_links_lead_elsewhere("8000")
+
+    err = capsys.readouterr().err
+    assert err.count("SITE_URL is") == 1
+    assert "listens on port 8100" in err
+    assert "make run PORT=8100" in err

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -146,9 +147,11 @@ class Command(BaseCommand):
         # runserver's autoreloader re-runs this command in a child process
         # (RUN_MAIN=true); only the parent starts the worker, once.
         worker = None
-        if os.environ.get("RUN_MAIN") != "true" and not no_worker:
-            signal.signal(signal.SIGHUP, _exit_on_hangup)
-            worker = self.start_worker()
+        if os.environ.get("RUN_MAIN") != "true":
+            self.warn_if_links_lead_elsewhere(addrport)
+            if not no_worker:
+                signal.signal(signal.SIGHUP, _exit_on_hangup)
+                worker = self.start_worker()
         try:
             call_command("runserver", addrport)
         finally:
@@ -166,3 +169,14 @@ class Command(BaseCommand):
         pid = worker.process.pid if worker.process else "?"
         self.stdout.write(f"Celery worker and beat started (pid {pid}); their log: {var / 'worker.log'}")
         return worker
+
+    def warn_if_links_lead_elsewhere(self, addrport: str) -> None:
+        """Mailed links lead to SITE_URL: say so when this server is not there."""
+        port = addrport.rpartition(":")[2]
+        site_port = str(urlsplit(settings.SITE_URL).port or "")
+        if port.isdigit() and site_port and port != site_port:
+            self.stderr.write(
+                f"SITE_URL is {settings.SITE_URL}, but this server listens on port {port}: "
+                f"links in mail lead there. Run `make run PORT={port}`, or set SITE_URL.",
+                style_func=self.style.WARNING,
+            )
