@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# Where `make run` serves (`make run PORT=8100`); passed on to the server, whose
+# SITE_URL (the address in mailed links) follows them unless set.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make test` runs the suite in two passes. The first, embedded (SQLite, the
@@ -65,7 +67,7 @@ run: install
 	@echo "  Read the sent mail at http://$(HOST):$(PORT)/dev/mail/ (DEBUG only)."
 	@echo "  Ctrl-C stops the server and the worker."
 	@echo
-	@$(PY) manage.py serve $(HOST):$(PORT)
+	@HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from backend import limits
 from backend.formfields import DateField, ModelMultipleChoiceField
 
 from . import validation
@@ -80,6 +81,16 @@ class ErrorSummaryMixin(_FormBase):
 
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# The weeks whose Monday lies in the site's dates (backend.limits): 2000-W01
+# starts on 3 January 2000, 2100-W52 on 27 December 2100.
+FIRST_MONDAY = limits.EARLIEST_DATE + timedelta(days=(7 - limits.EARLIEST_DATE.weekday()) % 7)
+LAST_MONDAY = limits.LATEST_DATE - timedelta(days=limits.LATEST_DATE.weekday())
+
+
+def iso_week(day: date) -> str:
+    """`day`'s ISO week as ?week= writes it: "2026-W49"."""
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 class WeekForm(forms.Form):
@@ -94,14 +105,17 @@ class WeekForm(forms.Form):
         match = WEEK_RE.match(value)
         if match is None:
             raise forms.ValidationError(_("Give a week as 2026-W49."))
-        year, week = int(match[1]), int(match[2])
-        # A bounded range keeps the previous and next week links inside `date`.
-        if not 1900 <= year <= 2999:
-            raise forms.ValidationError(_("Give a week as 2026-W49."))
         try:
-            return date.fromisocalendar(year, week, 1)
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
         except ValueError:
             raise forms.ValidationError(_("That week does not exist.")) from None
+        if not FIRST_MONDAY <= monday <= LAST_MONDAY:
+            raise forms.ValidationError(
+                _("Give a week between %(first)s and %(last)s.")
+                % {"first": iso_week(FIRST_MONDAY), "last": iso_week(LAST_MONDAY)},
+                code="date_range",
+            )
+        return monday
 
 
 # --- Weekly hours ------------------------------------------------------------------

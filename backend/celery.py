@@ -5,10 +5,15 @@ import os
 from typing import Any
 
 from celery import Celery, signals
+from kombu import transport
 
 from backend import observability
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+# `filesystem://` (the embedded mode's broker) is kombu's filesystem transport
+# without its half-written messages (backend/broker.py), wherever the URL is used.
+transport.TRANSPORT_ALIASES["filesystem"] = "backend.broker:Transport"
 
 app = Celery("radtid")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -19,6 +24,19 @@ app.autodiscover_tasks()
 signals.before_task_publish.connect(observability.stamp_task_headers)
 signals.task_prerun.connect(observability.enter_task)
 signals.task_postrun.connect(observability.leave_task)
+
+# backend/tasks.py; named, since this module loads before Django's apps.
+HEARTBEAT_TASK = "backend.tasks.record_worker_heartbeat"
+
+
+@signals.worker_ready.connect
+def _answer_at_once(**kwargs: Any) -> None:
+    """A worker that has just started stamps its heartbeat now, through its
+    own queue, rather than at beat's next minute (a restarted worker shows
+    at once on the status page)."""
+    from django.conf import settings
+
+    app.send_task(HEARTBEAT_TASK, expires=settings.WORKER_HEARTBEAT_SECONDS)
 
 
 @signals.after_setup_logger.connect

@@ -179,3 +179,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.action}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last ran the heartbeat task (backend/tasks.py):
+    one row per worker name, so the staff status page and /healthz can tell
+    a worker that stopped answering, in the embedded mode (no shared cache)
+    and with several workers alike."""
+
+    worker = models.CharField(_("worker"), max_length=255, unique=True)
+    answered_at = models.DateTimeField(_("last answered"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.answered_at:%Y-%m-%d %H:%M:%S}"

@@ -80,7 +80,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not request.user.is_staff:
         raise Http404  # the page's existence is nobody else's business
-    healthy, checks = health_report()
+    health = health_report()
     return render(
         request,
         "staff/status.html",
@@ -88,7 +88,9 @@ def status_page(request: HttpRequest) -> HttpResponse:
             "outbox": outbox_summary(),
             "queue": broker_queue_length(),
             "last_beat_run": last_dispatch_run(),
-            "healthy": healthy,
-            "checks": sorted(checks.items()),
+            "health": health.status,
+            "checks": sorted(health.checks.items()),
+            "worker_heartbeat": health.worker,
+            "worker_max_age_minutes": settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS // 60,
         },
     )

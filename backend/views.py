@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import health_report
+from .health import FAIL, health_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -64,8 +64,10 @@ def help_coordinators(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    healthy, parts = health_report()
-    return JsonResponse({"status": "ok" if healthy else "fail", **parts}, status=200 if healthy else 503)
+    report = health_report()
+    return JsonResponse(
+        {"status": report.status, **report.checks}, status=503 if report.status == FAIL else 200
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -25,6 +25,8 @@ from backend.types import AuthenticatedHttpRequest
 
 from ..availability import Slot, is_public_holiday, local_to_utc, working_intervals
 from ..forms import (
+    FIRST_MONDAY,
+    LAST_MONDAY,
     OverrideDeleteForm,
     OverrideForm,
     ProfileForm,
@@ -33,6 +35,7 @@ from ..forms import (
     TimeOffForm,
     WeekForm,
     WeeklyHoursForm,
+    iso_week,
 )
 from ..models import Advisor
 from ..selectors import advisor_overrides, advisor_rules, advisor_slots, advisor_time_off, parse_instant
@@ -82,9 +85,8 @@ def _clock(at: datetime, day: date, zone: ZoneInfo) -> str:
     return clock_text(local)
 
 
-def _iso_week(day: date) -> str:
-    year, week, _weekday = day.isocalendar()
-    return f"{year}-W{week:02d}"
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def _week(advisor: Advisor, monday: date, duration: int, now: datetime) -> list[CalendarDay]:
@@ -143,27 +145,32 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
     now = timezone.now()
     duration = advisor.session_lengths[0] if advisor.session_lengths else 60
-    week = WeekForm(request.GET)
-    monday = week.cleaned_data["week"] if week.is_valid() else None
-    if monday is None:
-        # No week or a bad one: this week, where the advisor is.
-        today = now.astimezone(advisor.zone).date()
-        monday = today - timedelta(days=today.weekday())
+    this_monday = _monday(now.astimezone(advisor.zone).date())
+    # The error summary links to the page's own week input.
+    week_form = WeekForm(request.GET, auto_id="%s-input")
+    refused = not week_form.is_valid()
+    # No week, or one refused (said above the calendar, with a 400): this week.
+    monday = None if refused else week_form.cleaned_data["week"]
+    monday = monday or this_monday
+    previous_monday, next_monday = monday - timedelta(days=7), monday + timedelta(days=7)
     return render(
         request,
         "advisors/advisor/calendar.html",
         {
             "advisor": advisor,
+            "week_form": week_form,
             "days": _week(advisor, monday, duration, now),
             "monday": monday,
             "sunday": monday + timedelta(days=6),
-            "week": _iso_week(monday),
+            "week": iso_week(monday),
             "week_number": monday.isocalendar()[1],
-            "previous_week": _iso_week(monday - timedelta(days=7)),
-            "next_week": _iso_week(monday + timedelta(days=7)),
-            "this_week": _iso_week(now.astimezone(advisor.zone).date()),
+            # No link to a week the form would refuse.
+            "previous_week": iso_week(previous_monday) if previous_monday >= FIRST_MONDAY else None,
+            "next_week": iso_week(next_monday) if next_monday <= LAST_MONDAY else None,
+            "this_week": iso_week(this_monday),
             "session_length": duration,
         },
+        status=400 if refused else 200,
     )
 
 

@@ -234,11 +234,31 @@ def test_the_week_defaults_to_the_current_week_where_the_advisor_is(advisor_clie
     "week",
     ["banana", "2027-W54", "2027-W00", "2026-W99", "0000-W01", "9999-W52", "2027-W5", "2027W12", "2027-w12x"],
 )
-def test_a_bad_week_shows_the_current_week_instead_of_failing(advisor_client, week):
+def test_a_bad_week_is_a_400_that_says_why_above_the_current_week(advisor_client, week):
     response = advisor_client.get("/advisor/", {"week": week})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.context["week_form"].errors["week"]
+    assert 'href="#week-input"' in response.content.decode()  # the error summary leads to the input
     assert response.context["monday"] == date(2027, 3, 1)
+
+
+@pytest.mark.parametrize("week", ["1999-W52", "2101-W01", "9999-W52", "0001-W01"])
+def test_a_week_outside_the_sites_dates_names_the_first_and_last_weeks(advisor_client, week):
+    response = advisor_client.get("/advisor/", {"week": week})
+
+    assert response.status_code == 400
+    assert response.context["week_form"].errors["week"] == ["Give a week between 2000-W01 and 2100-W52."]
+
+
+def test_the_first_and_last_weeks_link_no_further_than_the_sites_dates(advisor_client):
+    first = advisor_client.get("/advisor/", {"week": "2000-W01"}).content.decode()
+    last = advisor_client.get("/advisor/", {"week": "2100-W52"}).content.decode()
+
+    assert 'rel="prev"' not in first
+    assert 'href="?week=2000-W02" rel="next"' in first
+    assert 'href="?week=2100-W51" rel="prev"' in last
+    assert 'rel="next"' not in last
 
 
 def test_the_week_links_to_the_weeks_around_it_across_a_new_year(advisor_client):

@@ -105,3 +105,82 @@ def test_the_embedded_defaults_use_sqlite_in_immediate_mode_and_the_filesystem_b
     assert settings.TIME_ZONE == "Europe/Stockholm"
     assert settings.LANGUAGE_CODE == "sv"
     assert settings.USE_TZ
+
+
+# --- The development server's address (`make run HOST=… PORT=…`) --------------------------
+
+SHOW_SITE = "from django.conf import settings as s; print(s.SITE_URL, ' '.join(s.ALLOWED_HOSTS))"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "site_url"),
+    [
+        ("", "", "http://127.0.0.1:8000"),
+        ("localhost", "8765", "http://localhost:8765"),
+        ("0.0.0.0", "8100", "http://127.0.0.1:8100"),  # noqa: S104 (a wildcard bind is reached on loopback)
+        ("::1", "8100", "http://[::1]:8100"),
+    ],
+)
+def test_in_development_site_url_follows_the_host_and_port_served(host, port, site_url):
+    result = manage("shell", "-c", SHOW_SITE, DATABASE_URL="sqlite:///:memory:", HOST=host, PORT=port)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split()[0] == site_url
+
+
+def test_a_site_url_given_wins_over_the_port_served():
+    result = manage(
+        "shell",
+        "-c",
+        SHOW_SITE,
+        DATABASE_URL="sqlite:///:memory:",
+        PORT="8100",
+        SITE_URL="http://radtid.local:9000",
+    )
+
+    site_url, *allowed_hosts = result.stdout.splitlines()[-1].split()
+    assert site_url == "http://radtid.local:9000"
+    assert "radtid.local" in allowed_hosts  # the development server answers to its own name
+
+
+def test_production_takes_no_site_url_from_the_port():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = manage("check", **env, PORT="8100")
+
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
+
+
+def test_make_run_hands_its_host_and_port_to_the_server_and_its_worker():
+    result = subprocess.run(
+        ["make", "-n", "run", "HOST=localhost", "PORT=8100"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "HOST=localhost PORT=8100 .venv/bin/python manage.py serve localhost:8100" in result.stdout
+
+
+# --- System checks on SQLite ------------------------------------------------------------
+
+
+def test_check_on_sqlite_prints_no_warnings_not_even_those_migrate_sees(tmp_path):
+    database = f"sqlite:///{tmp_path / 'check.sqlite3'}"
+    for args in (["check"], ["check", "--database", "default"]):  # the second runs migrate's checks
+        result = manage(*args, "--fail-level", "WARNING", DATABASE_URL=database)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert "WARNING" not in output
+        assert "W040" not in output
+        assert "no issues" in result.stdout
+
+
+def test_the_index_warning_is_silenced_on_sqlite_only():
+    show = "from django.conf import settings as s; print(s.SILENCED_SYSTEM_CHECKS)"
+    sqlite = manage("shell", "-c", show, DATABASE_URL="sqlite:///:memory:")
+    postgres = manage("shell", "-c", show, DATABASE_URL="postgres://radtid@127.0.0.1:5432/radtid")
+
+    assert sqlite.stdout.split()[-1] == "['models.W040']"
+    assert postgres.stdout.split()[-1] == "[]"

@@ -3,13 +3,14 @@ due time, the broker's queue, the last beat sweep and the health checks."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
 
 from advisors.models import Topic
 from backend import status
+from backend.services import worker_heartbeat_record
 from bookings import services
 from bookings.models import Enterprise, EnterpriseKind
 from notifications import tasks
@@ -89,6 +90,44 @@ def test_the_last_beat_sweep_is_recorded_by_the_dispatch_task_and_shown(client, 
     assert client.get(URL).context["last_beat_run"] == NOW
 
 
+def test_a_worker_that_answered_recently_passes_and_is_named(client, staff, db):
+    worker_heartbeat_record(worker="celery@radtid-1", now=NOW - timedelta(seconds=40))
+    client.force_login(staff)
+
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.context["health"] == "ok"
+    assert dict(response.context["checks"])["worker"] == "ok"
+    page = response.content.decode()
+    assert "All checks pass." in page
+    assert "Last answer from a worker: celery@radtid-1" in page
+
+
+def test_a_stale_heartbeat_is_a_failing_check_on_the_page(client, staff, db):
+    worker_heartbeat_record(worker="celery@radtid-1", now=NOW - timedelta(minutes=7))
+    client.force_login(staff)
+
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response.context["health"] == "degraded"
+    assert dict(response.context["checks"])["worker"] == "The worker last answered 7\xa0minutes ago."
+    page = response.content.decode()
+    assert "All checks pass." not in page
+    assert "A check fails: no worker takes work, so mail and reminders wait." in page
+    assert "The worker last answered 7\xa0minutes ago." in page
+
+
+def test_the_stale_heartbeat_reads_in_swedish(client, staff, db):
+    worker_heartbeat_record(worker="celery@radtid-1", now=NOW - timedelta(minutes=7))
+    client.force_login(staff)
+
+    page = client.get(URL).content.decode()
+
+    assert "Workern svarade senast för 7\xa0minuter sedan." in page
+    assert "Alla kontroller är godkända." not in page
+
+
 def test_without_a_redis_broker_no_queue_length_is_shown(client, staff, settings, db):
     settings.CELERY_BROKER_URL = "filesystem://"
     client.force_login(staff)
@@ -128,7 +167,8 @@ def test_the_queue_length_is_read_from_redis(settings):
 def test_the_page_takes_a_fixed_number_of_queries(client, staff, booking, django_assert_max_num_queries):
     client.force_login(staff)
     client.get(URL)  # session and user are loaded once per request; count the rest
-    with django_assert_max_num_queries(6):  # session, user, health SELECT 1, two outbox aggregates, one spare
+    # session, user, its two-factor check, health SELECT 1, the worker heartbeat, two outbox aggregates
+    with django_assert_max_num_queries(7):
         assert client.get(URL).status_code == 200
 
 

@@ -178,6 +178,9 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "calendar"
     page.locator("a[rel=next]").first.click()
     yield "calendar, next week"
+    page.goto("/advisor/?week=2101-W01")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "calendar, a week out of range"
     page.goto("/advisor/hours/")
     yield "weekly hours"
     page.fill("#id_day6_start_1", "09:00")  # a Sunday start without an end

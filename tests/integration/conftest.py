@@ -394,29 +394,13 @@ class LiveStack:
 
     # --- The database, read directly (not through the app) -------------------
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[Any]:
+    def connect(self) -> contextlib.AbstractContextManager[Any]:
         """A DB-API connection to the stack's database, committed on success."""
-        if self.vendor == "sqlite":
-            conn = sqlite3.connect(urlsplit(self.database_url).path, timeout=20)
-        else:
-            import psycopg
-
-            conn = psycopg.connect(self.database_url)
-        try:
-            yield conn
-            conn.commit()
-        finally:
-            conn.close()
+        return connect_to(self.vendor, self.database_url)
 
     def sql(self, query: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run one statement; `%s` placeholders on both databases."""
-        if self.vendor == "sqlite":
-            query = query.replace("%s", "?")
-        with self.connect() as conn:
-            cursor = conn.cursor()
-            cursor.execute(query, tuple(params))
-            return cursor.fetchall() if cursor.description else []
+        return run_sql(self.vendor, self.database_url, query, params)
 
     def bookings(self, advisor_id: int, *, active_only: bool = True) -> list[dict[str, Any]]:
         """One advisor's bookings as dicts with aware UTC datetimes and UUID uids."""
@@ -440,6 +424,33 @@ class LiveStack:
 
     def overlaps(self) -> list[tuple]:
         return self.sql(OVERLAPS_SQL)
+
+
+@contextlib.contextmanager
+def connect_to(vendor: str, database_url: str) -> Iterator[Any]:
+    """A DB-API connection to a live stack's database (not through the app),
+    committed on success."""
+    if vendor == "sqlite":
+        conn = sqlite3.connect(urlsplit(database_url).path, timeout=20)
+    else:
+        import psycopg
+
+        conn = psycopg.connect(database_url)
+    try:
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def run_sql(vendor: str, database_url: str, query: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Run one statement on a live stack's database; `%s` placeholders on both."""
+    if vendor == "sqlite":
+        query = query.replace("%s", "?")
+    with connect_to(vendor, database_url) as conn:
+        cursor = conn.cursor()
+        cursor.execute(query, tuple(params))
+        return cursor.fetchall() if cursor.description else []
 
 
 def race(stack: LiveStack, calls: Sequence[Call], *, clients: int | None = None) -> list[Outcome]:

@@ -146,6 +146,78 @@ def test_the_edges_of_the_range_are_served(booked, coordinator, advisor, start, 
     assert signed_in(advisor.user).get("/bookings/advisor/", {"day": end}).status_code == 200
 
 
+# --- The requests of issue 15, exactly as they were reported ----------------------------------
+# Both once answered 500 (OverflowError in advisors/selectors.py); each page
+# that takes a date is asked the same far date.
+
+REPORTED_START = "9999-12-31T23:00:00+01:00"
+
+
+def test_the_reported_booking_in_the_year_9999_is_a_400_on_start(booked, entrepreneur):
+    body = booking_body(booked.advisor, {"start": REPORTED_START})
+    before = Booking.objects.count()
+
+    response = signed_in(entrepreneur).post("/api/v1/bookings/", json.dumps(body), content_type=JSON)
+
+    assert field_errors(response)["start"] == ["Ange ett datum mellan 2000-01-01 och 2100-12-31."]
+    assert Booking.objects.count() == before
+
+
+def test_the_reported_slots_of_the_last_week_of_9999_are_a_400_on_start(booked, advisor):
+    response = Client(raise_request_exception=False).get(
+        f"/api/v1/advisors/{advisor.pk}/slots/", {"start": "9999-12-25", "end": "9999-12-31"}
+    )
+
+    assert field_errors(response)["start"] == ["Ange ett datum mellan 2000-01-01 och 2100-12-31."]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_booking_page_for_the_year_9999_is_a_400(booked, entrepreneur, advisor, method):
+    query = {"advisor": advisor.pk, "start": REPORTED_START, "duration": 60}
+    before = Booking.objects.count()
+    if method == "post":
+        query |= {"step": "book", "topic": "financing", "mode": "video"}
+
+    response = getattr(signed_in(entrepreneur), method)("/bookings/new/", query)
+
+    assert response.status_code == 400
+    assert Booking.objects.count() == before
+
+
+def test_moving_a_booking_to_the_year_9999_is_a_form_error(booked, entrepreneur):
+    response = signed_in(entrepreneur).post(f"/bookings/{booked.uid}/reschedule/", {"start": REPORTED_START})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["start"]
+    booked.refresh_from_db()
+    assert booked.start == UPCOMING_START
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "1999-W52", "2101-W01", "2999-W01"])
+def test_the_advisors_calendar_for_a_week_out_of_range_is_a_400_naming_the_week(advisor, week):
+    response = signed_in(advisor.user).get("/advisor/", {"week": week})
+
+    assert response.status_code == 400
+    assert response.context["week_form"].errors["week"]
+
+
+@pytest.mark.parametrize("week", ["2000-W01", "2100-W52"])
+def test_the_advisors_calendar_shows_the_first_and_last_weeks_of_the_range(advisor, week):
+    assert signed_in(advisor.user).get("/advisor/", {"week": week}).status_code == 200
+
+
+def test_statistics_for_the_reported_week_of_9999_are_a_400_on_the_web_and_in_the_api(coordinator):
+    client = signed_in(coordinator.user)
+    far = {"start": "9999-12-25", "end": "9999-12-31"}
+
+    page = client.get("/statistics/", {"period": "custom", **far})
+    api = client.get(STATISTICS, far)
+
+    assert page.status_code == 400
+    assert page.context["form"].errors["start"] == ["Ange ett datum mellan 2000-01-01 och 2100-12-31."]
+    assert field_errors(api)["start"] == ["Ange ett datum mellan 2000-01-01 och 2100-12-31."]
+
+
 # --- Bodies the parser or the database cannot take ------------------------------------------
 
 
