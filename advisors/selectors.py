@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .availability import Booked, Interval, Rules, Slot, free_slots, local_to_utc
 from .busy import booked_intervals, external_busy_intervals
@@ -216,8 +216,14 @@ def advisor_directory(
 ) -> QuerySet[Advisor]:
     """Active advisors matching the filters, with what the directory shows
     prefetched (topics and languages). Filters are codes and slugs:
-    an unknown one matches nobody rather than costing a lookup query."""
-    advisors = bookable_advisors()
+    an unknown one matches nobody rather than costing a lookup query.
+
+    Only advisors who have given hours (weekly, or on some dates) are listed:
+    one just invited, with an empty calendar, would be a dead end. Their page
+    stays reachable by its address."""
+    advisors = bookable_advisors().filter(
+        Q(Exists(WeeklyHours.objects.filter(advisor=OuterRef("pk")))) | ~Q(date_overrides=[])
+    )
     if region:
         advisors = advisors.filter(region_id=region)
     if municipality:

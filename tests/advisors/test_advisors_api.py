@@ -311,7 +311,11 @@ def test_the_directory_lists_active_advisors_with_their_next_free_time(open_advi
 
 
 def test_next_available_is_null_without_free_time(open_advisor, client):
-    open_advisor.weekly_hours.all().delete()
+    # Hours given (so listed), but away for all of them.
+    open_advisor.time_off = [
+        {"start": "2000-01-01T00:00:00+00:00", "end": "2100-01-01T00:00:00+00:00", "reason": ""}
+    ]
+    open_advisor.save()
     assert directory(client)[0]["next_available"] is None
 
 

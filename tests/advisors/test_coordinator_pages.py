@@ -4,7 +4,7 @@ behind them: inviting an advisor, deactivating and reactivating one."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +15,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 
-from advisors.models import Advisor
+from advisors.models import Advisor, WeeklyHours
 from advisors.services_coordinator import AdvisorAdminError, advisor_invite, advisor_set_active
 from backend.models import Role
 from notifications import sending
@@ -226,14 +226,26 @@ def test_an_invitation_the_mail_server_refuses_for_now_is_retried_and_its_link_w
     assert OutboxMessage.objects.get(pk=row.pk).attempts == 2
 
 
-def test_an_invited_advisor_is_listed_in_the_directory_without_free_times(
+def test_an_invited_advisor_is_listed_once_they_have_given_hours(
     client, coordinator, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         advisor = advisor_invite(coordinator=coordinator, **LISA)
 
-    assert directory_ids(Client()) == {advisor.pk}
+    # No hours yet: not in the directory or the API (a dead end), but the page is there.
     assert advisor.weekly_hours.count() == 0
+    assert advisor.pk not in directory_ids(Client())
+    assert advisor.pk not in api_ids(Client())
+    assert Client().get(f"/advisors/{advisor.pk}/").status_code == 200
+
+    advisor.date_overrides = [{"date": "2027-03-10", "intervals": [{"start": "10:00", "end": "12:00"}]}]
+    advisor.save()
+    assert advisor.pk in directory_ids(Client())
+
+    advisor.date_overrides = []
+    advisor.save()
+    WeeklyHours.objects.create(advisor=advisor, weekday=1, start=time(9), end=time(12))
+    assert advisor.pk in directory_ids(Client()) and advisor.pk in api_ids(Client())
 
 
 @pytest.mark.parametrize(

@@ -84,12 +84,23 @@ def test_the_next_free_time_is_shown_in_the_advisors_time_zone(en_client, adviso
     assert '<time datetime="2026-12-02T10:00:00+02:00">Wednesday 2 December at 10:00</time>' in html
 
 
-def test_an_advisor_without_working_hours_has_no_free_time(en_client):
-    factories.AdvisorFactory(user__full_name="Utan Tider", week=[])
+def test_an_advisor_away_for_all_their_hours_has_no_free_time(en_client):
+    factories.AdvisorFactory(
+        user__full_name="Borta Länge",
+        time_off=[{"start": "2000-01-01T00:00:00+00:00", "end": "2100-01-01T00:00:00+00:00", "reason": ""}],
+    )
 
     html = en_client.get("/advisors/").content.decode()
 
+    assert "Borta Länge" in html
     assert "No free time in the next two months" in html
+
+
+def test_an_advisor_without_any_hours_is_not_listed(client, advisor):
+    empty = factories.AdvisorFactory(user__full_name="Utan Tider", week=[])
+
+    assert listed(client.get("/advisors/")) == {advisor.pk}
+    assert client.get(f"/advisors/{empty.pk}/").status_code == 200  # the page is still there
 
 
 def test_the_directory_filters_by_region(client, advisor, other_advisor):
@@ -182,8 +193,8 @@ def test_a_page_number_that_cannot_be_read_shows_a_page_instead_of_failing(clien
 
 
 def test_the_directory_shows_twenty_advisors_a_page_and_the_page_links_keep_the_filters(client, db):
-    factories.AdvisorFactory.create_batch(21, region_id="20", week=[])
-    factories.AdvisorFactory(region_id="07", week=[])
+    factories.AdvisorFactory.create_batch(21, region_id="20")
+    factories.AdvisorFactory(region_id="07")
 
     first = client.get("/advisors/", {"region": "20"})
     second = client.get("/advisors/", {"region": "20", "page": "2"})

@@ -709,6 +709,9 @@ def test_the_advisor_lists_upcoming_bookings_by_day_and_records_the_outcome(
     page = anna.get("/bookings/advisor/").content.decode()
     assert f'name="b{booking.pk}-outcome"' in page
     assert f'name="b{later.pk}-outcome"' not in page
+    # On the list the form is folded until opened.
+    assert '<details class="outcome-details">' in page
+    assert "<summary>Record the outcome" in page
 
     too_soon = anna.post(f"/bookings/{later.uid}/outcome/", {f"b{later.pk}-outcome": "attended"})
     assert too_soon.status_code == 400

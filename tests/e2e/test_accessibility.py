@@ -215,6 +215,9 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
     expect(page.locator("h1")).to_be_visible()
     yield "an upcoming session"
     page.goto("/bookings/advisor/")
+    page.locator("section[aria-labelledby=past-title] .outcome-details summary").first.press("Enter")
+    expect(page.locator("section[aria-labelledby=past-title] form.outcome-form").first).to_be_visible()
+    yield "advisor's bookings, an outcome form opened"
     page.locator("section[aria-labelledby=past-title] .booking-card h4 a").first.click()
     expect(page.locator("form.outcome-form")).to_be_visible()
     yield "a past session, its outcome"
