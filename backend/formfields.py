@@ -3,7 +3,7 @@ web's side of backend/fields.py: a far date is a form error, not an overflow."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -60,3 +60,28 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
                 )
         return super()._check_values(value)  # type: ignore[misc]  # Django's, missing from the stubs
+
+
+# A mixin for forms: the type checker sees the form it is mixed into.
+if TYPE_CHECKING:
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
+
+class ErrorLinksMixin(_Form):
+    """A form whose error summary (templates/_error_summary.html) links to
+    the first input of every field, radio buttons too."""
+
+    @property
+    def error_links(self) -> list[tuple[str | None, str]]:
+        """(input id, message) pairs for templates/_error_summary.html."""
+        links: list[tuple[str | None, str]] = [(None, str(e)) for e in self.non_field_errors()]
+        for field in self:
+            if field.is_hidden:
+                links.extend((None, str(error)) for error in field.errors)
+                continue
+            # A radio group's label points nowhere; its first button takes focus.
+            target = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else None)
+            links.extend((target, str(error)) for error in field.errors)
+        return links

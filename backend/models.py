@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from .phone import PHONE_MAX_LENGTH
+
 
 class Role(models.TextChoices):
     ENTREPRENEUR = "entrepreneur", _("Entrepreneur")
@@ -61,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("The language of emails sent to this person."),
     )
     timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    phone = models.CharField(
+        _("phone number"),
+        max_length=PHONE_MAX_LENGTH,
+        blank=True,
+        help_text=_("For sessions by phone: the number the advisor calls."),
+    )
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Platform operators who may use the admin.")
     )

@@ -124,6 +124,7 @@ def export_account(user: User) -> dict[str, Any]:
     return {
         "email": user.email,
         "full_name": user.full_name,
+        "phone": user.phone,
         "role": user.role,
         "language": user.language,
         "timezone": user.timezone,
@@ -147,7 +148,7 @@ def export_account(user: User) -> dict[str, Any]:
 
 
 def erase_account(user: User, now: datetime) -> None:
-    """Name and email go, the address becomes a placeholder no one can receive
+    """Name, phone number and email go, the address becomes a placeholder no one can receive
     mail at, the account can no longer sign in (every session and token dies
     with the password and the tokens)."""
     from allauth.account.models import EmailAddress
@@ -158,6 +159,7 @@ def erase_account(user: User, now: datetime) -> None:
     ApiToken.objects.filter(user=user).delete()
     user.email = f"erased-{uuid.uuid4().hex}{ERASED_DOMAIN}"
     user.full_name = ""
+    user.phone = ""
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False

@@ -289,6 +289,22 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rådtid] "
+# allauth's forms in our words, sign-up with the name and the language of mail
+# (backend/forms.py); its pages and mails are ours too (templates/account/).
+ACCOUNT_FORMS = {
+    "login": "backend.forms.LoginForm",
+    "signup": "backend.forms.SignupForm",
+    "add_email": "backend.forms.AddEmailForm",
+    "change_password": "backend.forms.ChangePasswordForm",
+    "set_password": "backend.forms.SetPasswordForm",
+    "reset_password": "backend.forms.ResetPasswordForm",
+    "reset_password_from_key": "backend.forms.ResetPasswordKeyForm",
+    "reauthenticate": "backend.forms.ReauthenticateForm",
+}
+# Choosing a password from a mailed link signs the person in: an invited
+# advisor lands on their calendar (backend.adapters.landing_url), not on a
+# page asking them to sign in with the password they have just chosen.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # allauth's default rate limits (login failures, sign-ups, resets, …) are kept;
 # they count in the cache above, shared across processes by REDIS_URL.

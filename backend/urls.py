@@ -8,7 +8,7 @@ from bookings.urls import api_urlpatterns as bookings_api
 from bookings.urls_waitlist import api_urlpatterns as waitlist_api
 from reporting.urls_api import api_urlpatterns as statistics_api
 
-from . import status, views, views_privacy
+from . import status, views, views_account, views_privacy
 from .api import EraseView, ExportView, TokenView
 
 api_v1 = [
@@ -31,6 +31,7 @@ urlpatterns = [
     path("dev/mail/", include("backend.dev_mail")),
     path("healthz", views.healthz, name="healthz"),
     path("staff/status/", status.status_page, name="staff-status"),
+    path("account/", views_account.details, name="account_details"),
     path("account/privacy/", views_privacy.privacy, name="account_privacy"),
     path("account/privacy/export/", views_privacy.privacy_export, name="account_privacy_export"),
     path("account/privacy/erase/", views_privacy.privacy_erase, name="account_privacy_erase"),

@@ -90,6 +90,13 @@ class WaitlistClaimSerializer(serializers.Serializer):
     topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.filter(is_active=True))
     mode = serializers.ChoiceField(choices=MeetingMode.choices)
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    phone = serializers.CharField(
+        max_length=30,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="For mode phone: the number the advisor calls; default: the one on your account.",
+    )
 
 
 class WaitlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

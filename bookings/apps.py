@@ -24,3 +24,10 @@ class BookingsConfig(AppConfig):
         signals.booking_cancelled.connect(waitlist.on_booking_cancelled, dispatch_uid="waitlist_freed_slot")
 
         privacy.register()  # bookings' part of a person's export and erasure (backend/privacy.py)
+
+        from backend.entrance import register_sign_in_reason
+
+        from .entrance import booking_sign_in_reason
+
+        # A free time clicked before signing in: the sign-in page says which.
+        register_sign_in_reason(booking_sign_in_reason)

@@ -14,33 +14,21 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
 from backend import limits
-from backend.formfields import DateField
+from backend.formfields import DateField, ErrorLinksMixin
+from backend.phone import PHONE_MAX_LENGTH, normalise_phone
 
 from .models import Enterprise, EnterpriseKind, Gender, LegalForm
 from .services import MESSAGE_MAX
 from .validation import normalise_org_number
 
 
-class SiteForm(forms.Form):
+class SiteForm(ErrorLinksMixin, forms.Form):
     """A form whose labels stand alone (no trailing colon) and whose error
     summary links to the first input of every field, radio buttons too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-    @property
-    def error_links(self) -> list[tuple[str | None, str]]:
-        """(input id, message) pairs for templates/_error_summary.html."""
-        links: list[tuple[str | None, str]] = [(None, str(e)) for e in self.non_field_errors()]
-        for field in self:
-            if field.is_hidden:
-                links.extend((None, str(error)) for error in field.errors)
-                continue
-            # A radio group's label points nowhere; its first button takes focus.
-            target = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else None)
-            links.extend((target, str(error)) for error in field.errors)
-        return links
 
 
 # --- The time a booking is for ------------------------------------------------------
@@ -128,6 +116,15 @@ class DescribeForm(SiteForm):
         error_messages={"max_length": _("Write at most 2,000 characters.")},
     )
 
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        help_text=_("For a session by phone: the advisor calls you on this number."),
+        required=False,
+        max_length=PHONE_MAX_LENGTH,
+        error_messages={"max_length": _("Write a phone number of at most 30 characters.")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -137,6 +134,9 @@ class DescribeForm(SiteForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if MeetingMode.PHONE not in modes:
+            # Whether a phone session needs it is bookings.services.phone_for_session's to say.
+            del self.fields["phone"]
         self.topics = {t.slug: t for t in topics}
         self.enterprises = {str(e.pk): e for e in enterprises}
         cast(forms.ChoiceField, self.fields["topic"]).choices = [
@@ -168,6 +168,9 @@ class DescribeForm(SiteForm):
         if len(message) > MESSAGE_MAX:
             raise ValidationError(self.fields["message"].error_messages["max_length"], code="max_length")
         return message
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
 
     def chosen_enterprise(self) -> Enterprise:
         if "enterprise" in self.fields:

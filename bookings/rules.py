@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from advisors.models import MeetingMode
+
 from .models import Booking, BookingStatus
 
 HELD = (BookingStatus.COMPLETED,)
@@ -68,3 +70,12 @@ def can_record_outcome(booking: Booking, now: datetime) -> bool:
     """The advisor records attended or no-show once the session has started,
     and may correct it later; never for a cancelled booking."""
     return booking.status != BookingStatus.CANCELLED and booking.start <= now
+
+
+def phone_to_call(booking: Booking) -> str:
+    """The entrepreneur's phone number for a session by phone, as their account
+    has it; "" for other sessions (the advisor sees a person's number only
+    where they gave it for a call) or an erased account."""
+    if booking.mode != MeetingMode.PHONE or booking.entrepreneur is None:
+        return ""
+    return booking.entrepreneur.phone

@@ -9,6 +9,7 @@ from advisors.models import MeetingMode, Topic
 from advisors.selectors import bookable_advisors
 from backend.fields import InstantField
 
+from . import rules
 from .models import Booking, Enterprise
 
 
@@ -74,10 +75,22 @@ class AdvisorBookingSerializer(BookingSerializer):
 
     entrepreneur_name = serializers.CharField(source="entrepreneur.full_name", read_only=True, default=None)
     entrepreneur_email = serializers.EmailField(source="entrepreneur.email", read_only=True, default=None)
+    entrepreneur_phone = serializers.SerializerMethodField(
+        help_text="For a session by phone: the number to call."
+    )
 
     class Meta(BookingSerializer.Meta):
-        fields = [*BookingSerializer.Meta.fields, "entrepreneur_name", "entrepreneur_email", "private_notes"]
+        fields = [
+            *BookingSerializer.Meta.fields,
+            "entrepreneur_name",
+            "entrepreneur_email",
+            "entrepreneur_phone",
+            "private_notes",
+        ]
         read_only_fields = fields
+
+    def get_entrepreneur_phone(self, booking: Booking) -> str:
+        return rules.phone_to_call(booking)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -109,6 +122,13 @@ class BookingCreateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=MeetingMode.choices)
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
     enterprise = OwnEnterpriseField(required=False, allow_null=True, help_text="Default: your latest.")
+    phone = serializers.CharField(
+        max_length=30,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="For mode phone: the number the advisor calls; default: the one on your account.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):

@@ -18,11 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Advisor, Topic
+from advisors.models import Advisor, MeetingMode, Topic
 from advisors.selectors import SlotCheck, slot_check
 from backend.audit import audit
 from backend.errors import DomainError, ErrorKind
 from backend.models import User
+from backend.phone import normalise_phone
 
 from . import rules, signals
 from .models import (
@@ -122,6 +123,23 @@ def _save_guarded(booking: Booking, **save_kwargs: Any) -> None:
         raise
 
 
+def phone_for_session(*, entrepreneur: User, mode: str, phone: str = "") -> str:
+    """The number the advisor calls for a session by `mode`: "" unless by
+    phone; for a phone session the number given, else the one the account
+    has. Raises BookingError (on "phone") when it cannot be called or there
+    is none. The booking flow asks this before its last step; booking_create
+    asks it again."""
+    if mode != MeetingMode.PHONE:
+        return ""
+    try:
+        number = normalise_phone(phone) or entrepreneur.phone
+    except ValidationError as error:
+        raise BookingError(error.messages[0], field="phone") from error
+    if not number:
+        raise BookingError(_("Write the phone number the advisor can call you on."), field="phone")
+    return number
+
+
 def upcoming_count(user: User, now: datetime) -> int:
     return Booking.objects.filter(rules.upcoming(now), entrepreneur=user).count()
 
@@ -139,9 +157,14 @@ def booking_create(
     mode: str,
     message: str = "",
     enterprise: Enterprise | None = None,
+    phone: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Book `start` (aware) for `duration` minutes with `advisor`.
+
+    A session by phone needs a number to call (phone_for_session): the one
+    given is kept on the person's account, where the advisor reads it
+    (rules.phone_to_call) and the next booking by phone finds it.
 
     Keeps invariant 1: two people can pick the same slot at once, so the
     advisor row is locked and the slot re-checked against the engine before
@@ -179,6 +202,7 @@ def booking_create(
         if not advisor.is_bookable:
             raise BookingError(_("This advisor does not take bookings at the moment."), field="advisor")
         _check_topic_and_mode(advisor, topic, mode)
+        number = phone_for_session(entrepreneur=entrepreneur, mode=mode, phone=phone)
         check_slot(advisor, start=start, duration=duration, now=now)
 
         end = start + timedelta(minutes=duration)
@@ -217,6 +241,9 @@ def booking_create(
             stat_advisor_organisation=advisor.organisation,
         )
         _save_guarded(booking)
+        if number and number != entrepreneur.phone:
+            entrepreneur.phone = number
+            entrepreneur.save(update_fields=["phone"])
         audit(
             "booking.created", subject=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
         )

@@ -277,7 +277,7 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         # come along, to be looked over before going on.
         form = DescribeForm(initial=data.dict(), **describe_kwargs)
     else:
-        form = DescribeForm(**describe_kwargs)
+        form = DescribeForm(initial={"phone": request.user.phone}, **describe_kwargs)
     context["form"] = form
 
     if step == "change" or step not in ("describe", "confirm"):
@@ -285,7 +285,15 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _flow_response(request, "describe.html", context, status=400)
     mode = form.cleaned_data["mode"]
+    try:
+        # Asked before the last step, so a missing number is said where it is typed.
+        phone = services.phone_for_session(
+            entrepreneur=request.user, mode=mode, phone=form.cleaned_data.get("phone", "")
+        )
+    except services.BookingError as error:
+        return _flow_response(request, "describe.html", context, status=add_to_form(form, error))
     context |= {
+        "phone": phone,
         "topic": form.cleaned_data["topic"],
         "mode": mode,
         "mode_label": MeetingMode(mode).label,
@@ -305,6 +313,7 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             mode=mode,
             message=form.cleaned_data["message"],
             enterprise=form.chosen_enterprise(),
+            phone=phone,
             now=now,
         )
     except services.SlotTaken:
@@ -323,7 +332,7 @@ def _taken(request: AuthenticatedHttpRequest, context: dict[str, Any], now: date
     advisor, duration = context["advisor"], context["duration"]
     keep = {
         name: request.POST[name]
-        for name in ("topic", "mode", "enterprise", "message")
+        for name in ("topic", "mode", "enterprise", "message", "phone")
         if request.method == "POST" and name in request.POST
     }
     return _flow_response(

@@ -19,6 +19,7 @@ from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
 from backend.formfields import ModelChoiceField
 from backend.moments import moment_text
+from backend.phone import PHONE_MAX_LENGTH, normalise_phone
 from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
@@ -79,10 +80,19 @@ class ClaimForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": gettext_lazy("Write at most 2,000 characters.")},
     )
+    phone = forms.CharField(
+        label=gettext_lazy("Your phone number"),
+        help_text=gettext_lazy("For a session by phone: the advisor calls you on this number."),
+        required=False,
+        max_length=PHONE_MAX_LENGTH,
+        error_messages={"max_length": gettext_lazy("Write a phone number of at most 30 characters.")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
 
     def __init__(self, *args, entry: WaitlistEntry, **kwargs) -> None:
         kwargs.setdefault("prefix", f"claim-{entry.pk}")
-        kwargs.setdefault("initial", {"topic": entry.topic})
+        phone = entry.entrepreneur.phone if entry.entrepreneur else ""
+        kwargs.setdefault("initial", {"topic": entry.topic, "phone": phone})
         super().__init__(*args, **kwargs)
         advisor = entry.offered_advisor
         topics = [t for t in advisor.topics.all() if t.is_active] if advisor else []
@@ -93,6 +103,11 @@ class ClaimForm(forms.Form):
         )
         modes = advisor.meeting_modes if advisor else []
         cast(forms.ChoiceField, self.fields["mode"]).choices = [(m, MeetingMode(m).label) for m in modes]
+        if MeetingMode.PHONE not in modes:
+            del self.fields["phone"]
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
 
 
 # --- Views -------------------------------------------------------------------

@@ -114,7 +114,15 @@ def waitlist_entries_of(user: User) -> QuerySet[WaitlistEntry]:
         return WaitlistEntry.objects.none()
     return (
         WaitlistEntry.objects.filter(entrepreneur=user)
-        .select_related("advisor__user", "region", "topic", "offered_advisor__user", "booking", "enterprise")
+        .select_related(
+            "advisor__user",
+            "region",
+            "topic",
+            "offered_advisor__user",
+            "booking",
+            "enterprise",
+            "entrepreneur",
+        )
         .prefetch_related("offered_advisor__topics")
         .order_by("-created", "-pk")
     )
@@ -373,9 +381,11 @@ def waitlist_claim(
     topic: Topic,
     mode: str,
     message: str = "",
+    phone: str = "",
     now: datetime | None = None,
 ) -> Booking:
-    """The holder books the offered slot with booking_create.
+    """The holder books the offered slot with booking_create (`phone`, for a
+    session by phone, as booking_create takes it).
 
     The hold is the entry itself: it is marked booked first, in the same
     transaction, so its own hold no longer blocks the slot; if booking_create
@@ -417,6 +427,7 @@ def waitlist_claim(
             mode=mode,
             message=message,
             enterprise=enterprise,
+            phone=phone,
             now=now,
         )
         entry.booking = booking

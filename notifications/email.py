@@ -162,6 +162,7 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
             "other_name": other_name,
             "intro": intro,
             "is_advisor": message.recipient == Recipient.ADVISOR,
+            "phone_to_call": rules.phone_to_call(booking) if message.recipient == Recipient.ADVISOR else "",
             "start": timezone.localtime(booking.start, zone),
             "end": timezone.localtime(booking.end, zone),
             "zone": zone,

@@ -21,3 +21,8 @@ def took_place(booking: Booking, now: datetime) -> bool:
 @register.filter
 def can_give_feedback(booking: Booking, now: datetime) -> bool:
     return rules.can_give_feedback(booking, now)
+
+
+@register.filter
+def phone_to_call(booking: Booking) -> str:
+    return rules.phone_to_call(booking)

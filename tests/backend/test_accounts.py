@@ -21,7 +21,9 @@ def test_signing_up_sends_a_verification_mail_and_verifying_signs_in(client, db)
     response = client.post(
         "/accounts/signup/",
         {
+            "full_name": "Maria Svensson",
             "email": "ny@example.se",
+            "language": "sv",
             "password1": "ett-langt-losenord-42",
             "password2": "ett-langt-losenord-42",
         },
@@ -30,6 +32,7 @@ def test_signing_up_sends_a_verification_mail_and_verifying_signs_in(client, db)
     assert response.status_code == 302
     user = User.objects.get(email="ny@example.se")
     assert user.is_entrepreneur
+    assert user.full_name == "Maria Svensson" and user.language == "sv"
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ny@example.se"]
@@ -64,9 +67,7 @@ def test_a_wrong_password_shows_a_form_error_and_signs_in_no_one(client, entrepr
 
     assert response.status_code == 200
     assert not client.get("/").wsgi_request.user.is_authenticated
-    assert (
-        "felaktig" in response.content.decode().lower() or "inte korrekt" in response.content.decode().lower()
-    )
+    assert "E-postadressen eller lösenordet är fel." in response.content.decode()
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client, entrepreneur):

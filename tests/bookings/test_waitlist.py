@@ -466,9 +466,13 @@ def test_a_freed_slot_goes_to_the_region_waitlist_of_a_topic_the_advisor_gives(
     offered = entry_of(sara)
     assert offered.status == WaitlistStatus.OFFERED and offered.offered_advisor == anna
     claim = client_for(sara).post(
-        f"/api/v1/waitlist/{offered.pk}/claim/", {"topic": "financing", "mode": "phone"}, format="json"
+        f"/api/v1/waitlist/{offered.pk}/claim/",
+        {"topic": "financing", "mode": "phone", "phone": "070-123 45 67"},
+        format="json",
     )
     assert claim.status_code == 201, claim.json()
+    sara.refresh_from_db()
+    assert sara.phone == "070-123 45 67"  # the number the advisor calls
 
 
 def test_a_region_waitlist_of_another_region_is_not_offered_the_slot(sara, anna, booked_out):
@@ -614,16 +618,21 @@ def test_the_waitlist_page_shows_the_offer_and_claims_it(client, queue, booked_o
 
     page = client.get("/bookings/waitlist/").content.decode()
     bad = client.post(f"/bookings/waitlist/{entry.pk}/claim/", {f"claim-{entry.pk}-topic": "financing"})
+    by_phone = {f"claim-{entry.pk}-topic": "financing", f"claim-{entry.pk}-mode": "phone"}
+    without_number = client.post(f"/bookings/waitlist/{entry.pk}/claim/", by_phone)
     claimed = client.post(
-        f"/bookings/waitlist/{entry.pk}/claim/",
-        {f"claim-{entry.pk}-topic": "financing", f"claim-{entry.pk}-mode": "phone"},
+        f"/bookings/waitlist/{entry.pk}/claim/", {**by_phone, f"claim-{entry.pk}-phone": "070-123 45 67"}
     )
 
     assert "Book this time" in page and "20:00" in page  # the deadline, in Stockholm time
+    assert f'name="claim-{entry.pk}-phone"' in page
     assert bad.status_code == 400 and 'class="error-summary"' in bad.content.decode()
+    assert without_number.status_code == 400
+    assert "phone number the advisor can call you on" in without_number.content.decode()
     assert claimed.status_code == 302
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.BOOKED and entry.booking.mode == "phone"
+    assert entry.entrepreneur.phone == "070-123 45 67"
 
 
 def test_the_waitlist_page_withdraws(client, queue):

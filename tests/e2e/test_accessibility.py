@@ -92,8 +92,20 @@ def visitor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "sign in, wrong password"
     page.goto("/accounts/signup/")
     yield "sign up"
+    submit(page, "main form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "sign up, nothing filled in"
     page.goto("/accounts/password/reset/")
     yield "password reset"
+    submit(page, "main form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "password reset, no address"
+    page.goto("/accounts/password/reset/key/1-not-a-key/")
+    yield "password link that does not work"
+    page.goto(f"/advisors/{advisor_id(site, 'Anna Lindqvist', region='20')}/")
+    page.locator("a.slot-link").first.click()
+    expect(page.locator(".sign-in-reason")).to_be_visible()
+    yield "sign in to book a time"
     page.goto("/privacy/")
     yield "privacy notice"
     page.goto("/accessibility/")
@@ -126,6 +138,11 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     submit(page, "form.booking-form")
     expect(page.locator("#error-summary")).to_be_visible()
     yield "booking step 1, nothing chosen"
+    by_phone = page.locator("input[name=mode][value=phone]")
+    if by_phone.count():
+        by_phone.check()
+        expect(page.locator("#id_phone")).to_be_visible()  # asked for once "Phone" is chosen
+        yield "booking step 1, by phone"
     page.locator("#id_topic").select_option(index=1)
     page.locator("input[name=mode]").first.check()
     page.fill("#id_message", "Vi söker finansiering för en ny verksamhet.")
@@ -164,10 +181,20 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     yield "waitlists"
     page.goto(f"/bookings/waitlist/join/?advisor={erik}")
     yield "join a waitlist"
+    page.goto("/account/")
+    yield "account: your details"
+    page.fill("#id_full_name", "")
+    page.fill("#id_phone", "ring mig")
+    submit(page, "form.account-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "account: your details, in error"
     page.goto("/accounts/email/")
-    yield "account: email addresses"
+    yield "account: email address"
     page.goto("/accounts/password/change/")
     yield "account: password"
+    submit(page, "form.account-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "account: password, in error"
     page.goto("/accounts/2fa/")
     yield "account: two-factor authentication"
 

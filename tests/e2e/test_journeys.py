@@ -32,20 +32,37 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     page = new_page()
     email = f"ny.{secrets.token_hex(4)}@example.se"
 
-    # Sign up, and confirm the address with the link in the mail.
+    # From the start page's call to action to a free time, which needs an account.
+    page.goto("/")
+    page.get_by_role("link", name="Hitta en rådgivare").click()
+    expect(page).to_have_url(re.compile(r"/advisors/$"))
+
+    # Sign up with a name and the language of mail, and confirm the address
+    # with the link in the mail, which greets by name under the service's name.
     page.goto("/accounts/signup/")
+    page.fill("input[name=full_name]", "Maria Svensson")
     page.fill("input[name=email]", email)
+    expect(page.locator("input[name=language][value=sv]")).to_be_checked()  # the page's language
     page.fill("input[name=password1]", "Kooperativ-Falun-2026")
     page.fill("input[name=password2]", "Kooperativ-Falun-2026")
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    expect(page.locator("h1")).to_have_text("Titta i din e-post")
     mail = site.wait_for_mail(email)
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", site.text_of(mail))
-    assert link, site.text_of(mail)
+    text = site.text_of(mail)
+    assert text.startswith("Hej Maria,"), text
+    assert "Välkommen till Rådtid!" in text and "Hej från" not in text
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", text)
+    assert link, text
     assert link[0].startswith(site.base_url)
     page.goto(link[0])
+    expect(page.locator("main")).to_contain_text(f"Är {email} din e-postadress?")
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("form[action$='/accounts/logout/']")).to_be_visible()  # signed in
+    # Signed in, the entrepreneur lands on their bookings.
+    expect(page.locator("form[action$='/accounts/logout/']")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/bookings/$"))
+    expect(page.locator("h1")).to_have_text("Mina bokningar")
+    expect(page.locator(".messages")).to_contain_text("Du är inloggad som Maria Svensson.")
 
     # Describe the enterprise.
     page.goto("/bookings/enterprise/new/")
@@ -156,6 +173,7 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
 def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
     page = new_page()
     sign_in(page, "advisor1.dalarna@example.se")  # Anna Lindqvist, who works weekdays
+    expect(page).to_have_url(re.compile(r"/advisor/$"))  # an advisor lands on their calendar
 
     # Weekly hours: add a Saturday interval.
     page.goto("/advisor/hours/")
@@ -212,6 +230,7 @@ def test_an_advisor_opens_a_saturday_and_sees_it_booked(site, new_page):
 def test_a_coordinator_downloads_last_quarter_s_statistics(site, new_page):
     page = new_page()
     sign_in(page, "coordinator.dalarna@example.se")  # Karin Dahl, Dalarna
+    expect(page).to_have_url(re.compile(r"/statistics/$"))  # a coordinator lands on the statistics
 
     page.locator("header nav").get_by_role("link", name="Statistik").click()
     expect(page.locator("h1")).to_have_text(re.compile(r"^Statistik för .*Dalarna"))

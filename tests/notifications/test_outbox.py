@@ -173,6 +173,30 @@ def test_mail_comes_in_the_recipient_s_language_and_time_zone(booking, sara):
     assert "Vi vill växa" not in to_sara.body
 
 
+def test_mail_greets_each_person_by_first_name(booking):
+    deliver_all_due()
+
+    to_sara = next(m for m in mail.outbox if "sara@example.se" in m.to[0])
+    to_anna = next(m for m in mail.outbox if "anna@example.se" in m.to[0])
+    assert to_sara.body.startswith("Hej Sara,\n") and to_anna.body.startswith("Hej Anna,\n")
+    assert "<p>Hej Sara,</p>" in to_sara.alternatives[0][0]
+    assert to_sara.to == ["Sara Nilsson <sara@example.se>"]
+    assert "Med: Sara Nilsson (Returhuset)" in to_anna.body  # the advisor sees who, by name
+
+
+def test_a_person_without_a_name_is_greeted_plainly_not_by_their_address(booking, sara):
+    sara.full_name = ""
+    sara.save()
+
+    deliver_all_due()
+
+    to_sara = next(m for m in mail.outbox if "sara@example.se" in m.to[0])
+    to_anna = next(m for m in mail.outbox if "anna@example.se" in m.to[0])
+    assert to_sara.body.startswith("Hej,\n")
+    assert "sara@example.se," not in to_sara.body
+    assert "Med: sara@example.se (Returhuset)" in to_anna.body  # the address stands in for the name
+
+
 def test_a_second_delivery_of_the_same_message_sends_nothing(booking):
     ids = sending.claim_due()
     first = [sending.deliver(pk) for pk in ids]

@@ -36,7 +36,13 @@ def test_sign_up_answers_the_same_for_a_taken_address(client, sara):
     for email in (KNOWN, UNKNOWN):
         response = client.post(
             "/accounts/signup/",
-            {"email": email, "password1": "a-new-long-password-9", "password2": "a-new-long-password-9"},
+            {
+                "full_name": "Ny Person",
+                "email": email,
+                "language": "sv",
+                "password1": "a-new-long-password-9",
+                "password2": "a-new-long-password-9",
+            },
         )
         answers.append((response.status_code, response.get("Location")))
         client.logout()

@@ -297,6 +297,7 @@ MATRIX: dict[str, Row] = {
     "dev_mail:part": Row("GET", fixed("/dev/mail/x.eml/parts/0/"), everyone(404)),
     "staff-status": Row("GET", fixed("/staff/status/"), cells(404, anonymous=LOGIN, staff=200)),
     # --- The account's privacy pages (GDPR) ---
+    "account_details": Row("GET", fixed("/account/"), signed_in(200)),
     "account_privacy": Row("GET", fixed("/account/privacy/"), signed_in(200)),
     "account_privacy_export": Row("GET", fixed("/account/privacy/export/"), signed_in(200)),
     # Without the password nothing is erased: the form again (400).
