@@ -83,9 +83,11 @@ class SlotForm(SiteForm):
 
 
 class MoveForm(SiteForm):
-    """The new time picked when moving a booking."""
+    """The new time picked when moving a booking, and whether the person has
+    confirmed the move (the page asks before it moves anything)."""
 
     start = InstantField()
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 # --- Describing the need --------------------------------------------------------------

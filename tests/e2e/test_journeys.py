@@ -131,10 +131,18 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     expect(page.locator("h1")).to_have_text("Mina bokningar")
     page.locator(f"a[href='/bookings/{uid}/reschedule/']").click()
     expect(page.locator("h1")).to_have_text("Flytta mötet")
-    other = page.locator("form.slot-picker button[name=start]").first  # its current time is not offered
-    new_start = datetime.fromisoformat(other.get_attribute("value"))
+    # By keyboard: Tab to the first free time (its current time is not
+    # offered), Enter; the page asks, naming the old time and the new.
+    tab_to(page, "form.slot-picker button[name=start]")
+    new_start = datetime.fromisoformat(focused(page, "el.value"))
     assert new_start != start
-    other.click()
+    page.keyboard.press("Enter")
+    question = page.locator("#confirm-title")
+    expect(question).to_have_text(re.compile(r"^Flytta från \w+dag \d+ \w+( \d{4})? kl\. \d\d\.\d\d till .+\?$"))
+    expect(page.locator("main")).not_to_contain_text("Ditt möte är bokat")
+    tab_to(page, "form.move-confirm-form button[type=submit]")
+    assert focused(page, "el.textContent") == "Ja, flytta mötet"
+    page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Ditt möte är bokat")
     expect(page.locator(".booking-facts time").first).to_have_attribute(
         "datetime", new_start.astimezone(STOCKHOLM).isoformat()
