@@ -265,6 +265,15 @@ class CancelForm(SiteForm):
         error_messages={"max_length": _("Write at most 500 characters.")},
     )
 
+    def __init__(self, *args: Any, by_advisor: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if by_advisor:
+            # The reason goes to the other one: for an advisor, the entrepreneur.
+            self.fields["reason"].help_text = _(
+                "The entrepreneur sees it in the cancellation mail. Please do not write about health or "
+                "other sensitive matters."
+            )
+
 
 RATINGS = [
     (5, _("5, very good")),

@@ -480,7 +480,7 @@ def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpRespo
 def booking_cancel(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
-    form, status = CancelForm(request.POST or None), 200
+    form, status = CancelForm(request.POST or None, by_advisor=_is_advisor_of(booking, request.user)), 200
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -595,6 +595,37 @@ def test_a_cancelled_booking_is_not_offered_a_confirmation(sara, advisor, entrep
     assert "Move from" not in text(response)
 
 
+def test_cancelling_offers_keeping_the_booking_first_and_cancelling_second(
+    client, advisor, entrepreneur, enterprise
+):
+    client.force_login(entrepreneur)
+    booking = book(entrepreneur, advisor)
+
+    for path in (f"/bookings/{booking.uid}/cancel/", urlsplit(links.cancel_url(booking)).path):
+        page = text(client.get(path))
+        actions = page.split('class="cancel-form"', 1)[1].split("</form>", 1)[0]
+        keep = f'<a class="button" href="/bookings/{booking.uid}/">Behåll bokningen</a>'
+        cancel = '<button type="submit" class="button-secondary">Avboka</button>'
+        assert keep in actions
+        assert cancel in actions
+        assert actions.index(keep) < actions.index(cancel)
+        assert "Rådgivaren ser det du skriver." in page  # and the advisor's mail carries it
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_an_advisor_cancelling_is_told_the_entrepreneur_reads_the_reason(
+    anna, advisor, entrepreneur, enterprise
+):
+    booking = book(entrepreneur, advisor)
+
+    page = text(anna.get(f"/bookings/{booking.uid}/cancel/"))
+
+    assert "The entrepreneur sees it in the cancellation mail." in page
+    assert "The advisor sees it." not in page
+
+
 def test_a_cancelled_booking_cannot_be_cancelled_again(sara, advisor, entrepreneur, enterprise):
     booking = book(entrepreneur, advisor)
     services.booking_cancel(booking=booking, by=entrepreneur)
