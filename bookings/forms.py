@@ -71,9 +71,11 @@ class SlotForm(SiteForm):
 
 
 class MoveForm(SiteForm):
-    """The new time picked when moving a booking."""
+    """The new time picked when moving a booking, and whether the person has
+    confirmed the move (the page asks before it moves anything)."""
 
     start = InstantField()
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 # --- Describing the need --------------------------------------------------------------
@@ -265,6 +267,15 @@ class CancelForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Write at most 500 characters.")},
     )
+
+    def __init__(self, *args: Any, by_advisor: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if by_advisor:
+            # The reason goes to the other one: for an advisor, the entrepreneur.
+            self.fields["reason"].help_text = _(
+                "The entrepreneur sees it in the cancellation mail. Please do not write about health or "
+                "other sensitive matters."
+            )
 
 
 RATINGS = [

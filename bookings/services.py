@@ -268,6 +268,19 @@ def _may_change(booking: Booking, by: User) -> bool:
     return by.is_staff or by.pk in (booking.entrepreneur_id, booking.advisor.user_id)
 
 
+def check_move(booking: Booking, *, by: User, start: datetime, duration: int, now: datetime) -> None:
+    """Raise as booking_reschedule would unless `by` may move `booking` to
+    `start` now. The move page asks this before it asks for confirmation;
+    booking_reschedule asks it again under the advisor's lock."""
+    if not _may_change(booking, by):
+        raise BookingError(_("You cannot change this booking."), kind=ErrorKind.FORBIDDEN)
+    if not rules.can_move(booking, now):
+        if booking.status != BookingStatus.CONFIRMED:
+            raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
+        raise StateConflict(_("This session has already started and cannot be moved."))
+    check_slot(booking.advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
+
+
 def booking_reschedule(
     *, booking: Booking, by: User, start: datetime, duration: int | None = None, now: datetime | None = None
 ) -> Booking:
@@ -281,14 +294,8 @@ def booking_reschedule(
     with transaction.atomic():
         advisor = Advisor.objects.select_for_update().get(pk=booking.advisor_id)
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
-        if not _may_change(booking, by):
-            raise BookingError(_("You cannot change this booking."), kind=ErrorKind.FORBIDDEN)
-        if not rules.can_move(booking, now):
-            if booking.status != BookingStatus.CONFIRMED:
-                raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
-            raise StateConflict(_("This session has already started and cannot be moved."))
         duration = duration or booking.duration
-        check_slot(advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
+        check_move(booking, by=by, start=start, duration=duration, now=now)
 
         previous_start, previous_end = booking.start, booking.end
         booking.start, booking.end, booking.duration = start, start + timedelta(minutes=duration), duration

@@ -44,7 +44,7 @@ from advisors.selectors import (
 from backend.errors import add_to_form
 from backend.models import User
 from backend.moments import moment_text
-from backend.types import AuthenticatedHttpRequest
+from backend.types import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from . import links, rules, selectors, services
 from .forms import (
@@ -397,27 +397,72 @@ def _move_slots(booking: Booking, now: datetime) -> list[tuple[date, list[Slot]]
     return _by_day((s for s in slots if s.start != booking.start), zone, key=lambda slot: slot.start)
 
 
-def _move(request: HttpRequest, booking: Booking, by: User, now: datetime) -> tuple[Booking | None, Any]:
-    """Parse the picked time and move the booking: (moved booking, None) or
-    (None, the form with the reason and the status to answer)."""
+def _move(
+    request: HttpRequest, booking: Booking, by: User, now: datetime
+) -> tuple[Booking | None, datetime | None, Any]:
+    """The POST of the move page in its two steps. A picked time is checked and
+    sent back to confirm: (None, the new start, None); its confirmation moves
+    the booking: (the moved booking, None, None). Refused either way: (None,
+    None, (the form with the reason, the status to answer))."""
     form = MoveForm(request.POST)
     if not form.is_valid():
-        return None, (form, 400)
+        return None, None, (form, 400)
+    start = form.cleaned_data["start"]
     try:
-        moved = services.booking_reschedule(booking=booking, by=by, start=form.cleaned_data["start"], now=now)
+        if not form.cleaned_data["confirm"]:
+            services.check_move(booking, by=by, start=start, duration=booking.duration, now=now)
+            return None, start, None
+        moved = services.booking_reschedule(booking=booking, by=by, start=start, now=now)
     except services.BookingError as error:
-        return None, (form, add_to_form(form, error))
-    return moved, None
+        return None, None, (form, add_to_form(form, error))
+    return moved, None, None
+
+
+def _move_page(
+    request: HtmxHttpRequest,
+    template: str,
+    booking: Booking,
+    *,
+    now: datetime,
+    form: MoveForm,
+    status: int,
+    confirm_start: datetime | None,
+    action: str,
+) -> HttpResponse:
+    movable = rules.can_move(booking, now)
+    response = render(
+        request,
+        template,
+        {
+            "booking": booking,
+            "advisor": booking.advisor,
+            "form": form,
+            "movable": movable,
+            "confirm_start": confirm_start,
+            "confirm_end": confirm_start + timedelta(minutes=booking.duration) if confirm_start else None,
+            # Only the picker needs the free times; the confirmation shows one.
+            "days": _move_slots(booking, now) if movable and confirm_start is None else [],
+            "action": action,
+            "move_days": MOVE_DAYS,
+        },
+        status=status,
+    )
+    if confirm_start is not None and request.htmx:
+        # The confirmation answers a POST: its address would reload the picker.
+        push_url(response, False)
+    return response
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
+    """Move a booking: GET lists the free times, the POST of one asks to
+    confirm the move from the old time to the new, and that POST moves it."""
     booking = _own_booking(request, uid)
     now = timezone.now()
-    form, status = MoveForm(), 200
+    form, status, confirm_start = MoveForm(), 200, None
     if request.method == "POST":
-        moved, refused = _move(request, booking, request.user, now)
+        moved, confirm_start, refused = _move(request, booking, request.user, now)
         if moved is not None:
             messages.success(
                 request,
@@ -425,21 +470,17 @@ def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpRespo
                 % {"when": moment_text(moved.start, moved.advisor.zone)},
             )
             return redirect("bookings:detail", uid=moved.uid)
-        form, status = refused
-    movable = rules.can_move(booking, now)
-    return render(
+        if refused is not None:
+            form, status = refused
+    return _move_page(
         request,
         "bookings/reschedule.html",
-        {
-            "booking": booking,
-            "advisor": booking.advisor,
-            "form": form,
-            "movable": movable,
-            "days": _move_slots(booking, now) if movable else [],
-            "action": reverse("bookings:reschedule", args=[booking.uid]),
-            "move_days": MOVE_DAYS,
-        },
+        booking,
+        now=now,
+        form=form,
         status=status,
+        confirm_start=confirm_start,
+        action=reverse("bookings:reschedule", args=[booking.uid]),
     )
 
 
@@ -448,7 +489,7 @@ def booking_reschedule(request: AuthenticatedHttpRequest, uid: Any) -> HttpRespo
 def booking_cancel(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
     booking = _own_booking(request, uid)
     now = timezone.now()
-    form, status = CancelForm(request.POST or None), 200
+    form, status = CancelForm(request.POST or None, by_advisor=_is_advisor_of(booking, request.user)), 200
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -668,33 +709,31 @@ def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def link_reschedule(request: HttpRequest, token: str) -> HttpResponse:
+def link_reschedule(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Move a booking from an email without signing in: GET lists the free
-    times, the POST of one moves it (and makes this link stale)."""
+    times, the POST of one asks to confirm, and that POST moves it (and makes
+    this link stale)."""
     now = timezone.now()
     try:
         booking = links.booking_from_token(token, "reschedule", now=now)
     except links.LinkError as error:
         return _link_refused(request, error)
-    form, status = MoveForm(), 200
+    form, status, confirm_start = MoveForm(), 200, None
     if request.method == "POST":
-        moved, refused = _move(request, booking, _link_owner(booking), now)
+        moved, confirm_start, refused = _move(request, booking, _link_owner(booking), now)
         if moved is not None:
             return render(request, "bookings/link/moved.html", {"booking": moved, "advisor": moved.advisor})
-        form, status = refused
-    return render(
+        if refused is not None:
+            form, status = refused
+    return _move_page(
         request,
         "bookings/link/reschedule.html",
-        {
-            "booking": booking,
-            "advisor": booking.advisor,
-            "form": form,
-            "movable": True,
-            "days": _move_slots(booking, now),
-            "action": request.path,
-            "move_days": MOVE_DAYS,
-        },
+        booking,
+        now=now,
+        form=form,
         status=status,
+        confirm_start=confirm_start,
+        action=request.path,
     )
 
 

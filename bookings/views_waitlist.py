@@ -23,6 +23,7 @@ from backend.phone import PHONE_MAX_LENGTH, normalise_phone
 from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
+from .forms import SiteForm
 from .models import WaitlistEntry, WaitlistStatus
 from .services import BookingError
 
@@ -59,8 +60,10 @@ class JoinTargetForm(forms.Form):
         return data
 
 
-class ClaimForm(forms.Form):
-    """Booking the offered slot: what about and how to meet."""
+class ClaimForm(SiteForm):
+    """Booking the offered slot: what about and how to meet. The way of
+    meeting is asked, never preselected: a default would book a phone call
+    for someone who did not notice the question."""
 
     topic = ModelChoiceField(
         queryset=Topic.objects.none(),
@@ -70,8 +73,12 @@ class ClaimForm(forms.Form):
         error_messages={"invalid_choice": gettext_lazy("Choose one of the advisor's topics.")},
     )
     mode = forms.ChoiceField(
-        label=gettext_lazy("Meeting mode"),
-        error_messages={"invalid_choice": gettext_lazy("Choose a meeting mode from the list.")},
+        label=gettext_lazy("How would you like to meet?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose how you would like to meet."),
+            "invalid_choice": gettext_lazy("Choose one of the ways this advisor meets."),
+        },
     )
     message = forms.CharField(
         label=gettext_lazy("What you would like help with"),

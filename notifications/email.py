@@ -16,10 +16,11 @@ invitation, and the monthly statistics (stored as written, report attached).
 
 from __future__ import annotations
 
+from datetime import datetime
 from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -135,6 +136,20 @@ def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, st
     )
 
 
+def _what_changed(message: OutboxMessage, booking: Booking, zone: ZoneInfo) -> dict[str, Any]:
+    """A move names the time it was moved from; a cancellation gives the
+    other one the reason written (the one who wrote it knows it)."""
+    data = message.data or {}
+    if message.kind == MessageKind.RESCHEDULE and data.get("previous_start") and data.get("previous_end"):
+        return {
+            "previous_start": timezone.localtime(datetime.fromisoformat(data["previous_start"]), zone),
+            "previous_end": timezone.localtime(datetime.fromisoformat(data["previous_end"]), zone),
+        }
+    if message.kind == MessageKind.CANCELLATION and data.get("cancelled_by") != message.recipient:
+        return {"cancel_reason": booking.cancel_reason}
+    return {}
+
+
 def build_email(message: OutboxMessage) -> EmailMessage | None:
     """The mail for `message`, rendered now in the recipient's language and
     time zone; None when the recipient has no address (an erased account)."""
@@ -177,6 +192,7 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
             else None,
             "kind": message.kind,
             "kinds": MessageKind,
+            **_what_changed(message, booking, zone),
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)

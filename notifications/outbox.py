@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Region
 from backend.audit import audit
+from backend.models import User
 from bookings import rules
 from bookings.models import Booking, WaitlistEntry
 from bookings.selectors import first_sessions_ended
@@ -144,23 +145,49 @@ def record_booking_created(booking: Booking) -> None:
     _schedule_reminders_and_feedback(booking)
 
 
-def record_booking_rescheduled(booking: Booking) -> None:
-    """The moved invite (same UID, higher SEQUENCE) to both; reminders move."""
+def record_booking_rescheduled(
+    booking: Booking, *, previous_start: datetime | None = None, previous_end: datetime | None = None
+) -> None:
+    """The moved invite (same UID, higher SEQUENCE) to both, naming the time it
+    was moved from (the booking itself knows only the new one); reminders move."""
     _supersede_invites(booking)
     _cancel_scheduled(booking)
     now = timezone.now()
+    data = (
+        {"previous_start": previous_start.isoformat(), "previous_end": previous_end.isoformat()}
+        if previous_start and previous_end
+        else {}
+    )
     for recipient in _recipients(booking):
-        _record(booking, MessageKind.RESCHEDULE, recipient, suffix=str(booking.sequence), due_at=now)
+        _record(
+            booking, MessageKind.RESCHEDULE, recipient, suffix=str(booking.sequence), due_at=now, data=data
+        )
     _schedule_reminders_and_feedback(booking)
 
 
-def record_booking_cancelled(booking: Booking) -> None:
-    """METHOD:CANCEL to both; nothing else about this booking goes out."""
+def _party_of(booking: Booking, user: User | None) -> str:
+    """Which of the booking's two people `user` is; "" for anyone else (staff, the system)."""
+    if user is None:
+        return ""
+    if user.pk == booking.advisor.user_id:
+        return Recipient.ADVISOR
+    if user.pk == booking.entrepreneur_id:
+        return Recipient.ENTREPRENEUR
+    return ""
+
+
+def record_booking_cancelled(booking: Booking, *, by: User | None = None) -> None:
+    """METHOD:CANCEL to both; nothing else about this booking goes out. Who
+    cancelled is kept, so the other one's mail gives the reason written. The
+    reason itself stays on the booking, where erasure clears it."""
     _supersede_invites(booking)
     _cancel_scheduled(booking)
     now = timezone.now()
+    data = {"cancelled_by": _party_of(booking, by)}
     for recipient in _recipients(booking):
-        _record(booking, MessageKind.CANCELLATION, recipient, suffix=str(booking.sequence), due_at=now)
+        _record(
+            booking, MessageKind.CANCELLATION, recipient, suffix=str(booking.sequence), due_at=now, data=data
+        )
 
 
 def record_booking_completed(booking: Booking, *, attended: bool) -> None:

@@ -17,13 +17,13 @@ def on_booking_created(sender, booking, **kwargs):
 
 
 @receiver(signals.booking_rescheduled, dispatch_uid="notifications.booking_rescheduled")
-def on_booking_rescheduled(sender, booking, **kwargs):
-    outbox.record_booking_rescheduled(booking)
+def on_booking_rescheduled(sender, booking, previous_start=None, previous_end=None, **kwargs):
+    outbox.record_booking_rescheduled(booking, previous_start=previous_start, previous_end=previous_end)
 
 
 @receiver(signals.booking_cancelled, dispatch_uid="notifications.booking_cancelled")
-def on_booking_cancelled(sender, booking, **kwargs):
-    outbox.record_booking_cancelled(booking)
+def on_booking_cancelled(sender, booking, by=None, **kwargs):
+    outbox.record_booking_cancelled(booking, by=by)
 
 
 @receiver(signals.booking_completed, dispatch_uid="notifications.booking_completed")

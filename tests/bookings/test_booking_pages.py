@@ -201,7 +201,17 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     page = text(sara.get(f"/bookings/{booking.uid}/reschedule/"))
     assert "Thursday 4 March" in page
     assert 'name="start" value="2027-03-04T12:00:00+00:00"' in page
+    # A picked time asks first, naming the old time and the new.
     response = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": THURSDAY_13.isoformat()})
+    assert response.status_code == 200
+    page = visible(response)
+    assert "Move from Wednesday 3 March at 10:00 to Thursday 4 March at 13:00?" in page
+    assert "Yes, move the session" in page
+    assert Booking.objects.get().sequence == 0
+    response = sara.post(
+        f"/bookings/{booking.uid}/reschedule/",
+        {"start": hidden_value(text(response), "start"), "confirm": hidden_value(text(response), "confirm")},
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/bookings/{booking.uid}/"
     moved = Booking.objects.get()
@@ -517,13 +527,103 @@ def test_a_booking_cannot_be_moved_to_a_taken_time(
     assert 'value="2027-03-03T09:00:00+00:00"' not in page  # nor its own time
     assert 'value="2027-03-03T09:30:00+00:00"' in page  # but half an hour later is
 
-    response = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": THURSDAY_13.isoformat()})
-    assert response.status_code == 409
-    assert "This time has just been taken" in text(response)
+    for step in ({}, {"confirm": "on"}):
+        response = sara.post(
+            f"/bookings/{booking.uid}/reschedule/", {"start": THURSDAY_13.isoformat(), **step}
+        )
+        assert response.status_code == 409
+        assert "This time has just been taken" in text(response)
+        assert "Move from" not in text(response)
     bad = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": "yesterday"})
     assert bad.status_code == 400
     booking.refresh_from_db()
     assert (booking.start, booking.sequence) == (WEDNESDAY_10, 0)
+
+
+def test_moving_asks_to_confirm_without_javascript_in_swedish(client, advisor, entrepreneur, enterprise):
+    client.force_login(entrepreneur)
+    booking = book(entrepreneur, advisor)
+    url = f"/bookings/{booking.uid}/reschedule/"
+
+    response = client.post(url, {"start": THURSDAY_13.isoformat()})
+
+    page = visible(response)
+    assert "Flytta från onsdag 3 mars kl. 10.00 till torsdag 4 mars kl. 13.00?" in page
+    assert "NuOnsdag 3 mars kl. 10.00–11.00" in page
+    assert "Ny tidTorsdag 4 mars kl. 13.00–14.00" in page
+    form = text(response).split('class="move-confirm-form"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="confirm" value="on">' in form
+    assert '<button type="submit">Ja, flytta mötet</button>' in form  # the primary action
+    assert f'<a href="{url}">Välj en annan tid</a>' in form  # back to the free times
+    assert 'name="start" value="2027-03-04T12:00:00+00:00"' in form
+    assert "slot-picker" not in text(response)  # one question, not the picker again
+    booking.refresh_from_db()
+    assert (booking.start, booking.sequence) == (WEDNESDAY_10, 0)
+
+
+def test_a_confirmation_step_answering_htmx_has_no_address_of_its_own(
+    sara, advisor, entrepreneur, enterprise
+):
+    booking = book(entrepreneur, advisor)
+    url = f"/bookings/{booking.uid}/reschedule/"
+
+    step = sara.post(url, {"start": THURSDAY_13.isoformat()}, headers={"HX-Request": "true"})
+
+    assert step["HX-Push-Url"] == "false"
+    assert "HX-Push-Url" not in sara.get(url, headers={"HX-Request": "true"})
+
+
+def test_a_time_that_is_not_free_is_refused_before_the_confirmation(sara, advisor, entrepreneur, enterprise):
+    booking = book(entrepreneur, advisor)
+    saturday = local(2027, 3, 6, 10)
+
+    response = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": saturday.isoformat()})
+
+    assert response.status_code == 400
+    assert "That is not one of the advisor's free times." in text(response)
+    assert "Move from" not in text(response)
+
+
+def test_a_cancelled_booking_is_not_offered_a_confirmation(sara, advisor, entrepreneur, enterprise):
+    booking = book(entrepreneur, advisor)
+    services.booking_cancel(booking=booking, by=entrepreneur)
+
+    response = sara.post(f"/bookings/{booking.uid}/reschedule/", {"start": THURSDAY_13.isoformat()})
+
+    assert response.status_code == 409
+    assert "cannot be moved" in text(response)
+    assert "Move from" not in text(response)
+
+
+def test_cancelling_offers_keeping_the_booking_first_and_cancelling_second(
+    client, advisor, entrepreneur, enterprise
+):
+    client.force_login(entrepreneur)
+    booking = book(entrepreneur, advisor)
+
+    for path in (f"/bookings/{booking.uid}/cancel/", urlsplit(links.cancel_url(booking)).path):
+        page = text(client.get(path))
+        actions = page.split('class="cancel-form"', 1)[1].split("</form>", 1)[0]
+        keep = f'<a class="button" href="/bookings/{booking.uid}/">Behåll bokningen</a>'
+        cancel = '<button type="submit" class="button-secondary">Avboka</button>'
+        assert keep in actions
+        assert cancel in actions
+        assert actions.index(keep) < actions.index(cancel)
+        assert "Rådgivaren ser det du skriver." in page  # and the advisor's mail carries it
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_an_advisor_cancelling_is_told_the_entrepreneur_reads_the_reason(
+    anna, advisor, entrepreneur, enterprise
+):
+    booking = book(entrepreneur, advisor)
+
+    page = text(anna.get(f"/bookings/{booking.uid}/cancel/"))
+
+    assert "The entrepreneur sees it in the cancellation mail." in page
+    assert "The advisor sees it." not in page
 
 
 def test_a_cancelled_booking_cannot_be_cancelled_again(sara, advisor, entrepreneur, enterprise):
@@ -809,6 +909,12 @@ def test_a_reschedule_link_moves_the_booking_and_then_dies(client, advisor, entr
     assert booking.sequence == 0
 
     response = client.post(path, {"start": THURSDAY_13.isoformat()})
+    assert "Move from Wednesday 3 March at 10:00 to Thursday 4 March at 13:00?" in visible(response)
+    booking.refresh_from_db()
+    assert booking.sequence == 0  # nothing moves before the confirmation
+    assert client.get(path).status_code == 200  # and the link still works
+
+    response = client.post(path, {"start": THURSDAY_13.isoformat(), "confirm": "on"})
     assert response.status_code == 200
     assert "The session is moved" in text(response)
     booking.refresh_from_db()

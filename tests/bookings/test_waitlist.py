@@ -635,6 +635,32 @@ def test_the_waitlist_page_shows_the_offer_and_claims_it(client, queue, booked_o
     assert entry.entrepreneur.phone == "070-123 45 67"
 
 
+def test_the_claim_form_asks_for_the_way_of_meeting_and_keeps_its_two_buttons_apart(
+    client, queue, booked_out
+):
+    cancel(booked_out[FIRST_SLOT])
+    entry = queue[0]
+    client.force_login(entry.entrepreneur)
+    prefix = f"claim-{entry.pk}"
+
+    page = client.get("/bookings/waitlist/").content.decode()
+    claim_form = page.split(f'action="/bookings/waitlist/{entry.pk}/claim/"', 1)[1].split("</form>", 1)[0]
+    assert f'type="radio" name="{prefix}-mode"' in claim_form
+    assert "checked" not in claim_form  # asked, not preselected
+    assert '<button type="submit">Book this time</button>' in claim_form  # the primary action
+    assert "Leave the waitlist" not in claim_form
+    leave_form = page.split(f'action="/bookings/waitlist/{entry.pk}/withdraw/"', 1)[1].split("</form>", 1)[0]
+    assert 'class="button-secondary">No thanks, leave the waitlist' in leave_form
+
+    missing = client.post(f"/bookings/waitlist/{entry.pk}/claim/", {f"{prefix}-topic": "financing"})
+
+    assert missing.status_code == 400
+    answer = missing.content.decode()
+    assert f'<a href="#id_{prefix}-mode_0">Choose how you would like to meet.</a>' in answer
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.OFFERED
+
+
 def test_the_waitlist_page_withdraws(client, queue):
     entry = queue[0]
     client.force_login(entry.entrepreneur)

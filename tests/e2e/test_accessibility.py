@@ -155,6 +155,9 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     detail = re.search(r"/bookings/[0-9a-f-]{36}/", page.url)[0]
     page.goto(f"{detail}reschedule/")
     yield "move the session"
+    submit(page, "form.slot-picker")
+    expect(page.locator("#confirm-title")).to_be_visible()
+    yield "move the session, confirm"
     page.goto(slot_url)
     yield "booking a time just taken"
     page.goto(f"{detail}cancel/")

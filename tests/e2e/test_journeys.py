@@ -148,10 +148,21 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     expect(page.locator("h1")).to_have_text("Mina bokningar")
     page.locator(f"a[href='/bookings/{uid}/reschedule/']").click()
     expect(page.locator("h1")).to_have_text("Flytta mötet")
-    other = page.locator("form.slot-picker button[name=start]").first  # its current time is not offered
-    new_start = datetime.fromisoformat(other.get_attribute("value"))
+    # By keyboard: Tab to the first free time (its current time is not
+    # offered), Enter; the page asks, naming the old time and the new.
+    tab_to(page, "form.slot-picker button[name=start]")
+    new_start = datetime.fromisoformat(focused(page, "el.value"))
     assert new_start != start
-    other.click()
+    page.keyboard.press("Enter")
+    question = page.locator("#confirm-title")
+    # (Playwright matches in JavaScript, whose \w knows no å: hence \S.)
+    expect(question).to_have_text(
+        re.compile(r"^Flytta från \S+dag \d+ \S+( \d{4})? kl\. \d\d\.\d\d till .+\?\s*$")
+    )
+    expect(page.locator("main")).not_to_contain_text("Ditt möte är bokat")
+    tab_to(page, "form.move-confirm-form button[type=submit]")
+    assert focused(page, "el.textContent") == "Ja, flytta mötet"
+    page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Ditt möte är bokat")
     expect(page.locator(".booking-facts time").first).to_have_attribute(
         "datetime", new_start.astimezone(STOCKHOLM).isoformat()
@@ -162,7 +173,8 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     page.get_by_role("link", name="Avboka mötet").click()
     expect(page.locator("h1")).to_have_text("Vill du avboka mötet?")
     page.fill("textarea[name=reason]", "Vi hittade svaret själva.")
-    page.get_by_role("button", name="Ja, avboka mötet").click()
+    expect(page.get_by_role("link", name="Behåll bokningen")).to_have_attribute("href", f"/bookings/{uid}/")
+    page.get_by_role("button", name="Avboka").click()
     expect(page.locator("h1")).to_have_text("Mina bokningar")
     past = page.locator("section[aria-labelledby=past-title]")
     expect(past.locator(f"a[href='/bookings/{uid}/']")).to_have_count(1)

@@ -413,3 +413,64 @@ def test_the_links_end_with_the_session(client, sara, anna, frozen_clock):
     assert client.get(path).status_code == 302
     frozen_clock.move_to(booking.end)
     assert client.get(path).status_code == 404
+
+
+# --- What changed -----------------------------------------------------------------------------
+
+
+def test_the_moved_mail_names_the_old_time_for_both(sara, anna):
+    booking = book(sara, anna, "phone")
+    deliver()
+    mail.outbox.clear()
+
+    services.booking_reschedule(booking=booking, by=sara, start=WEDNESDAY_14)
+    deliver()
+
+    for who in (sara, anna.user):
+        [message] = [m for m in mail.outbox if f"<{who.email}>" in m.to[0]]
+        assert "När: Onsdag 3 mars kl. 14.00–15.00 (svensk tid)" in message.body
+        assert "Tidigare: Tisdag 2 mars kl. 10.00–11.00" in message.body
+        html = message.alternatives[0][0]
+        assert "Tidigare</th><td>Tisdag 2 mars kl. 10.00–11.00</td>" in html
+
+
+def test_the_reason_for_cancelling_reaches_the_other_one_only(sara, anna):
+    booking = book(sara, anna, "phone")
+    deliver()
+    mail.outbox.clear()
+
+    services.booking_cancel(booking=booking, by=sara, reason="Vi har fått hjälp på annat håll.")
+    deliver()
+
+    to_anna = next(m for m in mail.outbox if f"<{anna.user.email}>" in m.to[0])
+    to_sara = next(m for m in mail.outbox if f"<{sara.email}>" in m.to[0])
+    assert "Anledning till avbokningen:\nVi har fått hjälp på annat håll." in to_anna.body
+    assert "Vi har fått hjälp på annat håll." in to_anna.alternatives[0][0]
+    assert "Vi har fått hjälp på annat håll." not in to_sara.body  # she wrote it
+    assert "Tidigare" not in to_anna.body
+
+
+def test_an_advisor_s_reason_reaches_the_entrepreneur(sara, anna):
+    booking = book(sara, anna, "phone")
+    deliver()
+    mail.outbox.clear()
+
+    services.booking_cancel(booking=booking, by=anna.user, reason="Jag är sjuk, boka gärna en ny tid.")
+    deliver()
+
+    to_anna = next(m for m in mail.outbox if f"<{anna.user.email}>" in m.to[0])
+    to_sara = next(m for m in mail.outbox if f"<{sara.email}>" in m.to[0])
+    assert "Anledning till avbokningen:\nJag är sjuk, boka gärna en ny tid." in to_sara.body
+    assert "Jag är sjuk" not in to_anna.body
+
+
+def test_a_cancellation_without_a_reason_has_no_reason_line(sara, anna):
+    booking = book(sara, anna, "phone")
+    deliver()
+    mail.outbox.clear()
+
+    services.booking_cancel(booking=booking, by=sara, reason="")
+    deliver()
+
+    assert mail.outbox
+    assert all("Anledning" not in m.body for m in mail.outbox)
