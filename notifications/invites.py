@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 
 from advisors.models import MeetingMode
 from bookings.models import Booking, BookingStatus
+from bookings.rules import phone_to_call
 
 from .ical import booking_ics
 from .models import MessageKind
@@ -72,9 +73,16 @@ def mailed_method(kind: str, *, for_advisor: bool) -> str | None:
 
 
 def _phone_arrangement(booking: Booking, *, for_advisor: bool, advisor_name: str, other_name: str) -> str:
-    """Who calls whom, from the reader's side. The number on the booking is
-    the advisor's, copied from their profile when the session was booked:
-    the entrepreneur calls it. Without one, the advisor makes the call."""
+    """Who calls whom, from the reader's side. A session by phone asks the
+    person for their number (bookings.rules.phone_to_call): the advisor calls
+    it. Bookings from before that, or whose person has no number any more,
+    fall back to the advisor's number on the booking, which the person calls;
+    with neither, the advisor makes the call."""
+    number = phone_to_call(booking)
+    if number:
+        if for_advisor:
+            return _("Call %(name)s on %(number)s") % {"name": other_name, "number": number}
+        return _("%(name)s calls you on %(number)s") % {"name": advisor_name, "number": number}
     if booking.phone:
         if for_advisor:
             return _("%(name)s calls you on %(number)s") % {"name": other_name, "number": booking.phone}

@@ -33,6 +33,7 @@ NOW = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
 TUESDAY_10 = datetime(2027, 3, 2, 10, 0, tzinfo=STOCKHOLM)
 WEDNESDAY_14 = datetime(2027, 3, 3, 14, 0, tzinfo=STOCKHOLM)
 ANNAS_PHONE = "070-123 45 67"
+SARAS_PHONE = "070-987 65 43"
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +50,8 @@ def read(request):
 @pytest.fixture
 def sara(entrepreneur):
     factories.EnterpriseFactory(name="Kafé Kvarnen", members=[entrepreneur])
+    entrepreneur.phone = SARAS_PHONE  # a session by phone asks for it
+    entrepreneur.save(update_fields=["phone"])
     return entrepreneur
 
 
@@ -131,16 +134,16 @@ PLACES = {
         "https://meet.example.se/anna",
         "Videolänk: https://meet.example.se/anna",
     ),
-    # The number is Anna's, from her profile: Sara calls it.
+    # The number is Sara's, given when she booked: Anna calls it.
     ("phone", "entrepreneur"): (
-        "Ring Anna Lindqvist på 070-123 45 67",
+        "Anna Lindqvist ringer dig på 070-987 65 43",
         None,
-        "Telefon: Ring Anna Lindqvist på 070-123 45 67",
+        "Telefon: Anna Lindqvist ringer dig på 070-987 65 43",
     ),
     ("phone", "advisor"): (
-        "Sara Nilsson ringer dig på 070-123 45 67",
+        "Ring Sara Nilsson på 070-987 65 43",
         None,
-        "Telefon: Sara Nilsson ringer dig på 070-123 45 67",
+        "Telefon: Ring Sara Nilsson på 070-987 65 43",
     ),
 }
 MODE_NAMES = {"in_person": "På plats", "video": "Video", "phone": "Telefon"}
@@ -284,27 +287,39 @@ def test_each_copy_is_in_its_readers_language_by_mail_and_by_download(client, re
     hers = read(downloaded(client, sara, booking))
     assert the_event(read(mailed_to(sara).ics)) == the_event(hers)
     assert hers.summary == "Advice session with Anna Lindqvist"
-    assert hers.location == "Call Anna Lindqvist on 070-123 45 67"
+    assert hers.location == "Anna Lindqvist calls you on 070-987 65 43"
     assert hers.description.splitlines()[:3] == [
         "Topic: Financing",
         "Meeting: Phone",
-        "Phone: Call Anna Lindqvist on 070-123 45 67",
+        "Phone: Anna Lindqvist calls you on 070-987 65 43",
     ]
     # Anna's stays Swedish.
     assert read(mailed_to(anna.user).ics).summary == "Rådgivning med Sara Nilsson (Kafé Kvarnen)"
 
 
-def test_without_the_advisors_number_the_advisor_calls(client, read, sara, anna):
-    anna.phone = ""
-    anna.save(update_fields=["phone"])
+def test_a_booking_whose_person_has_no_number_any_more_falls_back(client, read, sara, anna):
     booking = book(sara, anna, "phone")
+    sara.phone = ""  # removed from the account after booking
+    sara.save(update_fields=["phone"])
     deliver()
 
+    # Anna's number on the booking: Sara calls it.
+    for who, location in (
+        (sara, "Ring Anna Lindqvist på 070-123 45 67"),
+        (anna.user, "Sara Nilsson ringer dig på 070-123 45 67"),
+    ):
+        assert read(mailed_to(who).ics).location == location
+
+    # Neither number: Anna makes the call.
+    anna.phone = ""
+    anna.save(update_fields=["phone"])
+    booking.phone = ""
+    booking.save(update_fields=["phone"])
+
     for who, location in ((sara, "Anna Lindqvist ringer upp dig"), (anna.user, "Du ringer upp Sara Nilsson")):
-        for raw in (mailed_to(who).ics, downloaded(client, who, booking)):
-            got = read(raw)
-            assert got.location == location
-            assert f"Telefon: {location}" in got.description
+        got = read(downloaded(client, who, booking))
+        assert got.location == location
+        assert f"Telefon: {location}" in got.description
 
 
 def test_a_person_without_a_name_is_named_by_their_email(client, read, sara, anna):
