@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from . import limits
+from .phone import PHONE_MAX_LENGTH
 
 
 class DateField(forms.DateField):
@@ -39,6 +41,20 @@ def _reachable(field: forms.ModelChoiceField, value: Any) -> bool:
             return True  # Django's own lookup refuses it as not a number
         return limits.INTEGER_MIN <= number <= limits.INTEGER_MAX
     return True
+
+
+class PhoneField(forms.CharField):
+    """A person's phone number as they write it (backend.phone checks and tidies
+    it): optional, a phone keyboard on a phone, the length the account holds."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", PHONE_MAX_LENGTH)
+        kwargs.setdefault(
+            "error_messages", {"max_length": _("Write a phone number of at most 30 characters.")}
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
 
 
 class ModelChoiceField(forms.ModelChoiceField):

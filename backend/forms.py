@@ -16,8 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .formfields import ErrorLinksMixin
-from .phone import PHONE_MAX_LENGTH
+from .formfields import ErrorLinksMixin, PhoneField
 from .services import AccountError, clean_full_name, clean_language, clean_phone
 
 PASSWORD_HELP = _(
@@ -106,13 +105,9 @@ class NameAndLanguageFields(forms.Form):
 class AccountDetailsForm(SiteFormMixin, NameAndLanguageFields):
     """The account page: name, language of mail, phone number."""
 
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Phone number (optional)"),
         help_text=_("For sessions by phone: the number the advisor calls you on."),
-        required=False,
-        max_length=PHONE_MAX_LENGTH,
-        error_messages={"max_length": _("Write a phone number of at most 30 characters.")},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

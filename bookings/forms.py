@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
 from backend import limits
-from backend.formfields import DateField, ErrorLinksMixin
-from backend.phone import PHONE_MAX_LENGTH, normalise_phone
+from backend.formfields import DateField, ErrorLinksMixin, PhoneField
+from backend.phone import normalise_phone
 
 from .models import Enterprise, EnterpriseKind, Gender, LegalForm
 from .services import MESSAGE_MAX
@@ -118,13 +118,9 @@ class DescribeForm(SiteForm):
         error_messages={"max_length": _("Write at most 2,000 characters.")},
     )
 
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Your phone number"),
         help_text=_("For a session by phone: the advisor calls you on this number."),
-        required=False,
-        max_length=PHONE_MAX_LENGTH,
-        error_messages={"max_length": _("Write a phone number of at most 30 characters.")},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
     def __init__(

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advisors.models import MeetingMode, Region, Topic
 from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
-from backend.formfields import ModelChoiceField
+from backend.formfields import ModelChoiceField, PhoneField
 from backend.moments import moment_text
-from backend.phone import PHONE_MAX_LENGTH, normalise_phone
+from backend.phone import normalise_phone
 from backend.types import AuthenticatedHttpRequest
 
 from . import waitlist
@@ -87,13 +87,9 @@ class ClaimForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": gettext_lazy("Write at most 2,000 characters.")},
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=gettext_lazy("Your phone number"),
         help_text=gettext_lazy("For a session by phone: the advisor calls you on this number."),
-        required=False,
-        max_length=PHONE_MAX_LENGTH,
-        error_messages={"max_length": gettext_lazy("Write a phone number of at most 30 characters.")},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
     def __init__(self, *args, entry: WaitlistEntry, **kwargs) -> None:
