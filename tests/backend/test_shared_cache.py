@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ import pytest
 import requests
 
 from tests.backend.test_settings import PRODUCTION, ROOT
-from tests.integration.conftest import free_port, run_manage
+from tests.integration.conftest import free_port, migrated_template
 from tests.services import REDIS_URL, require_services_pass
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -111,7 +112,7 @@ def test_with_redis_url_every_server_process_counts_one_rate_limit_together(tmp_
         # client address of this test's own, counted apart from anyone else's.
         TRUSTED_PROXY="1",
     )
-    run_manage(["migrate", "--noinput"], env=env)
+    shutil.copyfile(migrated_template("sqlite").removeprefix("sqlite:///"), tmp_path / "db.sqlite3")
     client = {"X-Forwarded-For": f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"}
 
     with serving(env, ports, tmp_path) as (first, second):

@@ -1,8 +1,8 @@
 """A real browser against a real server: Debian's Chromium, driven by
 Playwright's sync API, on Rådtid served by gunicorn with production settings
-(DJANGO_DEBUG=0, collected static files served by whitenoise) over a database
-of its own: a SQLite file, or a PostgreSQL database made for the run when the
-suite runs on PostgreSQL (DATABASE_URL=postgres://…). The database is seeded
+(DJANGO_DEBUG=0, collected static files served by whitenoise) over a
+PostgreSQL database made for the run, with Redis as broker and cache: the
+suite's second pass (`make test-services`); the first skips them. The database is seeded
 with `manage.py seed_demo`, so the demo accounts exist. Mail goes to .eml
 files in a folder the tests read, as a person reads their inbox.
 
@@ -32,7 +32,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.integration.conftest import BASE_DIR, LiveStack, broker_for, cache_env, free_port, own_database
-from tests.services import POSTGRES_URL, reachable, require, run_vendor
+from tests.services import require, require_services_pass
 
 DEMO_PASSWORD = "demo-pass-2026"
 SCREENSHOTS = BASE_DIR / "var" / "e2e-screenshots"
@@ -66,7 +66,7 @@ class DemoSite(LiveStack):
     def serving(cls, vendor: str, *, workdir: Path) -> Iterator[DemoSite]:
         port = free_port()
         mail_dir = workdir / "mail"
-        with own_database(vendor, workdir) as database_url, broker_for(vendor) as broker:
+        with own_database(vendor, workdir, migrated=True) as database_url, broker_for(vendor) as broker:
             # What a production server gets, nothing inherited from the test run.
             env = {
                 **{k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ},
@@ -85,7 +85,6 @@ class DemoSite(LiveStack):
             }
             site = cls(vendor, database_url, port, env, workdir / "server.log")
             site.mail_dir = mail_dir
-            site.manage("migrate", "--noinput")
             site.manage("seed_demo")
             # DEBUG off serves the hashed, compressed files of collectstatic (whitenoise).
             site.manage("collectstatic", "--noinput")
@@ -149,13 +148,13 @@ def chromium() -> str:
 
 @pytest.fixture(scope="package")
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    """The demo site served by gunicorn, on PostgreSQL when the run is (the
-    suite's second pass in `make test`), else on a SQLite file."""
-    vendor = run_vendor()
-    if vendor == "postgresql":
-        require("PostgreSQL", reachable(POSTGRES_URL), f"nothing answers at {POSTGRES_URL}")
+    """The demo site as production serves it: gunicorn on PostgreSQL and Redis,
+    in the suite's second pass only. What the browser meets is the pages, the
+    same on either database, so they are walked once, in the production mode,
+    rather than again on SQLite (tests/integration proves the embedded mode)."""
+    require_services_pass("the browser walks the site as production serves it")
     workdir = tmp_path_factory.mktemp("e2e")
-    with DemoSite.serving(vendor, workdir=workdir) as served:
+    with DemoSite.serving("postgresql", workdir=workdir) as served:
         yield served
 
 

@@ -86,10 +86,8 @@ class Stack:
 
 @contextlib.contextmanager
 def migrated(vendor: str, workdir: Path, *, broker: str | None = None) -> Iterator[Stack]:
-    with own_database(vendor, workdir) as database_url, broker_for(vendor) as run_broker:
-        stack = Stack(vendor, database_url, broker or run_broker, workdir)
-        stack.manage("migrate", "--noinput")
-        yield stack
+    with own_database(vendor, workdir, migrated=True) as database_url, broker_for(vendor) as run_broker:
+        yield Stack(vendor, database_url, broker or run_broker, workdir)
 
 
 def wait_for(what: str, found: Callable[[], Any], *, timeout: float = 60, log: Callable[[], str]) -> Any:

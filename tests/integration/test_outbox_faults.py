@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -40,6 +41,7 @@ from tests.integration.conftest import (
     CeleryWorker,
     cache_env,
     free_port,
+    migrated_template,
     run_manage,
     throwaway_postgres,
     with_database,
@@ -226,9 +228,9 @@ class OutboxStack:
     def running(
         cls, *, broker_url: str, email_url: str, workdir: Path, advisors: Sequence[str], entrepreneurs: int
     ):
-        with throwaway_postgres("radtid_outbox") as database_url:
+        template = urlsplit(migrated_template("postgresql")).path.lstrip("/")
+        with throwaway_postgres("radtid_outbox", template=template) as database_url:
             stack = cls(database_url, broker_url, email_url, workdir)
-            stack.manage("migrate", "--noinput")
             spec = {
                 "password": secrets.token_urlsafe(12),
                 "entrepreneurs": entrepreneurs,

@@ -12,6 +12,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -294,9 +295,9 @@ class Command(BaseCommand):
         end = start + timedelta(weeks=4)
         return [{"start": f"{start}T00:00:00+02:00", "end": f"{end}T00:00:00+02:00", "reason": "Semester"}]
 
-    def account(self, email: str, name: str, password: str, **extra) -> User:
+    def account(self, email: str, name: str, password_hash: str, **extra) -> User:
         user, _ = User.objects.update_or_create(email=email, defaults={"full_name": name, **extra})
-        user.set_password(password)
+        user.password = password_hash
         user.save(update_fields=["password"])
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
@@ -304,6 +305,9 @@ class Command(BaseCommand):
         return user
 
     def seed_accounts(self, password: str) -> list[tuple[str, str]]:
+        # The demo accounts share one password: hashed once, not once each, as
+        # hashing is slow on purpose (half a second a time on two cores).
+        password = make_password(password)
         accounts = []
         self.account("admin@example.se", "Rådtid Admin", password, is_staff=True, is_superuser=True)
         accounts.append(("admin@example.se", "staff (admin at /admin/)"))
