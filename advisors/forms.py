@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
@@ -313,37 +313,56 @@ class TimeOffDeleteForm(forms.Form):
 # --- Booking settings --------------------------------------------------------------
 
 
-class SessionLengthsField(forms.CharField):
-    """Minutes separated by commas, "30, 60": the first is offered by default."""
+# The lengths offered as checkboxes on the settings page. An advisor's stored
+# length outside these (set through the API) is offered too, so saving the
+# page never drops it.
+SESSION_LENGTH_CHOICES = (15, 30, 45, 60, 90, 120)
 
-    def to_python(self, value) -> list[int]:  # type: ignore[override]  # a list, not the text
-        text = super().to_python(value) or ""
-        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-        try:
-            return [int(p) for p in parts]
-        except ValueError:
-            raise forms.ValidationError(
-                _("Write whole minutes separated by commas, for example 30, 60.")
-            ) from None
 
-    def prepare_value(self, value):
-        return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+class SessionLengthsField(forms.TypedMultipleChoiceField):
+    """Session lengths in minutes, ticked from SESSION_LENGTH_CHOICES. The
+    API's rules (validation.session_length_error, each once, at most 6) hold
+    here too."""
 
-    def validate(self, value: list[int]) -> None:
-        super().validate(value)
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Choose at least one session length."),
+                "invalid_choice": _("Choose session lengths from the list."),
+            },
+        )
+        super().__init__(coerce=int, empty_value=[], **kwargs)
+        self.offer(())
+
+    def offer(self, stored: Iterable[int]) -> None:
+        """The checkboxes: the usual lengths and any of `stored`, shortest first."""
+        minutes = sorted({*SESSION_LENGTH_CHOICES, *stored})
+        self.choices = [(m, _("%(minutes)s minutes") % {"minutes": m}) for m in minutes]
+
+    def to_python(self, value) -> list[str]:
+        # An empty value (a hand-made query) is no box ticked.
+        return [v for v in super().to_python(value) if v != ""]
+
+    def clean(self, value) -> list[int]:  # type: ignore[override]  # minutes, not the texts
+        # The rules read minutes, so they run after the coercion to int.
+        value = super().clean(value)
         if errors := sorted({e for m in value if (e := validation.session_length_error(m)) is not None}):
             raise forms.ValidationError(errors)
         if len(set(value)) != len(value):
             raise forms.ValidationError(_("Each session length once, please."))
         if len(value) > 6:
             raise forms.ValidationError(_("Offer at most 6 session lengths."))
+        return value
 
 
 class SettingsForm(ErrorSummaryMixin, forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"))
     session_lengths = SessionLengthsField(
-        label=_("Session lengths (minutes)"),
-        help_text=_("Separate with commas, for example 30, 60. The first is offered by default."),
+        label=_("Session lengths"),
+        help_text=_("People choose between these when they book; the first you chose is shown first."),
     )
     slot_step = forms.IntegerField(
         label=_("Start times every (minutes)"),
@@ -392,6 +411,15 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
         if advisor.timezone not in zones:
             zones.insert(0, advisor.timezone)
         cast(forms.ChoiceField, self.fields["timezone"]).choices = [(z, z.replace("_", " ")) for z in zones]
+        self.stored_lengths = list(advisor.session_lengths)
+        cast(SessionLengthsField, self.fields["session_lengths"]).offer(self.stored_lengths)
+
+    def clean_session_lengths(self) -> list[int]:
+        # The first length is the one offered by default (the API's order):
+        # lengths kept stay in their order, new ones follow, shortest first.
+        chosen = self.cleaned_data["session_lengths"]
+        kept = [m for m in self.stored_lengths if m in chosen]
+        return kept + sorted(m for m in chosen if m not in kept)
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"]

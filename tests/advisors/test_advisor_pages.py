@@ -3,6 +3,7 @@ hours, date overrides, time off, booking settings and the profile."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -664,7 +665,7 @@ def test_deleting_time_off_that_is_not_there_changes_nothing(advisor_client, adv
 # --- Booking settings --------------------------------------------------------------
 
 
-def settings_form(**changed: str) -> dict[str, str]:
+def settings_form(**changed: str | list[str] | None) -> dict[str, str | list[str]]:
     data = {
         "timezone": "Europe/Stockholm",
         "session_lengths": "60",
@@ -685,7 +686,10 @@ def test_the_settings_form_shows_the_current_settings(advisor_client):
     html = advisor_client.get("/advisor/settings/").content.decode()
 
     assert '<option value="Europe/Stockholm" selected>' in html
-    assert 'name="session_lengths" value="60"' in html
+    assert re.search(r'<input type="checkbox" name="session_lengths" value="60"[^>]* checked>', html)
+    assert not re.search(r'<input type="checkbox" name="session_lengths" value="30"[^>]* checked>', html)
+    for minutes in (15, 30, 45, 90, 120):
+        assert f'name="session_lengths" value="{minutes}"' in html
     assert 'name="horizon_days" value="90" min="1" max="365"' in html
     assert 'name="closed_on_public_holidays" id="id_closed_on_public_holidays" checked' in html
 
@@ -695,7 +699,7 @@ def test_saving_settings_updates_them(advisor_client, advisor):
         "/advisor/settings/",
         settings_form(
             timezone="Europe/Helsinki",
-            session_lengths="30, 90",
+            session_lengths=["30", "90"],
             slot_step="15",
             buffer_before="5",
             buffer_after="10",
@@ -723,17 +727,41 @@ def test_saving_settings_updates_them(advisor_client, advisor):
     }
 
 
+def test_a_stored_length_outside_the_usual_ones_stays_offered_and_kept(advisor_client, advisor):
+    # 25 and 60 were set through the API, 60 first: the default length.
+    Advisor.objects.filter(pk=advisor.pk).update(session_lengths=[60, 25])
+
+    html = advisor_client.get("/advisor/settings/").content.decode()
+    assert re.search(r'name="session_lengths" value="25"[^>]* checked>', html)
+    assert "25 minutes" in html
+
+    response = advisor_client.post("/advisor/settings/", settings_form(session_lengths=["15", "25", "60"]))
+
+    assert response.status_code == 302
+    # Kept lengths keep their order (60 stays the default); the new one follows.
+    assert settings_of(advisor)["session_lengths"] == [60, 25, 15]
+
+
+def test_at_most_six_session_lengths_are_offered(advisor_client, advisor):
+    Advisor.objects.filter(pk=advisor.pk).update(session_lengths=[25])
+    before = settings_of(advisor)
+
+    all_of_them = ["15", "25", "30", "45", "60", "90", "120"]
+    response = advisor_client.post("/advisor/settings/", settings_form(session_lengths=all_of_them))
+
+    assert response.status_code == 200
+    assert "Offer at most 6 session lengths." in response.content.decode()
+    assert settings_of(advisor) == before
+
+
 @pytest.mark.parametrize(
     ("changed", "field", "message"),
     [
-        (
-            {"session_lengths": "30, 7"},
-            "session_lengths",
-            "A session length must be a positive multiple of 5 minutes",
-        ),
-        ({"session_lengths": "30, thirty"}, "session_lengths", "Write whole minutes separated by commas"),
-        ({"session_lengths": "30, 30"}, "session_lengths", "Each session length once, please."),
-        ({"session_lengths": ""}, "session_lengths", "This field is required."),
+        ({"session_lengths": ["30", "7"]}, "session_lengths", "Choose session lengths from the list."),
+        ({"session_lengths": ["30", "thirty"]}, "session_lengths", "Choose session lengths from the list."),
+        ({"session_lengths": ["30", "30"]}, "session_lengths", "Each session length once, please."),
+        ({"session_lengths": None}, "session_lengths", "Choose at least one session length."),
+        ({"session_lengths": ""}, "session_lengths", "Choose at least one session length."),
         ({"horizon_days": "400"}, "horizon_days", "Ensure this value is less than or equal to 365."),
         ({"slot_step": "1"}, "slot_step", "Ensure this value is greater than or equal to 5."),
         ({"max_per_day": "0"}, "max_per_day", "Ensure this value is greater than or equal to 1."),
