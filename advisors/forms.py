@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.validators import URLValidator
 from django.db import models
+from django.http import QueryDict
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,8 @@ from .services_profile import meeting_mode_errors
 # Rows of time inputs per weekday on the weekly hours page; more are shown
 # when an advisor already has more intervals on a day (set through the API).
 INTERVALS_PER_DAY = 4
+# What an unfilled time input holds: nothing posted, an empty text, no initial.
+EMPTY = (None, "")
 OVERRIDE_INTERVALS = 2
 
 COMMON_TIMEZONES = (
@@ -125,7 +128,7 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
     """Fields day{weekday}_start_{n} and day{weekday}_end_{n}. An end of 00:00
     is midnight at the end of the day."""
 
-    def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
+    def __init__(self, *args, advisor: Advisor, min_rows: int = 0, **kwargs) -> None:
         existing: dict[int, list[tuple[time, time]]] = {d: [] for d in range(7)}
         for hours in advisor.weekly_hours.all():
             existing[hours.weekday].append((hours.start, hours.end))
@@ -136,7 +139,7 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
                 initial[f"day{weekday}_end_{n}"] = end
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d])) for d in range(7)}
+        self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d]), min_rows) for d in range(7)}
         for weekday in range(7):
             for n in range(1, self.rows[weekday] + 1):
                 names = {"day": WEEKDAYS[weekday], "n": n}
@@ -177,9 +180,25 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
         self.weekly_hours = hours
         return cleaned
 
+    @classmethod
+    def copying_monday(cls, data: QueryDict, *, advisor: Advisor) -> WeeklyHoursForm:
+        """The form as posted, with Monday's rows, as typed, copied over
+        Tuesday's to Friday's. Nothing is saved: the advisor checks and saves."""
+        posted = cls(data, advisor=advisor).rows
+        rows = posted[0]
+        copied = data.copy()
+        for weekday in range(1, 5):
+            # Rows past Monday's are emptied: the day becomes Monday's.
+            for n in range(1, max(rows, posted[weekday]) + 1):
+                for edge in ("start", "end"):
+                    copied[f"day{weekday}_{edge}_{n}"] = data.get(f"day0_{edge}_{n}", "")
+        return cls(copied, advisor=advisor, min_rows=rows)
+
     def days(self) -> list[dict]:
         """The weekdays as the template lays them out: name, rows of (start,
-        end) bound fields, and the day's errors."""
+        end) bound fields, and the day's errors. `rows` are those shown: up to
+        the last one filled in, at least one; `more_rows`, all empty, are
+        folded under "add an interval" so a week reads as a week, not a grid."""
         days = []
         for weekday in range(7):
             rows = [
@@ -189,13 +208,27 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
             errors: list[str] = []
             for _n, start, end in rows:
                 errors.extend(e for e in [*start.errors, *end.errors] if e not in errors)
-            days.append({"weekday": weekday, "name": WEEKDAYS[weekday], "rows": rows, "errors": errors})
+            filled = [
+                n
+                for n, start, end in rows
+                if start.errors or end.errors or start.value() not in EMPTY or end.value() not in EMPTY
+            ]
+            shown = max(filled, default=1)
+            days.append(
+                {
+                    "weekday": weekday,
+                    "name": WEEKDAYS[weekday],
+                    "rows": rows[:shown],
+                    "more_rows": rows[shown:],
+                    "errors": errors,
+                }
+            )
         return days
 
     def error_links(self) -> list[tuple[str | None, str]]:
         links: list[tuple[str | None, str]] = []
         for day in self.days():
-            for _n, start, end in day["rows"]:
+            for _n, start, end in day["rows"] + day["more_rows"]:
                 for bound in (start, end):
                     links.extend((bound.auto_id, f"{day['name']}: {error}") for error in bound.errors)
         return links

@@ -355,6 +355,94 @@ def test_the_hours_form_shows_the_current_week(advisor_client):
     assert 'name="day5_start_1" id="id_day5_start_1"' in html  # Saturday: empty
 
 
+def test_the_hours_form_shows_the_rows_in_use_and_folds_the_empty_ones(advisor_client):
+    html = advisor_client.get("/advisor/hours/").content.decode()
+
+    monday = html.split("<legend>Monday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown, folded = monday.split('<details class="more-intervals">', 1)
+    # 09–12 and 13–16 shown; rows 3 and 4 wait under "Add an interval".
+    assert 'name="day0_start_2"' in shown and 'name="day0_start_3"' not in shown
+    assert 'name="day0_start_3"' in folded and 'name="day0_start_4"' in folded
+    assert "Add an interval" in folded
+    saturday = html.split("<legend>Saturday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown, folded = saturday.split('<details class="more-intervals">', 1)
+    assert 'name="day5_start_1"' in shown and 'name="day5_start_2"' in folded
+
+
+def test_a_row_filled_further_down_is_shown_with_the_rows_above_it(advisor_client):
+    response = advisor_client.post("/advisor/hours/", hours_form(day5_start_3="10:00"))
+
+    saturday = response.content.decode().split("<legend>Saturday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown = saturday.split("<details", 1)[0]
+    assert 'name="day5_start_3" value="10:00"' in shown  # with its error, never folded away
+    assert "Give both a start and an end." in shown
+
+
+def test_copying_monday_fills_tuesday_to_friday_and_saves_nothing(advisor_client, advisor):
+    before = week_rules(advisor)
+
+    response = advisor_client.post(
+        "/advisor/hours/",
+        hours_form(
+            day0_start_1="08:00",
+            day0_end_1="11:00",
+            day0_start_2="12:00",
+            day0_end_2="15:00",
+            day3_start_3="18:00",  # Thursday's third row becomes Monday's (empty)
+            day3_end_3="19:00",
+            day5_start_1="10:00",  # Saturday is left alone
+            day5_end_1="12:00",
+            copy_monday="1",
+        ),
+    )
+
+    assert response.status_code == 200
+    assert week_rules(advisor) == before
+    html = response.content.decode()
+    assert "Monday&#x27;s hours are copied to Tuesday–Friday. Check them and save." in html
+    for weekday in range(5):
+        assert f'name="day{weekday}_start_1" value="08:00"' in html
+        assert f'name="day{weekday}_end_2" value="15:00"' in html
+    assert 'value="18:00"' not in html
+    assert 'name="day5_start_1" value="10:00"' in html
+    assert 'name="day6_start_1" value="' not in html
+
+    # Saving what is shown saves the copied week.
+    saved = advisor_client.post(
+        "/advisor/hours/",
+        hours_form(
+            **{
+                f"day{d}_{edge}_{n}": value
+                for d in range(5)
+                for n, edge, value in (
+                    (1, "start", "08:00"),
+                    (1, "end", "11:00"),
+                    (2, "start", "12:00"),
+                    (2, "end", "15:00"),
+                )
+            },
+            day5_start_1="10:00",
+            day5_end_1="12:00",
+        ),
+    )
+    assert saved.status_code == 302
+    assert len(week_rules(advisor)) == 11
+
+
+def test_copying_monday_with_bad_times_shows_their_errors_and_saves_nothing(advisor_client, advisor):
+    before = week_rules(advisor)
+
+    response = advisor_client.post(
+        "/advisor/hours/", hours_form(day0_start_1="15:00", day0_end_1="14:00", copy_monday="1")
+    )
+
+    assert response.status_code == 200
+    assert week_rules(advisor) == before
+    html = response.content.decode()
+    assert '<li><a href="#id_day2_end_1">Wednesday: The start must be before the end.</a></li>' in html
+    assert_accessible(html)
+
+
 def test_saving_weekly_hours_replaces_them_and_changes_the_free_times(advisor_client, advisor):
     Advisor.objects.filter(pk=advisor.pk).update(min_notice_hours=0)
 
