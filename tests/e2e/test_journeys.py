@@ -83,7 +83,8 @@ def test_a_new_entrepreneur_signs_up_books_by_keyboard_moves_and_cancels(site, n
     cards = page.locator(".advisor-card")
     expect(cards).to_have_count(3)
     expect(cards.filter(has_text="Kronoberg")).to_have_count(0)
-    page.get_by_role("link", name="Anna Lindqvist").click()
+    # exact: the card's next free time is a link named "Boka Anna Lindqvist, …" too.
+    page.get_by_role("link", name="Anna Lindqvist", exact=True).click()
     expect(page.locator("h1")).to_have_text("Anna Lindqvist")
 
     # Book with the keyboard alone: Tab to the first free time, Enter, and so on.
