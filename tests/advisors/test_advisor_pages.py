@@ -429,6 +429,14 @@ def test_copying_monday_fills_tuesday_to_friday_and_saves_nothing(advisor_client
     assert len(week_rules(advisor)) == 11
 
 
+def test_with_javascript_the_copy_is_made_in_the_page_and_announced(advisor_client):
+    html = advisor_client.get("/advisor/hours/").content.decode()
+
+    assert "/static/js/weekly-hours.js" in html
+    assert '<p id="copy-monday-status" class="copy-status" role="status"></p>' in html
+    assert re.search(r'name="copy_monday"[^>]* data-copied="Monday&#x27;s hours are copied', html)
+
+
 def test_copying_monday_with_bad_times_shows_their_errors_and_saves_nothing(advisor_client, advisor):
     before = week_rules(advisor)
 
