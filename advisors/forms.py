@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.validators import URLValidator
 from django.db import models
+from django.http import QueryDict
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,8 @@ from .services_profile import meeting_mode_errors
 # Rows of time inputs per weekday on the weekly hours page; more are shown
 # when an advisor already has more intervals on a day (set through the API).
 INTERVALS_PER_DAY = 4
+# What an unfilled time input holds: nothing posted, an empty text, no initial.
+EMPTY = (None, "")
 OVERRIDE_INTERVALS = 2
 
 COMMON_TIMEZONES = (
@@ -125,7 +128,7 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
     """Fields day{weekday}_start_{n} and day{weekday}_end_{n}. An end of 00:00
     is midnight at the end of the day."""
 
-    def __init__(self, *args, advisor: Advisor, **kwargs) -> None:
+    def __init__(self, *args, advisor: Advisor, min_rows: int = 0, **kwargs) -> None:
         existing: dict[int, list[tuple[time, time]]] = {d: [] for d in range(7)}
         for hours in advisor.weekly_hours.all():
             existing[hours.weekday].append((hours.start, hours.end))
@@ -136,7 +139,7 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
                 initial[f"day{weekday}_end_{n}"] = end
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d])) for d in range(7)}
+        self.rows = {d: max(INTERVALS_PER_DAY, len(existing[d]), min_rows) for d in range(7)}
         for weekday in range(7):
             for n in range(1, self.rows[weekday] + 1):
                 names = {"day": WEEKDAYS[weekday], "n": n}
@@ -177,9 +180,25 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
         self.weekly_hours = hours
         return cleaned
 
+    @classmethod
+    def copying_monday(cls, data: QueryDict, *, advisor: Advisor) -> WeeklyHoursForm:
+        """The form as posted, with Monday's rows, as typed, copied over
+        Tuesday's to Friday's. Nothing is saved: the advisor checks and saves."""
+        posted = cls(data, advisor=advisor).rows
+        rows = posted[0]
+        copied = data.copy()
+        for weekday in range(1, 5):
+            # Rows past Monday's are emptied: the day becomes Monday's.
+            for n in range(1, max(rows, posted[weekday]) + 1):
+                for edge in ("start", "end"):
+                    copied[f"day{weekday}_{edge}_{n}"] = data.get(f"day0_{edge}_{n}", "")
+        return cls(copied, advisor=advisor, min_rows=rows)
+
     def days(self) -> list[dict]:
         """The weekdays as the template lays them out: name, rows of (start,
-        end) bound fields, and the day's errors."""
+        end) bound fields, and the day's errors. `rows` are those shown: up to
+        the last one filled in, at least one; `more_rows`, all empty, are
+        folded under "add an interval" so a week reads as a week, not a grid."""
         days = []
         for weekday in range(7):
             rows = [
@@ -189,13 +208,27 @@ class WeeklyHoursForm(ErrorSummaryMixin, forms.Form):
             errors: list[str] = []
             for _n, start, end in rows:
                 errors.extend(e for e in [*start.errors, *end.errors] if e not in errors)
-            days.append({"weekday": weekday, "name": WEEKDAYS[weekday], "rows": rows, "errors": errors})
+            filled = [
+                n
+                for n, start, end in rows
+                if start.errors or end.errors or start.value() not in EMPTY or end.value() not in EMPTY
+            ]
+            shown = max(filled, default=1)
+            days.append(
+                {
+                    "weekday": weekday,
+                    "name": WEEKDAYS[weekday],
+                    "rows": rows[:shown],
+                    "more_rows": rows[shown:],
+                    "errors": errors,
+                }
+            )
         return days
 
     def error_links(self) -> list[tuple[str | None, str]]:
         links: list[tuple[str | None, str]] = []
         for day in self.days():
-            for _n, start, end in day["rows"]:
+            for _n, start, end in day["rows"] + day["more_rows"]:
                 for bound in (start, end):
                     links.extend((bound.auto_id, f"{day['name']}: {error}") for error in bound.errors)
         return links
@@ -313,37 +346,56 @@ class TimeOffDeleteForm(forms.Form):
 # --- Booking settings --------------------------------------------------------------
 
 
-class SessionLengthsField(forms.CharField):
-    """Minutes separated by commas, "30, 60": the first is offered by default."""
+# The lengths offered as checkboxes on the settings page. An advisor's stored
+# length outside these (set through the API) is offered too, so saving the
+# page never drops it.
+SESSION_LENGTH_CHOICES = (15, 30, 45, 60, 90, 120)
 
-    def to_python(self, value) -> list[int]:  # type: ignore[override]  # a list, not the text
-        text = super().to_python(value) or ""
-        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-        try:
-            return [int(p) for p in parts]
-        except ValueError:
-            raise forms.ValidationError(
-                _("Write whole minutes separated by commas, for example 30, 60.")
-            ) from None
 
-    def prepare_value(self, value):
-        return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+class SessionLengthsField(forms.TypedMultipleChoiceField):
+    """Session lengths in minutes, ticked from SESSION_LENGTH_CHOICES. The
+    API's rules (validation.session_length_error, each once, at most 6) hold
+    here too."""
 
-    def validate(self, value: list[int]) -> None:
-        super().validate(value)
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Choose at least one session length."),
+                "invalid_choice": _("Choose session lengths from the list."),
+            },
+        )
+        super().__init__(coerce=int, empty_value=[], **kwargs)
+        self.offer(())
+
+    def offer(self, stored: Iterable[int]) -> None:
+        """The checkboxes: the usual lengths and any of `stored`, shortest first."""
+        minutes = sorted({*SESSION_LENGTH_CHOICES, *stored})
+        self.choices = [(m, _("%(minutes)s minutes") % {"minutes": m}) for m in minutes]
+
+    def to_python(self, value) -> list[str]:
+        # An empty value (a hand-made query) is no box ticked.
+        return [v for v in super().to_python(value) if v != ""]
+
+    def clean(self, value) -> list[int]:  # type: ignore[override]  # minutes, not the texts
+        # The rules read minutes, so they run after the coercion to int.
+        value = super().clean(value)
         if errors := sorted({e for m in value if (e := validation.session_length_error(m)) is not None}):
             raise forms.ValidationError(errors)
         if len(set(value)) != len(value):
             raise forms.ValidationError(_("Each session length once, please."))
         if len(value) > 6:
             raise forms.ValidationError(_("Offer at most 6 session lengths."))
+        return value
 
 
 class SettingsForm(ErrorSummaryMixin, forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"))
     session_lengths = SessionLengthsField(
-        label=_("Session lengths (minutes)"),
-        help_text=_("Separate with commas, for example 30, 60. The first is offered by default."),
+        label=_("Session lengths"),
+        help_text=_("People choose between these when they book; the first you chose is shown first."),
     )
     slot_step = forms.IntegerField(
         label=_("Start times every (minutes)"),
@@ -392,6 +444,15 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
         if advisor.timezone not in zones:
             zones.insert(0, advisor.timezone)
         cast(forms.ChoiceField, self.fields["timezone"]).choices = [(z, z.replace("_", " ")) for z in zones]
+        self.stored_lengths = list(advisor.session_lengths)
+        cast(SessionLengthsField, self.fields["session_lengths"]).offer(self.stored_lengths)
+
+    def clean_session_lengths(self) -> list[int]:
+        # The first length is the one offered by default (the API's order):
+        # lengths kept stay in their order, new ones follow, shortest first.
+        chosen = self.cleaned_data["session_lengths"]
+        kept = [m for m in self.stored_lengths if m in chosen]
+        return kept + sorted(m for m in chosen if m not in kept)
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"]

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.formfields import DateField
 
 from .models import Language, MeetingMode, Region, Topic
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # How far from today the advisor page shows a week. Past weeks hold no free
 # times, and no advisor takes bookings years ahead; the bound also keeps date
@@ -40,6 +44,7 @@ class DirectoryFilterForm(SiteForm):
     municipality = forms.ChoiceField(
         label=_("Municipality"),
         required=False,
+        help_text=_("A municipality also chooses its region."),
         error_messages={"invalid_choice": _("Choose a municipality from the list.")},
     )
     topic = forms.ChoiceField(
@@ -68,16 +73,25 @@ class DirectoryFilterForm(SiteForm):
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        regions = list(regions)
+        self.regions = regions = list(regions)
         cast(forms.ChoiceField, self.fields["region"]).choices = [
             ("", _("Any region")),
-            *((r.code, r.name) for r in regions),
+            *((r.code, _region_label(r)) for r in regions),
         ]
-        # Grouped choices render as <optgroup>, one per region.
-        cast(forms.ChoiceField, self.fields["municipality"]).choices = [
-            ("", _("Any municipality")),
-            *((r.name, [(m.code, m.name) for m in r.municipalities.all()]) for r in regions),
-        ]
+        self.narrow_municipalities(None)
+        # With htmx, choosing a region narrows the municipalities to its own
+        # (directory:municipalities answers with the narrowed select).
+        self.fields["region"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("directory:municipalities"),
+                "hx-trigger": "change",
+                "hx-include": "#id_municipality",
+                "hx-target": "#id_municipality",
+                "hx-swap": "outerHTML",
+            }
+        )
+        if self.is_bound:
+            self.data = self._municipality_wins(self.data)
         cast(forms.ChoiceField, self.fields["topic"]).choices = [
             ("", _("Any topic")),
             *((t.slug, t.name) for t in topics),
@@ -87,17 +101,42 @@ class DirectoryFilterForm(SiteForm):
             *sorted(((lang.code, lang.name) for lang in languages), key=lambda c: c[1]),
         ]
 
-    def clean(self):
-        cleaned = super().clean()
-        region, municipality = cleaned.get("region"), cleaned.get("municipality")
+    def narrow_municipalities(self, region: str | None) -> None:
+        """Offer the municipalities of `region` only; all of them, grouped by
+        region (<optgroup>s), when it is None or not a region."""
+        groups = [r for r in self.regions if r.code == region] or self.regions
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [
+            ("", _("Any municipality")),
+            *((r.name, [(m.code, m.name) for m in r.municipalities.all()]) for r in groups),
+        ]
+
+    def _municipality_wins(self, data: Any) -> Any:  # a QueryDict, or a dict in tests
+        """A municipality implies its region, so a region and a municipality
+        can never disagree: a known municipality sets the region (an old link
+        naming another region shows the municipality's, with no error)."""
+        municipality = data.get("municipality", "")
         # A municipality code starts with its region's code ("2080" is in "20").
-        if region and municipality and not municipality.startswith(region):
-            self.add_error("municipality", _("This municipality is not in the region you chose."))
-        return cleaned
+        region = next((r.code for r in self.regions if municipality.startswith(r.code)), None)
+        known = region is not None and any(
+            m.code == municipality for r in self.regions if r.code == region for m in r.municipalities.all()
+        )
+        if not known or data.get("region") == region:
+            return data
+        data = data.copy()
+        data["region"] = region
+        return data
 
     def filters(self) -> dict[str, str]:
         """The chosen filters, as keyword arguments for selectors.advisor_directory."""
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+def _region_label(region: Region) -> StrOrPromise:
+    # `has_advisors` comes from selectors.directory_regions; a region without
+    # it (another caller's list) is not marked.
+    if getattr(region, "has_advisors", True):
+        return region.name
+    return _("%(region)s (no advisors yet)") % {"region": region.name}
 
 
 class AdvisorWeekForm(SiteForm):

@@ -33,6 +33,21 @@ def region_list() -> QuerySet[Region]:
     ).order_by("code")
 
 
+def listed_advisors() -> QuerySet[Advisor]:
+    """The advisors the directory lists: bookable, with hours given (weekly,
+    or on some dates). One just invited, with an empty calendar, would be a
+    dead end; their page stays reachable by its address."""
+    return bookable_advisors().filter(
+        Q(Exists(WeeklyHours.objects.filter(advisor=OuterRef("pk")))) | ~Q(date_overrides=[])
+    )
+
+
+def directory_regions() -> QuerySet[Region]:
+    """region_list() with `has_advisors`: whether the directory lists anyone
+    in the region. Still two queries: the flag is a subquery."""
+    return region_list().annotate(has_advisors=Exists(listed_advisors().filter(region=OuterRef("pk"))))
+
+
 def topic_list() -> QuerySet[Topic]:
     return Topic.objects.filter(is_active=True).order_by("position", "slug")
 
@@ -217,13 +232,8 @@ def advisor_directory(
     """Active advisors matching the filters, with what the directory shows
     prefetched (topics and languages). Filters are codes and slugs:
     an unknown one matches nobody rather than costing a lookup query.
-
-    Only advisors who have given hours (weekly, or on some dates) are listed:
-    one just invited, with an empty calendar, would be a dead end. Their page
-    stays reachable by its address."""
-    advisors = bookable_advisors().filter(
-        Q(Exists(WeeklyHours.objects.filter(advisor=OuterRef("pk")))) | ~Q(date_overrides=[])
-    )
+    Only listed_advisors() are among them."""
+    advisors = listed_advisors()
     if region:
         advisors = advisors.filter(region_id=region)
     if municipality:

@@ -10,6 +10,7 @@ app_name = "directory"
 urlpatterns: list = [
     path("advisors/", directory.advisor_list, name="list"),
     path("advisors/<int:pk>/", directory.advisor_detail, name="advisor"),
+    path("advisors/municipalities/", directory.municipality_choices, name="municipalities"),
     path("coordinator/advisors/", coordinator.advisors, name="coordinator_advisors"),
     path(
         "coordinator/advisors/<int:pk>/deactivate/",

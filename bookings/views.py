@@ -647,7 +647,10 @@ def advisor_bookings(request: AuthenticatedHttpRequest) -> HttpResponse:
     context |= {
         "upcoming_days": _by_day(upcoming, zone, key=lambda b: b.start),
         "past": past_page,
-        "past_rows": [(b, _outcome_form(b)) for b in past_page.object_list],
+        # Latest first, under a heading per day like the coming ones.
+        "past_days": _by_day(
+            [(b, _outcome_form(b)) for b in past_page.object_list], zone, key=lambda row: row[0].start
+        ),
     }
     return render(request, "bookings/advisor_bookings.html", context)
 

@@ -181,6 +181,12 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hours(request: AuthenticatedHttpRequest) -> HttpResponse:
     advisor = _own_advisor(request)
+    if request.method == "POST" and "copy_monday" in request.POST:
+        # Shown back unsaved: a copy over four days is easy to get wrong, and
+        # the advisor sees (and can correct) the week before saving it.
+        form = WeeklyHoursForm.copying_monday(request.POST, advisor=advisor)
+        messages.info(request, _("Monday's hours are copied to Tuesday–Friday. Check them and save."))
+        return render(request, "advisors/advisor/hours.html", {"advisor": advisor, "form": form})
     form = WeeklyHoursForm(_bound(request), advisor=advisor)
     if request.method == "POST" and form.is_valid():
         availability_update(advisor=advisor, data={"weekly_hours": form.weekly_hours})

@@ -33,7 +33,7 @@ def _mode_labels(advisor: Advisor) -> list[StrOrPromise]:
 def advisor_list(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(
         request.GET or None,
-        regions=selectors.region_list(),
+        regions=selectors.directory_regions(),
         topics=selectors.topic_list(),
         languages=Language.objects.all(),
     )
@@ -51,11 +51,31 @@ def advisor_list(request: HttpRequest) -> HttpResponse:
     context |= {
         "page": page,
         "filtered": bool(filters),
+        "chosen_region": next((r for r in form.regions if r.code == filters.get("region")), None),
+        # For an empty answer: the same question without the place.
+        "anywhere_query": urlencode(
+            {k: v for k, v in filters.items() if k not in ("region", "municipality")}
+        ),
         "results": [
             {"advisor": a, "modes": _mode_labels(a), "next_available": next_free.get(a.pk)} for a in advisors
         ],
     }
     return render(request, "advisors/directory/list.html", context)
+
+
+@require_GET
+def municipality_choices(request: HttpRequest) -> HttpResponse:
+    """The municipality select of the directory's filters, narrowed to
+    ?region= (htmx swaps it in when the region changes); any other region, or
+    none, gives them all. The chosen ?municipality= stays chosen if it is there."""
+    form = DirectoryFilterForm(
+        initial={"municipality": request.GET.get("municipality", "")},
+        regions=selectors.region_list(),
+        topics=(),
+        languages=(),
+    )
+    form.narrow_municipalities(request.GET.get("region") or None)
+    return render(request, "advisors/directory/_municipality_select.html", {"field": form["municipality"]})
 
 
 def _week_query(first_day: date, duration: int) -> str:

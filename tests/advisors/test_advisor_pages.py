@@ -3,6 +3,7 @@ hours, date overrides, time off, booking settings and the profile."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -354,6 +355,102 @@ def test_the_hours_form_shows_the_current_week(advisor_client):
     assert 'name="day5_start_1" id="id_day5_start_1"' in html  # Saturday: empty
 
 
+def test_the_hours_form_shows_the_rows_in_use_and_folds_the_empty_ones(advisor_client):
+    html = advisor_client.get("/advisor/hours/").content.decode()
+
+    monday = html.split("<legend>Monday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown, folded = monday.split('<details class="more-intervals">', 1)
+    # 09–12 and 13–16 shown; rows 3 and 4 wait under "Add an interval".
+    assert 'name="day0_start_2"' in shown and 'name="day0_start_3"' not in shown
+    assert 'name="day0_start_3"' in folded and 'name="day0_start_4"' in folded
+    assert "Add an interval" in folded
+    saturday = html.split("<legend>Saturday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown, folded = saturday.split('<details class="more-intervals">', 1)
+    assert 'name="day5_start_1"' in shown and 'name="day5_start_2"' in folded
+
+
+def test_a_row_filled_further_down_is_shown_with_the_rows_above_it(advisor_client):
+    response = advisor_client.post("/advisor/hours/", hours_form(day5_start_3="10:00"))
+
+    saturday = response.content.decode().split("<legend>Saturday</legend>", 1)[1].split("</fieldset>", 1)[0]
+    shown = saturday.split("<details", 1)[0]
+    assert 'name="day5_start_3" value="10:00"' in shown  # with its error, never folded away
+    assert "Give both a start and an end." in shown
+
+
+def test_copying_monday_fills_tuesday_to_friday_and_saves_nothing(advisor_client, advisor):
+    before = week_rules(advisor)
+
+    response = advisor_client.post(
+        "/advisor/hours/",
+        hours_form(
+            day0_start_1="08:00",
+            day0_end_1="11:00",
+            day0_start_2="12:00",
+            day0_end_2="15:00",
+            day3_start_3="18:00",  # Thursday's third row becomes Monday's (empty)
+            day3_end_3="19:00",
+            day5_start_1="10:00",  # Saturday is left alone
+            day5_end_1="12:00",
+            copy_monday="1",
+        ),
+    )
+
+    assert response.status_code == 200
+    assert week_rules(advisor) == before
+    html = response.content.decode()
+    assert "Monday&#x27;s hours are copied to Tuesday–Friday. Check them and save." in html
+    for weekday in range(5):
+        assert f'name="day{weekday}_start_1" value="08:00"' in html
+        assert f'name="day{weekday}_end_2" value="15:00"' in html
+    assert 'value="18:00"' not in html
+    assert 'name="day5_start_1" value="10:00"' in html
+    assert re.search(r'name="day6_start_1" value="[^"]', html) is None  # Sunday stays empty
+
+    # Saving what is shown saves the copied week.
+    saved = advisor_client.post(
+        "/advisor/hours/",
+        hours_form(
+            **{
+                f"day{d}_{edge}_{n}": value
+                for d in range(5)
+                for n, edge, value in (
+                    (1, "start", "08:00"),
+                    (1, "end", "11:00"),
+                    (2, "start", "12:00"),
+                    (2, "end", "15:00"),
+                )
+            },
+            day5_start_1="10:00",
+            day5_end_1="12:00",
+        ),
+    )
+    assert saved.status_code == 302
+    assert len(week_rules(advisor)) == 11
+
+
+def test_with_javascript_the_copy_is_made_in_the_page_and_announced(advisor_client):
+    html = advisor_client.get("/advisor/hours/").content.decode()
+
+    assert "/static/js/weekly-hours.js" in html
+    assert '<p id="copy-monday-status" class="copy-status" role="status"></p>' in html
+    assert re.search(r'name="copy_monday"[^>]* data-copied="Monday&#x27;s hours are copied', html)
+
+
+def test_copying_monday_with_bad_times_shows_their_errors_and_saves_nothing(advisor_client, advisor):
+    before = week_rules(advisor)
+
+    response = advisor_client.post(
+        "/advisor/hours/", hours_form(day0_start_1="15:00", day0_end_1="14:00", copy_monday="1")
+    )
+
+    assert response.status_code == 200
+    assert week_rules(advisor) == before
+    html = response.content.decode()
+    assert '<li><a href="#id_day2_end_1">Wednesday: The start must be before the end.</a></li>' in html
+    assert_accessible(html)
+
+
 def test_saving_weekly_hours_replaces_them_and_changes_the_free_times(advisor_client, advisor):
     Advisor.objects.filter(pk=advisor.pk).update(min_notice_hours=0)
 
@@ -664,7 +761,7 @@ def test_deleting_time_off_that_is_not_there_changes_nothing(advisor_client, adv
 # --- Booking settings --------------------------------------------------------------
 
 
-def settings_form(**changed: str) -> dict[str, str]:
+def settings_form(**changed: str | list[str] | None) -> dict[str, str | list[str]]:
     data = {
         "timezone": "Europe/Stockholm",
         "session_lengths": "60",
@@ -685,7 +782,10 @@ def test_the_settings_form_shows_the_current_settings(advisor_client):
     html = advisor_client.get("/advisor/settings/").content.decode()
 
     assert '<option value="Europe/Stockholm" selected>' in html
-    assert 'name="session_lengths" value="60"' in html
+    assert re.search(r'<input type="checkbox" name="session_lengths" value="60"[^>]* checked>', html)
+    assert not re.search(r'<input type="checkbox" name="session_lengths" value="30"[^>]* checked>', html)
+    for minutes in (15, 30, 45, 90, 120):
+        assert f'name="session_lengths" value="{minutes}"' in html
     assert 'name="horizon_days" value="90" min="1" max="365"' in html
     assert 'name="closed_on_public_holidays" id="id_closed_on_public_holidays" checked' in html
 
@@ -695,7 +795,7 @@ def test_saving_settings_updates_them(advisor_client, advisor):
         "/advisor/settings/",
         settings_form(
             timezone="Europe/Helsinki",
-            session_lengths="30, 90",
+            session_lengths=["30", "90"],
             slot_step="15",
             buffer_before="5",
             buffer_after="10",
@@ -723,17 +823,41 @@ def test_saving_settings_updates_them(advisor_client, advisor):
     }
 
 
+def test_a_stored_length_outside_the_usual_ones_stays_offered_and_kept(advisor_client, advisor):
+    # 25 and 60 were set through the API, 60 first: the default length.
+    Advisor.objects.filter(pk=advisor.pk).update(session_lengths=[60, 25])
+
+    html = advisor_client.get("/advisor/settings/").content.decode()
+    assert re.search(r'name="session_lengths" value="25"[^>]* checked>', html)
+    assert "25 minutes" in html
+
+    response = advisor_client.post("/advisor/settings/", settings_form(session_lengths=["15", "25", "60"]))
+
+    assert response.status_code == 302
+    # Kept lengths keep their order (60 stays the default); the new one follows.
+    assert settings_of(advisor)["session_lengths"] == [60, 25, 15]
+
+
+def test_at_most_six_session_lengths_are_offered(advisor_client, advisor):
+    Advisor.objects.filter(pk=advisor.pk).update(session_lengths=[25])
+    before = settings_of(advisor)
+
+    all_of_them = ["15", "25", "30", "45", "60", "90", "120"]
+    response = advisor_client.post("/advisor/settings/", settings_form(session_lengths=all_of_them))
+
+    assert response.status_code == 200
+    assert "Offer at most 6 session lengths." in response.content.decode()
+    assert settings_of(advisor) == before
+
+
 @pytest.mark.parametrize(
     ("changed", "field", "message"),
     [
-        (
-            {"session_lengths": "30, 7"},
-            "session_lengths",
-            "A session length must be a positive multiple of 5 minutes",
-        ),
-        ({"session_lengths": "30, thirty"}, "session_lengths", "Write whole minutes separated by commas"),
-        ({"session_lengths": "30, 30"}, "session_lengths", "Each session length once, please."),
-        ({"session_lengths": ""}, "session_lengths", "This field is required."),
+        ({"session_lengths": ["30", "7"]}, "session_lengths", "Choose session lengths from the list."),
+        ({"session_lengths": ["30", "thirty"]}, "session_lengths", "Choose session lengths from the list."),
+        ({"session_lengths": ["30", "30"]}, "session_lengths", "Each session length once, please."),
+        ({"session_lengths": None}, "session_lengths", "Choose at least one session length."),
+        ({"session_lengths": ""}, "session_lengths", "Choose at least one session length."),
         ({"horizon_days": "400"}, "horizon_days", "Ensure this value is less than or equal to 365."),
         ({"slot_step": "1"}, "slot_step", "Ensure this value is greater than or equal to 5."),
         ({"max_per_day": "0"}, "max_per_day", "Ensure this value is greater than or equal to 1."),

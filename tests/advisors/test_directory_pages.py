@@ -161,13 +161,109 @@ def test_the_filter_form_offers_all_regions_and_municipalities_grouped_by_region
     assert '<label for="id_municipality">' in html
 
 
+def test_a_municipality_chooses_its_region_so_an_old_link_naming_another_is_no_error(
+    en_client, advisor, other_advisor
+):
+    # Växjö is in Kronoberg (07), not Dalarna (20): the municipality wins.
+    response = en_client.get("/advisors/", {"region": "20", "municipality": "0780"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert listed(response) == {other_advisor.pk}
+    assert not response.context["form"].errors
+    assert '<option value="07" selected>' in html
+    assert '<option value="0780" selected>' in html
+    # A municipality alone shows its region chosen too.
+    alone = en_client.get("/advisors/", {"municipality": "2080"})
+    assert listed(alone) == {advisor.pk}
+    assert '<option value="20" selected>' in alone.content.decode()
+
+
+def test_an_unknown_municipality_is_an_error_whatever_the_region(en_client, advisor):
+    response = en_client.get("/advisors/", {"region": "20", "municipality": "2099"})
+
+    assert response.status_code == 400
+    assert "municipality" in response.context["form"].errors
+
+
+def test_choosing_a_region_narrows_the_municipalities_with_htmx(client, db):
+    html = client.get("/advisors/").content.decode()
+    region_select = html[html.index("<select") : html.index(">", html.index("<select"))]
+    assert 'hx-get="/advisors/municipalities/"' in region_select
+    assert 'hx-target="#id_municipality"' in region_select
+    assert "/static/vendor/htmx.min.js" in html
+
+    narrowed = client.get("/advisors/municipalities/", {"region": "20", "municipality": "2080"})
+
+    select = narrowed.content.decode()
+    assert narrowed.status_code == 200
+    assert select.strip().startswith('<select name="municipality"') and 'id="id_municipality"' in select
+    assert select.count("<optgroup") == 1 and '<optgroup label="Dalarnas län">' in select
+    assert select.count("<option") == 15 + 1  # Dalarna's 15 and "any"
+    assert '<option value="2080" selected>' in select
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"region": ""}, {"region": "99"}, {"region": "x" * 5000}, {"region": "07", "municipality": "2080"}],
+)
+def test_municipalities_of_no_region_or_another_are_all_or_the_regions_own_never_a_500(client, db, query):
+    response = client.get("/advisors/municipalities/", query)
+
+    select = response.content.decode()
+    assert response.status_code == 200
+    if query.get("region") == "07":
+        assert select.count("<optgroup") == 1 and "selected" not in select.replace('value="" selected', "")
+    else:
+        assert select.count("<optgroup") == 21 and select.count("<option") == 290 + 1
+
+
+def test_regions_without_advisors_are_marked_and_their_empty_answer_helps(en_client, advisor):
+    html = en_client.get("/advisors/").content.decode()
+    region_select = html[html.index('name="region"') : html.index("</select>", html.index('name="region"'))]
+    assert '<option value="20">Dalarnas län</option>' in region_select
+    assert '<option value="09">Gotlands län (no advisors yet)</option>' in region_select
+
+    response = en_client.get("/advisors/", {"region": "09", "topic": "financing"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There are no advisors in Gotlands län yet." in page
+    assert 'href="/advisors/?topic=financing&amp;mode=video"' in page
+    assert 'href="/advisors/">All advisors</a>' in page
+
+
+def test_a_region_with_advisors_that_match_nothing_else_says_so(en_client, advisor):
+    page = en_client.get("/advisors/", {"region": "20", "language": "ar"}).content.decode()
+
+    assert "No advisor matches all your choices." in page
+    assert "There are no advisors in" not in page
+
+
+def test_the_next_free_time_on_a_card_books_it_straight_away(en_client, advisor):
+    advisor.session_lengths = [45, 90]
+    advisor.save()
+
+    html = en_client.get("/advisors/").content.decode()
+
+    link = re.search(r'<a class="next-free-link" href="([^"]+)">(.*?)</a>', html)
+    assert link is not None
+    assert link[1] == (
+        f"/bookings/new/?advisor={advisor.pk}&amp;start=2026-12-02T09%3A00%3A00%2B01%3A00&amp;duration=45"
+    )
+    # Its accessible name says whom and when.
+    name = re.sub(r"<[^>]+>", "", link[2])
+    assert name == "Book Anna Lindqvist, Wednesday 2 December at 09:00"
+    booking_page = en_client.get(link[1].replace("&amp;", "&"))
+    assert booking_page.status_code in (200, 302)  # the booking flow (sign in first)
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
         ({"region": "xx"}, "region"),
         ({"region": "99"}, "region"),
         ({"municipality": "9999"}, "municipality"),
-        ({"region": "20", "municipality": "0780"}, "municipality"),
         ({"topic": "no-such-topic"}, "topic"),
         ({"mode": "carrier-pigeon"}, "mode"),
         ({"language": "zz"}, "language"),

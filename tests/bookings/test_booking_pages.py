@@ -836,6 +836,25 @@ def test_the_advisor_lists_upcoming_bookings_by_day_and_records_the_outcome(
     assert booking.private_notes == ""  # the form sends the notes as they stand
 
 
+def test_the_advisor_sees_past_sessions_under_a_heading_with_their_day(
+    anna, advisor, entrepreneur, enterprise, frozen
+):
+    wednesday = book(entrepreneur, advisor)
+    thursday = book(entrepreneur, advisor, start=THURSDAY_13)
+    frozen.move_to(local(2027, 3, 5, 9))
+
+    page = anna.get("/bookings/advisor/").content.decode()
+    past = visible(anna.get("/bookings/advisor/")).split("Past sessions", 1)[1]
+
+    # Latest first, each under its day, and the session itself by its clock times.
+    assert past.index("Thursday 4 March") < past.index("13:00–14:00") < past.index("Wednesday 3 March")
+    assert past.index("Wednesday 3 March") < past.index("10:00–11:00")
+    assert '<h3 id="past-2027-03-04-title"><time datetime="2027-03-04">Thursday 4 March</time></h3>' in page
+    section = page.split('id="past-2027-03-03"', 1)[1].split("</section>", 1)[0]
+    assert f'name="b{wednesday.pk}-outcome"' in section
+    assert f'name="b{thursday.pk}-outcome"' not in section
+
+
 def test_private_notes_stay_with_the_advisor(sara, advisor, entrepreneur, enterprise, frozen):
     booking = book(entrepreneur, advisor)
     frozen.move_to(local(2027, 3, 3, 12))

@@ -79,6 +79,13 @@ def visitor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "directory"
     page.goto("/advisors/?region=20&topic=financing")
     yield "directory, filtered"
+    page.goto("/advisors/?region=09")
+    expect(page.locator(".empty-suggestions")).to_be_visible()
+    yield "directory, a region without advisors"
+    page.goto("/advisors/")
+    page.select_option("#id_region", "20")
+    expect(page.locator("#id_municipality optgroup")).to_have_count(1)  # narrowed by htmx
+    yield "directory, municipalities of the chosen region"
     page.goto("/advisors/?region=99")
     expect(page.locator("#error-summary")).to_be_visible()
     yield "directory, a filter in error"
@@ -217,6 +224,16 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
     submit(page, "form.hours-form")
     expect(page.locator("#error-summary")).to_be_visible()
     yield "weekly hours, in error"
+    page.goto("/advisor/hours/")
+    page.locator(".more-intervals summary").first.click()
+    expect(page.locator("#id_day0_start_3")).to_be_visible()
+    yield "weekly hours, an interval added"
+    page.fill("#id_day0_start_1", "08:00")
+    page.fill("#id_day0_end_1", "11:00")
+    page.locator("button[name=copy_monday]").click()  # js/weekly-hours.js copies in the page
+    expect(page.locator("#copy-monday-status")).not_to_be_empty()
+    expect(page.locator("#id_day4_start_1")).to_have_value("08:00")
+    yield "weekly hours, Monday copied"
     page.goto("/advisor/overrides/")
     day = next_open_day(SATURDAY, weeks_ahead=6)
     page.fill("#id_date", day.isoformat())
@@ -239,6 +256,13 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
     yield "booking settings"
     page.goto("/advisor/profile/")
     yield "profile"
+    page.goto("/calendar/settings/")
+    yield "calendar feed"
+    page.locator("button[name=action][value=rotate]").click()
+    page.wait_for_load_state()
+    page.locator("button.copy-button").click()
+    expect(page.locator("#feed-url-status")).not_to_be_empty()
+    yield "calendar feed, a new address copied"
     page.goto("/bookings/advisor/")
     yield "advisor's bookings"
     page.locator("section[aria-labelledby=upcoming-title] .booking-card a").first.click()

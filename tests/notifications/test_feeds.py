@@ -366,6 +366,39 @@ def test_the_new_address_is_shown_once(client, sara):
     assert token.encode() not in later.content
 
 
+def test_the_new_address_comes_with_a_field_to_select_and_a_copy_button(client, sara):
+    client.force_login(sara)
+
+    page = client.post("/calendar/settings/", {"action": "rotate"}).content.decode()
+
+    # The field is there, readonly, to select by hand without JavaScript.
+    assert re.search(r'<input id="feed-url" type="text" readonly value="[^"]+"', page)
+    # The button waits hidden for js/copy-field.js, which says "Copied" in the live region.
+    assert re.search(
+        r'<button type="button"[^>]* data-copy="feed-url" data-copy-status="feed-url-status"', page
+    )
+    assert re.search(r'data-copied="[^"]+"[^>]* hidden>', page)
+    assert '<p id="feed-url-status" class="copy-status" aria-live="polite"></p>' in page
+    assert "/static/js/copy-field.js" in page
+    assert "<script>" not in page  # no inline script: the CSP forbids it
+
+
+def test_the_advisor_reaches_the_feed_page_from_their_menu(client, advisor):
+    client.force_login(advisor.user)
+
+    calendar = client.get("/advisor/").content.decode()
+    page = client.get("/calendar/settings/").content.decode()
+
+    assert 'href="/calendar/settings/"' in calendar.split('class="subnav"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'<a href="/calendar/settings/" aria-current="page">', page)
+
+
+def test_an_entrepreneur_sees_no_advisor_menu_on_the_feed_page(client, sara):
+    client.force_login(sara)
+
+    assert 'class="subnav"' not in client.get("/calendar/settings/").content.decode()
+
+
 def test_making_a_new_address_on_the_page_ends_the_old_one(client, sara):
     client.force_login(sara)
     first = client.post("/calendar/settings/", {"action": "rotate"}).context["new_url"]

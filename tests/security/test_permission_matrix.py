@@ -286,6 +286,7 @@ MATRIX: dict[str, Row] = {
     "healthz": Row("GET", fixed("/healthz"), everyone(200)),
     "directory:list": Row("GET", fixed("/advisors/"), everyone(200)),
     "directory:advisor": Row("GET", named("directory:advisor", lambda w: w.advisor.pk), everyone(200)),
+    "directory:municipalities": Row("GET", fixed("/advisors/municipalities/"), everyone(200)),
     "statistics:definitions": Row("GET", fixed("/statistics/definitions/"), everyone(200)),
     "set_language": Row("POST", fixed("/i18n/setlang/"), everyone(302), data=lambda w: {"language": "en"}),
     "schema": Row("GET", fixed("/api/schema/"), everyone(200)),
