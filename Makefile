@@ -27,7 +27,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
 # tests/conftest.py groups onto one worker (xdist_group) so it is set up once.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: install lock run test lint format typecheck imports check-migrations test-embedded test-services messages bench load clean
+.PHONY: install lock run test test-passes lint format typecheck imports check-migrations test-embedded test-services messages bench load clean
 
 # Installs exactly the lock (every package pinned, with its hashes), then the
 # project itself without dependencies, so every checkout runs the same versions.
@@ -105,7 +105,22 @@ test-services: install
 		echo "Skipping the PostgreSQL and Redis run: start them to include it (see README)."; \
 	fi
 
-test: lint typecheck imports check-migrations test-embedded test-services
+# `make test` runs the two passes at once: much of each waits on the servers,
+# workers and browser it starts, so on two cores the two together take little
+# longer than the longer one alone. The embedded pass prints as it goes; the
+# second pass's output goes to var/test-services.log and is printed after.
+# `make test-embedded` and `make test-services` run one of them.
+test-passes: install
+	@mkdir -p var
+	@echo "== both passes at once: the embedded pass here, the pass on PostgreSQL and Redis in var/test-services.log (printed at the end) =="
+	@$(MAKE) --no-print-directory test-services > var/test-services.log 2>&1 & services=$$!; \
+	$(MAKE) --no-print-directory test-embedded; embedded=$$?; \
+	wait $$services; services=$$?; \
+	cat var/test-services.log; \
+	echo "== embedded pass: $$(test $$embedded = 0 && echo passed || echo FAILED); pass on PostgreSQL and Redis: $$(test $$services = 0 && echo passed || echo FAILED) =="; \
+	test $$embedded = 0 && test $$services = 0
+
+test: lint typecheck imports check-migrations test-passes
 
 messages: install
 	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks

@@ -107,6 +107,18 @@ def test_the_embedded_defaults_use_sqlite_in_immediate_mode_and_the_filesystem_b
     assert settings.USE_TZ
 
 
+SHOW_LOCK_WAIT = "from django.db import connection as c; print(c.settings_dict['OPTIONS']['timeout'])"
+
+
+@pytest.mark.parametrize(("given", "seconds"), [("", "20"), ("50", "50")])
+def test_a_write_waits_for_sqlites_lock_as_long_as_sqlite_lock_timeout_says(given, seconds):
+    env = {"SQLITE_LOCK_TIMEOUT": given} if given else {}
+    result = manage("shell", "-c", SHOW_LOCK_WAIT, DATABASE_URL="sqlite:///:memory:", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == seconds
+
+
 # --- The development server's address (`make run HOST=… PORT=…`) --------------------------
 
 SHOW_SITE = "from django.conf import settings as s; print(s.SITE_URL, ' '.join(s.ALLOWED_HOSTS))"

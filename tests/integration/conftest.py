@@ -339,6 +339,10 @@ class LiveStack:
                 # Everyone here comes from 127.0.0.1 at once; the rate limits
                 # are proven in tests/security, not tripped by the race tests.
                 **{f"THROTTLE_{scope}": "off" for scope in ("TOKEN", "BOOKING_CREATE", "DIRECTORY", "SLOTS")},
+                # Hundreds of bookings at once on two busy cores: on SQLite a
+                # writer may wait its turn longer than a person would (20 s),
+                # within the clients' 60.
+                "SQLITE_LOCK_TIMEOUT": "50",
                 **(env or {}),
             }
             stack = cls(vendor, database_url, port, server_env, workdir / "server.log")
