@@ -134,10 +134,9 @@ def free_times(
         latest_day=latest_day,
         days=list(by_day.items()),
         errors=errors,
-        # Earlier than today there is nothing to show.
-        previous=_query(max(first_day - timedelta(days=PICKER_DAYS), today), in_query)
-        if first_day > today
-        else None,
+        # Nothing is free from the day asked to the first day shown, nor before
+        # today: a week back from the day asked, if that is after today.
+        previous=_query(max(asked - timedelta(days=PICKER_DAYS), today), in_query) if asked > today else None,
         next=_query(last_day + timedelta(days=1), in_query) if slots and last_day < latest_day else None,
         from_today=_query(today, in_query) if asked != today else None,
     )

@@ -70,7 +70,7 @@ def test_a_long_time_off_is_jumped_over_in_one_step(advisor):
     assert picker.skipped
     assert local_days(picker)[0] == date(2027, 1, 11)
     assert len(local_days(picker)) <= PICKER_DAYS
-    assert picker.previous == "?start=2027-01-04&duration=60"
+    assert picker.previous is None  # nothing is free from today to then
 
 
 def test_nothing_free_in_two_months_gives_no_days_and_no_next_link(advisor):
@@ -91,6 +91,18 @@ def test_a_week_is_read_as_its_monday(advisor):
 
     assert picker.asked == date(2026, 12, 14)
     assert picker.errors == []
+
+
+def test_the_week_back_goes_from_the_day_asked_over_the_days_known_to_be_empty(advisor):
+    advisor.time_off = [
+        {"start": "2026-12-14T00:00:00+01:00", "end": "2026-12-28T00:00:00+01:00", "reason": ""}
+    ]
+    advisor.save()
+
+    picker = free_times(advisor, data={"start": "2026-12-16"}, now=NOW)
+
+    assert (picker.asked, picker.first_day) == (date(2026, 12, 16), date(2026, 12, 28))
+    assert picker.previous == "?start=2026-12-09&duration=60"
 
 
 def test_a_day_before_today_is_read_as_today(advisor):
