@@ -18,9 +18,9 @@ from .models import Language, MeetingMode, Region, Topic
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# How far from today the advisor page shows a week. Past weeks hold no free
-# times, and no advisor takes bookings years ahead; the bound also keeps date
-# arithmetic far from date.max.
+# How far from today the free-time picker may be asked to look. Past days hold
+# no free times, and no advisor takes bookings years ahead; the bound also
+# keeps date arithmetic far from date.max.
 WEEK_PAST_DAYS = 366
 WEEK_FUTURE_DAYS = 2 * 366
 
@@ -139,26 +139,40 @@ def _region_label(region: Region) -> StrOrPromise:
     return _("%(region)s (no advisors yet)") % {"region": region.name}
 
 
-class AdvisorWeekForm(SiteForm):
-    """Which week of free times the advisor page shows, and for which session
-    length. Each field that does not parse falls back to its default; the
-    error says so, and the page shows it as a message."""
+class FreeTimesForm(SiteForm):
+    """From which day the free-time picker (advisors.picker) looks for free
+    times, and for which session length. Each field that does not parse falls
+    back to its default; the error says so, and the picker shows it beside the
+    date field. Without `session_lengths` the length is fixed (a booking being
+    moved keeps its own) and not asked."""
 
     week = forms.RegexField(
         regex=r"^[0-9]{4}-W[0-9]{2}$",
         required=False,
-        error_messages={"invalid": _("We could not read that week, so the coming seven days are shown.")},
+        error_messages={"invalid": _("We could not read that week, so the free times from today are shown.")},
     )
     start = DateField(
+        label=_("Show free times from"),
         required=False,
-        error_messages={"invalid": _("We could not read that date, so the coming seven days are shown.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "invalid": _("We could not read that date, so the free times from today are shown."),
+            "out_of_range": _(
+                "There are no free times that far away, so the free times from today are shown."
+            ),
+            # The same words for a date beyond what any form takes (backend.limits).
+            "date_range": _("There are no free times that far away, so the free times from today are shown."),
+        },
     )
     duration = forms.TypedChoiceField(label=_("Length of the meeting"), required=False, coerce=int)
 
-    def __init__(self, *args, session_lengths: Sequence[int], today: date, **kwargs) -> None:
+    def __init__(self, *args, session_lengths: Sequence[int] | None, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.session_lengths = list(session_lengths)
+        self.session_lengths = list(session_lengths or [])
+        if session_lengths is None:
+            del self.fields["duration"]
+            return
         cast(forms.ChoiceField, self.fields["duration"]).choices = [
             (minutes, _("%(minutes)s minutes") % {"minutes": minutes}) for minutes in self.session_lengths
         ]
@@ -189,14 +203,13 @@ class AdvisorWeekForm(SiteForm):
         latest = self.today + timedelta(days=WEEK_FUTURE_DAYS)
         if not earliest <= day <= latest:
             raise forms.ValidationError(
-                _("There are no free times that far away, so the coming seven days are shown."),
-                code="out_of_range",
+                self.fields["start"].error_messages["out_of_range"], code="out_of_range"
             )
         return day
 
     def chosen_first_day(self) -> date:
-        """The first day of the week to show: the ISO week's Monday, the start
-        date, or today; whatever of them parsed, in that order."""
+        """The day asked for: the ISO week's Monday, the start date, or today;
+        whatever of them parsed, in that order."""
         data = getattr(self, "cleaned_data", {})
         return data.get("week") or data.get("start") or self.today
 

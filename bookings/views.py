@@ -32,12 +32,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import push_url
 
-from advisors.availability import Slot, local_to_utc
+from advisors.availability import local_to_utc
 from advisors.models import Advisor, MeetingMode
+from advisors.picker import FreeTimes, free_times
 from advisors.selectors import (
     advisor_of,
     advisor_public,
-    advisor_slots,
     region_list,
     topic_list,
 )
@@ -60,10 +60,6 @@ from .forms import (
 )
 from .models import Booking, BookingStatus
 
-# How far ahead a booking can be moved from its pages, and how many free
-# times a page offers when the chosen one was taken.
-MOVE_DAYS = 14
-ALTERNATIVES = 10
 PAST_PER_PAGE = 20
 
 
@@ -179,16 +175,6 @@ def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetim
     except services.BookingError as error:
         return str(error.message)
     return None
-
-
-def _alternatives(advisor: Advisor, duration: int, now: datetime) -> list[tuple[date, list[Slot]]]:
-    """The advisor's next free times, grouped by the advisor's local day."""
-    zone = advisor.zone
-    today = now.astimezone(zone).date()
-    slots = advisor_slots(
-        advisor, first_day=today, last_day=today + timedelta(days=MOVE_DAYS - 1), duration=duration, now=now
-    )[:ALTERNATIVES]
-    return _by_day(slots, zone, key=lambda slot: slot.start)
 
 
 def _topics_of(advisor: Advisor) -> list:
@@ -335,12 +321,11 @@ def _taken(request: AuthenticatedHttpRequest, context: dict[str, Any], now: date
         for name in ("topic", "mode", "enterprise", "message", "phone")
         if request.method == "POST" and name in request.POST
     }
-    return _flow_response(
-        request,
-        "taken.html",
-        {**context, "days": _alternatives(advisor, duration, now), "keep": keep},
-        status=409,
-    )
+    hidden = {"advisor": advisor.pk, "duration": duration, "step": "pick", **keep}
+    # Answering a POST, the picker has no address to page on: it shows the
+    # first free days, and the advisor's page has the rest.
+    picker = free_times(advisor, data=None, now=now, duration=duration)
+    return _flow_response(request, "taken.html", {**context, "picker": picker, "hidden": hidden}, status=409)
 
 
 # --- One booking ------------------------------------------------------------------------
@@ -379,22 +364,18 @@ def _outcome_form(booking: Booking, data: Any = None) -> OutcomeForm:
     return OutcomeForm(data, initial=initial, prefix=f"b{booking.pk}")
 
 
-def _move_slots(booking: Booking, now: datetime) -> list[tuple[date, list[Slot]]]:
-    """The advisor's free times for the next MOVE_DAYS days that `booking` can
-    move to. Its own time does not block them (so it can move by half an
+def _move_times(booking: Booking, data: Any, now: datetime) -> FreeTimes:
+    """The picker of free times `booking` can move to, from the day `data`
+    asks for. Its own time does not block them (so it can move by half an
     hour), and its current start is not offered again."""
-    advisor = booking.advisor
-    zone = advisor.zone
-    first_day = now.astimezone(zone).date()
-    slots = advisor_slots(
-        advisor,
-        first_day=first_day,
-        last_day=first_day + timedelta(days=MOVE_DAYS - 1),
-        duration=booking.duration,
+    return free_times(
+        booking.advisor,
+        data=data,
         now=now,
+        duration=booking.duration,
         exclude=[booking.pk],
+        leave_out=booking.start,
     )
-    return _by_day((s for s in slots if s.start != booking.start), zone, key=lambda slot: slot.start)
 
 
 def _move(
@@ -441,9 +422,9 @@ def _move_page(
             "confirm_start": confirm_start,
             "confirm_end": confirm_start + timedelta(minutes=booking.duration) if confirm_start else None,
             # Only the picker needs the free times; the confirmation shows one.
-            "days": _move_slots(booking, now) if movable and confirm_start is None else [],
+            "picker": _move_times(booking, request.GET, now) if movable and confirm_start is None else None,
             "action": action,
-            "move_days": MOVE_DAYS,
+            "page_url": request.path,
         },
         status=status,
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from advisors.models import MeetingMode, Region, Topic
+from advisors.picker import FreeTimes, free_times
 from advisors.selectors import bookable_advisors
 from backend.errors import add_to_form
 from backend.formfields import ModelChoiceField, PhoneField
@@ -25,7 +26,7 @@ from backend.types import AuthenticatedHttpRequest
 from . import waitlist
 from .forms import SiteForm
 from .models import WaitlistEntry, WaitlistStatus
-from .services import BookingError
+from .services import BookingError, SlotTaken
 
 # --- Forms -------------------------------------------------------------------
 
@@ -117,19 +118,24 @@ class ClaimForm(SiteForm):
 
 
 def _render_list(
-    request: AuthenticatedHttpRequest, *, failed: ClaimForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    *,
+    failed: ClaimForm | None = None,
+    status: int = 200,
+    other_times: FreeTimes | None = None,
 ) -> HttpResponse:
+    """The list; `failed` is a claim form refused, and `other_times` the
+    picker of its advisor's free times when the offered time itself is gone."""
     entries = list(waitlist.waitlist_entries_of(request.user))
     rows = []
     for entry in entries:
-        form = None
+        form, times = None, None
         if entry.status == WaitlistStatus.OFFERED:
-            form = (
-                failed
-                if failed is not None and failed.prefix == f"claim-{entry.pk}"
-                else ClaimForm(entry=entry)
-            )
-        rows.append({"entry": entry, "claim_form": form})
+            if failed is not None and failed.prefix == f"claim-{entry.pk}":
+                form, times = failed, other_times
+            else:
+                form = ClaimForm(entry=entry)
+        rows.append({"entry": entry, "claim_form": form, "other_times": times})
     context = {"rows": rows, "failed_form": failed, "now": timezone.now()}
     return render(request, "bookings/waitlist/list.html", context, status=status)
 
@@ -161,7 +167,12 @@ def waitlist_claim_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     try:
         booking = waitlist.waitlist_claim(entry=entry, entrepreneur=request.user, **form.cleaned_data)
     except BookingError as error:
-        return _render_list(request, failed=form, status=add_to_form(form, error))
+        other_times, advisor = None, entry.offered_advisor
+        if advisor is not None and (isinstance(error, SlotTaken) or error.field == "start"):
+            # The held time itself is gone (an event in the advisor's own
+            # calendar, changed hours): offer the advisor's other free times.
+            other_times = free_times(advisor, data=None, now=timezone.now())
+        return _render_list(request, failed=form, status=add_to_form(form, error), other_times=other_times)
     messages.success(
         request,
         _("You have booked %(when)s with %(advisor)s.")

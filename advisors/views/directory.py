@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,14 +12,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import selectors
-from ..forms_directory import AdvisorWeekForm, DirectoryFilterForm
+from ..forms_directory import DirectoryFilterForm
 from ..models import Advisor, Language, MeetingMode
+from ..picker import free_times
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 ADVISORS_PER_PAGE = 20
-WEEK_DAYS = 7
 
 
 def _mode_labels(advisor: Advisor) -> list[StrOrPromise]:
@@ -78,62 +75,16 @@ def municipality_choices(request: HttpRequest) -> HttpResponse:
     return render(request, "advisors/directory/_municipality_select.html", {"field": form["municipality"]})
 
 
-def _week_query(first_day: date, duration: int) -> str:
-    return "?" + urlencode({"start": first_day.isoformat(), "duration": duration})
-
-
 @require_GET
 def advisor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     advisor = selectors.advisor_public(pk)
     if advisor is None:
         raise Http404
-    zone = advisor.zone
-    now = timezone.now()
-    today = now.astimezone(zone).date()
-
-    form = AdvisorWeekForm(request.GET or None, session_lengths=advisor.session_lengths, today=today)
-    if form.is_bound and not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.warning(request, str(error))
-    first_day, duration = form.chosen_first_day(), form.chosen_duration()
-    last_day = first_day + timedelta(days=WEEK_DAYS - 1)
-
-    slots = selectors.advisor_slots(
-        advisor, first_day=first_day, last_day=last_day, duration=duration, now=now
-    )
-    by_day = defaultdict(list)
-    for slot in slots:
-        by_day[slot.start.astimezone(zone).date()].append(slot)
-    days = [first_day + timedelta(days=n) for n in range(WEEK_DAYS)]
-
-    next_free = None
-    if not slots:
-        # An empty week says when the next free time is instead.
-        next_free = selectors.next_available([advisor], now=now).get(advisor.pk)
-
-    horizon_end = today + timedelta(days=advisor.horizon_days)
     context = {
         "advisor": advisor,
         "modes": _mode_labels(advisor),
         "offers_in_person": MeetingMode.IN_PERSON in advisor.meeting_modes,
         "municipalities": list(advisor.municipalities.all()),
-        "form": form,
-        "duration": duration,
-        "show_duration_choice": len(advisor.session_lengths) > 1,
-        "first_day": first_day,
-        "last_day": last_day,
-        "days": [(day, by_day.get(day, [])) for day in days],
-        "has_slots": bool(slots),
-        "next_available": next_free,
-        "next_available_week": _week_query(next_free.astimezone(zone).date(), duration)
-        if next_free
-        else None,
-        # Earlier than today there is nothing to show.
-        "previous_week": _week_query(max(first_day - timedelta(days=WEEK_DAYS), today), duration)
-        if first_day > today
-        else None,
-        "next_week": _week_query(last_day + timedelta(days=1), duration) if last_day < horizon_end else None,
-        "this_week": _week_query(today, duration) if first_day != today else None,
+        "picker": free_times(advisor, data=request.GET, now=timezone.now()),
     }
     return render(request, "advisors/directory/advisor.html", context)

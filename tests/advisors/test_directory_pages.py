@@ -359,23 +359,26 @@ def test_the_address_is_not_shown_when_the_advisor_does_not_meet_in_person(clien
     assert "Åsgatan 23" not in html
 
 
-def test_the_advisor_page_shows_the_free_times_of_a_week_day_by_day(en_client, advisor):
+def test_the_advisor_page_shows_the_free_times_of_a_week_day_by_day_leaving_out_empty_days(
+    en_client, advisor
+):
     response = en_client.get(f"/advisors/{advisor.pk}/", {"week": "2026-W50"})
 
     html = response.content.decode()
     assert response.status_code == 200
     headings = re.findall(r"<h3[^>]*><time[^>]*>([^<]+)</time></h3>", html)
+    # The weekend has no free times, so it has no heading either.
     assert headings == [
         "Monday 7 December",
         "Tuesday 8 December",
         "Wednesday 9 December",
         "Thursday 10 December",
         "Friday 11 December",
-        "Saturday 12 December",
-        "Sunday 13 December",
     ]
-    monday, *_, saturday, _sunday = html.split("<h3")[1:]
-    starts = re.findall(r'<span class="slot"><time datetime="2026-12-07T([0-9:]{5}):00\+01:00">', monday)
+    monday = html.split("<h3")[1]
+    starts = re.findall(
+        r'<a class="chip slot-link" [^>]*>.*?<time datetime="2026-12-07T([0-9:]{5}):00\+01:00">', monday
+    )
     assert starts == [
         "09:00",
         "09:30",
@@ -388,24 +391,50 @@ def test_the_advisor_page_shows_the_free_times_of_a_week_day_by_day(en_client, a
         "14:30",
         "15:00",
     ]
-    assert "No free times" in saturday
+    assert "Saturday 12 December" not in html and "No free times" not in html
     assert "Free times from Monday 7 December to Sunday 13 December" in html
     assert 'href="?start=2026-11-30&amp;duration=60"' not in html  # before today
     assert 'href="?start=2026-12-01&amp;duration=60"' in html  # previous week: from today
     assert 'href="?start=2026-12-14&amp;duration=60"' in html  # next week
 
 
-def test_without_a_week_the_page_shows_the_coming_seven_days_with_notice_respected(client, advisor):
+def test_each_free_time_is_a_chip_named_by_its_day_and_time(en_client, advisor):
+    html = en_client.get(f"/advisors/{advisor.pk}/", {"start": "2026-12-07"}).content.decode()
+
+    chip = re.search(r'<a class="chip slot-link" href="([^"]+)">(.*?)</a>', html)
+    assert chip is not None
+    assert "start=2026-12-07T09%3A00%3A00%2B01%3A00" in chip[1]
+    name = re.sub(r"<[^>]+>", "", chip[2])
+    assert name == "Book Monday 7 December, 09:00–10:00"
+    assert '<span class="visually-hidden">Book Monday 7 December, </span>' in chip[2]
+
+
+def test_the_picker_has_a_date_field_for_later_days(en_client, advisor):
+    html = en_client.get(f"/advisors/{advisor.pk}/", {"start": "2027-01-12"}).content.decode()
+
+    assert '<form method="get" action="/advisors/' in html
+    assert '<label for="picker-start">Show free times from</label>' in html
+    assert re.search(
+        r'<input type="date" name="start" id="picker-start" value="2027-01-12" min="2026-12-01" max="2027-03-01"',
+        html,
+    )
+    assert "Free times from Tuesday 12 January 2027 to Monday 18 January 2027" in html
+    assert "2027-01-11T" not in html
+
+
+def test_without_a_week_the_page_starts_at_the_first_free_day_with_notice_respected(client, advisor):
     response = client.get(f"/advisors/{advisor.pk}/")
 
     html = response.content.decode()
     assert response.status_code == 200
-    # Swedish writes the clock with a full stop, slot buttons included.
-    # Today (Tuesday) is within the 24 hours' notice; Wednesday 09:00 is the first time.
-    assert "2026-12-01T" not in re.sub(r'<time datetime="2026-12-01">', "", html)
+    # Swedish writes the clock with a full stop, slot chips included.
+    # Today (Tuesday) is within the 24 hours' notice; Wednesday 09:00 is the first time,
+    # and the seven days shown start there.
+    assert "2026-12-01T" not in html
     assert '<time datetime="2026-12-02T09:00:00+01:00">09.00</time>' in html
-    assert '<time datetime="2026-12-07T15:00:00+01:00">15.00</time>' in html
-    assert "2026-12-08T" not in html
+    assert '<time datetime="2026-12-08T15:00:00+01:00">15.00</time>' in html
+    assert "2026-12-09T" not in html
+    assert "Inga lediga tider före onsdag 2 december." in html
 
 
 def test_a_start_date_shows_seven_days_from_it(client, advisor):
@@ -423,9 +452,10 @@ def test_the_visitor_chooses_among_the_advisors_session_lengths(en_client, advis
     default = en_client.get(f"/advisors/{advisor.pk}/", {"week": "2026-W50"}).content.decode()
     long = en_client.get(f"/advisors/{advisor.pk}/", {"week": "2026-W50", "duration": "90"}).content.decode()
 
-    assert '>11:30</time>–<time datetime="2026-12-07T12:00:00+01:00">12:00<' in default
-    assert ">11:30</time>–" not in long
-    assert '>10:30</time>–<time datetime="2026-12-07T12:00:00+01:00">12:00<' in long
+    ends_at_noon = '<span class="visually-hidden">–<time datetime="2026-12-07T12:00:00+01:00">12:00<'
+    assert ">11:30</time>" + ends_at_noon in default
+    assert '>11:30</time><span class="visually-hidden">' not in long  # no time starts at 11:30
+    assert ">10:30</time>" + ends_at_noon in long
     assert '<option value="90" selected>90 minutes</option>' in long
     assert 'href="?start=2026-12-14&amp;duration=90"' in long
 
@@ -447,12 +477,13 @@ def test_a_week_or_length_that_cannot_be_read_falls_back_with_a_message(en_clien
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'class="message message-warning"' in html
-    assert "Free times from Tuesday 1 December to Monday 7 December" in html
+    assert 'class="message message-warning' in html
+    assert 'aria-describedby="picker-errors"' in html
+    assert "Free times from Wednesday 2 December to Tuesday 8 December" in html
     assert '<time datetime="2026-12-02T09:00:00+01:00">09:00</time>' in html
 
 
-def test_an_empty_week_says_when_the_next_free_time_is(en_client, advisor):
+def test_an_empty_week_is_skipped_saying_from_when_the_times_are_free(en_client, advisor):
     advisor.time_off = [
         {"start": "2026-12-01T00:00:00+01:00", "end": "2026-12-14T00:00:00+01:00", "reason": ""}
     ]
@@ -460,9 +491,37 @@ def test_an_empty_week_says_when_the_next_free_time_is(en_client, advisor):
 
     html = en_client.get(f"/advisors/{advisor.pk}/").content.decode()
 
-    assert "The next free time is" in html
-    assert "Monday 14 December at 09:00" in html
-    assert 'href="?start=2026-12-14&amp;duration=60"' in html
+    assert html.count("No free times before Monday 14 December.") == 1
+    assert "Free times from Monday 14 December to Sunday 20 December" in html
+    assert '<time datetime="2026-12-14T09:00:00+01:00">09:00</time>' in html
+    assert "Join the waitlist" not in html
+
+
+def test_an_advisor_with_nothing_free_points_to_the_waitlist(en_client, advisor):
+    advisor.time_off = [
+        {"start": "2026-12-01T00:00:00+01:00", "end": "2027-06-01T00:00:00+02:00", "reason": ""}
+    ]
+    advisor.save()
+
+    response = en_client.get(f"/advisors/{advisor.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No free time in the two months from Tuesday 1 December." in html
+    assert f'href="/bookings/waitlist/join/?advisor={advisor.pk}"' in html
+    assert "chip" not in html
+
+
+def test_a_date_beyond_the_advisors_horizon_falls_back_to_today_with_a_message(en_client, advisor):
+    response = en_client.get(f"/advisors/{advisor.pk}/", {"start": "2027-06-01"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "This advisor takes bookings up to Monday 1 March 2027, so the free times from today are shown."
+        in html
+    )
+    assert "Free times from Wednesday 2 December to Tuesday 8 December" in html
 
 
 @pytest.mark.parametrize("change", [{"is_active": False}, {"user__is_active": False}])

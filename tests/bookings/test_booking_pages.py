@@ -127,7 +127,7 @@ def hidden_value(page: str, name: str) -> str:
 def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrepreneur, enterprise):
     # The advisor's page links each free time to the booking flow.
     page = sara.get(f"/advisors/{advisor.pk}/", {"start": "2027-03-03"}).content.decode()
-    hrefs = [html.unescape(h) for h in re.findall(r'<a class="slot-link" href="([^"]+)"', page)]
+    hrefs = [html.unescape(h) for h in re.findall(r'<a class="chip slot-link" href="([^"]+)"', page)]
     link = next(h for h in hrefs if "T10%3A00" in h and "2027-03-03" in h)
     query = parse_qs(urlsplit(link).query)
     assert urlsplit(link).path == "/bookings/new/"
@@ -197,7 +197,7 @@ def test_an_entrepreneur_books_moves_and_cancels_a_session(sara, advisor, entrep
     assert f"/bookings/{booking.uid}/reschedule/" in upcoming
     assert f"/bookings/{booking.uid}/cancel/" in upcoming
 
-    # Move it: the free times of the next two weeks, as buttons.
+    # Move it: the free times from the first free day, as buttons.
     page = text(sara.get(f"/bookings/{booking.uid}/reschedule/"))
     assert "Thursday 4 March" in page
     assert 'name="start" value="2027-03-04T12:00:00+00:00"' in page
@@ -538,6 +538,62 @@ def test_a_booking_cannot_be_moved_to_a_taken_time(
     assert bad.status_code == 400
     booking.refresh_from_db()
     assert (booking.start, booking.sequence) == (WEDNESDAY_10, 0)
+
+
+def test_the_move_picker_pages_on_with_its_date_field_without_javascript(
+    sara, advisor, entrepreneur, enterprise
+):
+    booking = book(entrepreneur, advisor)
+    url = f"/bookings/{booking.uid}/reschedule/"
+
+    first = text(sara.get(url))
+    later = sara.get(url, {"start": "2027-03-20"})  # a Saturday: the picker starts on Monday
+
+    assert f'<form method="get" action="{url}" class="picker-form">' in first
+    assert 'type="date" name="start" id="picker-start"' in first
+    assert 'name="duration"' not in first  # a booking keeps its length
+    assert 'href="?start=2027-03-09"' in first  # the next week
+    page = text(later)
+    assert later.status_code == 200
+    assert "No free times before Monday 22 March." in visible(later)
+    assert 'value="2027-03-22T08:00:00+00:00"' in page  # Monday 22 March, 09:00
+    assert 'value="2027-03-04T12:00:00+00:00"' not in page
+    assert "Saturday 20 March" not in page
+    assert '<button type="submit" name="start" value="2027-03-22T08:00:00+00:00" class="chip">' in page
+
+
+@pytest.mark.parametrize("start", ["2027-02-30", "20 mars", "2031-01-01", "0001-01-01"])
+def test_a_bad_date_in_the_move_picker_shows_the_first_free_days_with_a_message(
+    sara, advisor, entrepreneur, enterprise, start
+):
+    booking = book(entrepreneur, advisor)
+
+    response = sara.get(f"/bookings/{booking.uid}/reschedule/", {"start": start})
+
+    page = text(response)
+    assert response.status_code == 200
+    assert 'class="message message-warning picker-errors"' in page
+    assert "so the free times from today are shown." in visible(response)
+    assert 'value="2027-03-02T08:00:00+00:00"' in page  # Tuesday 09:00, the first free time
+
+
+def test_a_time_taken_offers_the_next_ones_in_the_picker_keeping_the_answers(
+    sara, advisor, entrepreneur, enterprise, other_entrepreneur
+):
+    Enterprise.objects.create(name="Ahmeds AB", kind="social", municipality_id="2080").members.add(
+        other_entrepreneur
+    )
+    book(other_entrepreneur, advisor)
+
+    response = sara.post("/bookings/new/", {**describe(advisor), "step": "confirm"})
+
+    page = text(response)
+    assert response.status_code == 409
+    form = page.split('class="slot-picker"', 1)[1].split("</form>", 1)[0]
+    assert hidden_value(form, "step") == "pick"
+    assert hidden_value(form, "message") == "Vi vill söka pengar från ESF."
+    assert 'name="start" value="2027-03-02T08:00:00+00:00" class="chip"' in form
+    assert 'type="date"' not in page  # a POST's answer: the advisor's page has the later days
 
 
 def test_moving_asks_to_confirm_without_javascript_in_swedish(client, advisor, entrepreneur, enterprise):

@@ -670,3 +670,39 @@ def test_the_waitlist_page_withdraws(client, queue):
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.WITHDRAWN
+
+
+def test_a_claim_whose_time_is_gone_offers_the_advisors_other_free_times(client, queue, booked_out, anna):
+    cancel(booked_out[FIRST_SLOT])
+    entry = queue[0]
+    client.force_login(entry.entrepreneur)
+    # Anna moves her weekly hour from Wednesday to Thursday: the held time is no longer hers to give.
+    WeeklyHours.objects.filter(advisor=anna).update(weekday=3)
+    prefix = f"claim-{entry.pk}"
+
+    response = client.post(
+        f"/bookings/waitlist/{entry.pk}/claim/", {f"{prefix}-topic": "financing", f"{prefix}-mode": "video"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="error-summary"' in page
+    assert "Other free times with Anna Lindqvist" in page
+    other = page.split('class="other-times"', 1)[1].split("</section>\n", 1)[0]
+    # Thursday 4 March at 10:00, a link into the booking flow; the gone Wednesday is not offered.
+    assert "start=2027-03-04T10%3A00%3A00%2B01%3A00" in other
+    assert '<h4 id="day-2027-03-04">' in other
+    assert "2027-03-03T10" not in other
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.OFFERED and entry.booking is None
+
+
+def test_a_claim_refused_for_another_reason_shows_no_other_times(client, queue, booked_out):
+    cancel(booked_out[FIRST_SLOT])
+    entry = queue[0]
+    client.force_login(entry.entrepreneur)
+
+    response = client.post(f"/bookings/waitlist/{entry.pk}/claim/", {f"claim-{entry.pk}-topic": "financing"})
+
+    assert response.status_code == 400
+    assert "other-times" not in response.content.decode()

@@ -58,3 +58,50 @@ def next_open_day(weekday: int, *, weeks_ahead: int = 1) -> date:
     while day in holidays.country_holidays("SE") or day.month == 7 or (day.month == 8 and day.day <= 7):
         day += timedelta(days=7)
     return day
+
+
+def one_hour_left(
+    site: Any, *, advisor_email: str, name: str, region: str, booker_email: str, topic: str
+) -> tuple[int, str]:
+    """Leaves the advisor one bookable hour in the next two weeks (10–11 on a
+    day a few days from today, nothing else) and has `booker` book it, so the
+    advisor has no free time and their waitlist can be joined. Returns the
+    advisor's id and the booking's uid: cancelling it frees the hour, which
+    then goes to the first in line."""
+    advisor_pk = advisor_id(site, name, region)
+    advisor, booker = site.api(advisor_email), site.api(booker_email)
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    for offset in range(3, 11):  # past the notice, within the waitlist's two weeks
+        day = today + timedelta(days=offset)
+        changed = advisor.patch(
+            site.url("/api/v1/me/availability/"),
+            json={
+                "weekly_hours": [],
+                "overrides": [{"date": day.isoformat(), "intervals": [{"start": "10:00", "end": "11:00"}]}],
+                "time_off": [],
+                "session_lengths": [60],
+                "closed_on_public_holidays": False,
+            },
+            timeout=30,
+        )
+        assert changed.status_code == 200, changed.text
+        slots = booker.get(
+            site.url(f"/api/v1/advisors/{advisor_pk}/slots/?start={day}&end={day}&duration=60"), timeout=30
+        ).json()["slots"]
+        if slots:  # not taken by a booking of the demo data
+            break
+    else:
+        raise AssertionError(f"no day left to give {name} one free hour")
+    booked = booker.post(
+        site.url("/api/v1/bookings/"),
+        json={
+            "advisor": advisor_pk,
+            "start": slots[0]["start"],
+            "duration": 60,
+            "topic": topic,
+            "mode": "in_person",
+        },
+        timeout=30,
+    )
+    assert booked.status_code == 201, booked.text
+    return advisor_pk, booked.json()["uid"]

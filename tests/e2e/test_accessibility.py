@@ -18,7 +18,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import advisor_id, next_open_day, sign_in, switch_language
+from tests.e2e.helpers import advisor_id, next_open_day, one_hour_left, sign_in, switch_language
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -89,8 +89,15 @@ def visitor_pages(page: Any, site: Any) -> Iterator[str]:
     page.goto("/advisors/?region=99")
     expect(page.locator("#error-summary")).to_be_visible()
     yield "directory, a filter in error"
-    page.goto(f"/advisors/{advisor_id(site, 'Anna Lindqvist', region='20')}/")
+    anna = advisor_id(site, "Anna Lindqvist", region="20")
+    page.goto(f"/advisors/{anna}/")
     yield "advisor page"
+    page.goto(f"/advisors/{anna}/?start={next_open_day(TUESDAY, weeks_ahead=3)}&duration=60")
+    expect(page.locator(".picker-day").first).to_be_visible()
+    yield "advisor page, later days by the date field"
+    page.goto(f"/advisors/{anna}/?start=2026-02-30")
+    expect(page.locator(".picker-errors")).to_be_visible()
+    yield "advisor page, a date that cannot be read"
     page.goto("/accounts/login/")
     yield "sign in"
     page.fill("input[name=login]", "nobody@example.se")
@@ -162,6 +169,10 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     detail = re.search(r"/bookings/[0-9a-f-]{36}/", page.url)[0]
     page.goto(f"{detail}reschedule/")
     yield "move the session"
+    page.goto(f"{detail}reschedule/?start={next_open_day(TUESDAY, weeks_ahead=3)}")
+    expect(page.locator("form.slot-picker")).to_be_visible()
+    yield "move the session, later days"
+    page.goto(f"{detail}reschedule/")
     submit(page, "form.slot-picker")
     expect(page.locator("#confirm-title")).to_be_visible()
     yield "move the session, confirm"
@@ -318,6 +329,58 @@ def test_pages_for_entrepreneurs_pass_axe(site, new_page):
     page = new_page()
     sign_in(page, "entrepreneur3@example.se")
     walk_in_both_languages(page, site, entrepreneur_pages)
+
+
+def offer_pages(page: Any, site: Any) -> Iterator[str]:
+    page.goto("/bookings/waitlist/")
+    expect(page.locator(".offer")).to_be_visible()
+    yield "waitlists, a time held for you"
+    submit(page, ".offer form")  # no way of meeting chosen
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "waitlists, a claim in error"
+
+    # Johan moves his hours to the afternoons (the same change in each
+    # language's walk): the held hour is gone, and a claim shows his other
+    # free times in the picker.
+    moved = site.api("advisor2.kronoberg@example.se").patch(
+        site.url("/api/v1/me/availability/"),
+        json={
+            "overrides": [],
+            "weekly_hours": [{"weekday": d, "start": "13:00", "end": "15:00"} for d in range(5)],
+        },
+        timeout=30,
+    )
+    assert moved.status_code == 200, moved.text
+    page.goto("/bookings/waitlist/")
+    page.locator(".offer input[name$='-mode'][value=in_person]").check()
+    submit(page, ".offer form")
+    expect(page.locator(".other-times .chip").first).to_be_visible()
+    yield "waitlists, the held time gone"
+
+
+def test_a_waitlist_offer_passes_axe(site, new_page):
+    # Johan Berg's last free hour is booked by Noor Rahimi; Ahmed Ali joins his
+    # waitlist, and Noor's cancellation offers him the hour.
+    johan, noors = one_hour_left(
+        site,
+        advisor_email="advisor2.kronoberg@example.se",
+        name="Johan Berg",
+        region="07",
+        booker_email="entrepreneur5@example.se",
+        topic="financing",
+    )
+    joined = site.api("entrepreneur2@example.se").post(
+        site.url("/api/v1/waitlist/"), json={"advisor": johan}, timeout=30
+    )
+    assert joined.status_code == 201, joined.text
+    cancelled = site.api("entrepreneur5@example.se").post(
+        site.url(f"/api/v1/bookings/{noors}/cancel/"), json={"reason": ""}, timeout=30
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    page = new_page()
+    sign_in(page, "entrepreneur2@example.se")
+    walk_in_both_languages(page, site, offer_pages)
 
 
 def test_pages_for_advisors_pass_axe(site, new_page):
