@@ -200,16 +200,18 @@ class ReauthenticateForm(SiteFormMixin, allauth_forms.ReauthenticateForm):
 # --- Two-factor authentication (allauth.mfa; MFA_FORMS) ----------------------------
 
 TOTP_CODE_HELP = _("Six digits. The app shows a new code every 30 seconds.")
+TOTP_CODE_REQUIRED = _("Type the code your app shows now.")
 
 
 class _CodeFieldMixin(SiteFormMixin):
     """The code field of a two-factor form: our label and help, digits on a phone's keyboard."""
 
-    def _code_field(self, label: Any, help_text: Any = "") -> None:
+    def _code_field(self, label: Any, help_text: Any, required: Any) -> None:
         self._site_look()
         code = self.fields["code"]
         code.label = label
         code.help_text = help_text
+        code.error_messages["required"] = required
         code.widget.attrs.update(
             {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"}
         )
@@ -219,17 +221,19 @@ class MFAAuthenticateForm(_CodeFieldMixin, mfa_base_forms.AuthenticateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._code_field(
-            _("Code"), _("The six digits your authenticator app shows now, or one of your recovery codes.")
+            _("Code"),
+            _("The six digits your authenticator app shows now, or one of your recovery codes."),
+            _("Type the code from your app, or a recovery code."),
         )
 
 
 class MFAReauthenticateForm(_CodeFieldMixin, mfa_base_forms.ReauthenticateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._code_field(_("Code from the app"), TOTP_CODE_HELP)
+        self._code_field(_("Code from the app"), TOTP_CODE_HELP, TOTP_CODE_REQUIRED)
 
 
 class MFAActivateTOTPForm(_CodeFieldMixin, mfa_totp_forms.ActivateTOTPForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._code_field(_("Code from the app"), TOTP_CODE_HELP)
+        self._code_field(_("Code from the app"), TOTP_CODE_HELP, TOTP_CODE_REQUIRED)

@@ -92,6 +92,8 @@ def test_the_code_step_of_signing_in_is_ours(client, operator):
 def test_a_wrong_code_is_refused_in_our_words_and_the_right_one_signs_in(client, operator):
     client.post("/accounts/login/", {"login": operator.user.email, "password": PASSWORD})
 
+    empty = client.post("/accounts/2fa/authenticate/", {"code": ""})
+    assert "Skriv koden från appen, eller en reservkod." in visible(empty)
     wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
 
     assert wrong.status_code == 200
@@ -143,6 +145,9 @@ def test_an_entrepreneur_sets_up_an_authenticator_app_in_our_words(client, entre
     )
     secret = re.search(r'id="totp-secret" type="text" readonly value="([A-Z2-7]+)"', page.content.decode())[1]
 
+    empty = client.post("/accounts/2fa/totp/activate/", {"code": ""})
+    assert "Skriv koden som appen visar nu." in visible(empty)
+    assert "obligatoriskt" not in visible(empty)  # not Django's own words
     wrong = client.post("/accounts/2fa/totp/activate/", {"code": "000000"})
 
     assert "Koden stämmer inte eller är för gammal." in visible(wrong)
