@@ -40,6 +40,17 @@ def _from_service(clean: Any, value: str) -> str:
         raise ValidationError(str(error.message)) from error
 
 
+# An empty field of allauth's forms, said as what to do rather than Django's "This field is required."
+REQUIRED_WORDS = {
+    "login": _("Type your email address."),
+    "email": _("Type your email address."),
+    "password": _("Type your password."),
+    "oldpassword": _("Type your current password."),
+    "password1": _("Choose a password."),
+    "password2": _("Type the password again."),
+}
+
+
 class SiteFormMixin(ErrorLinksMixin):
     """Labels without Django's trailing colon, no placeholders (one that
     repeats the label is gone the moment one types), and an error summary
@@ -47,8 +58,10 @@ class SiteFormMixin(ErrorLinksMixin):
 
     def _site_look(self) -> None:
         self.label_suffix = ""
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             field.widget.attrs.pop("placeholder", None)
+            if name in REQUIRED_WORDS:
+                field.error_messages["required"] = REQUIRED_WORDS[name]
 
     def _words(self, **labels: Any) -> None:
         for name, label in labels.items():
