@@ -1,12 +1,13 @@
 """allauth's account adapter: what sign-up stores, where each role lands after
 signing in, and allauth's mails and errors in our words and the recipient's
-language."""
+language; allauth.mfa's errors in our words too (MFAAdapter)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
@@ -86,3 +87,19 @@ class AccountAdapter(DefaultAccountAdapter):
             super().send_mail(
                 template_prefix, email, {"person": user, "site_url": settings.SITE_URL, **context}
             )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    # allauth.mfa's refusals on the two-factor pages, in our words.
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "add_email_blocked": _(
+            "Turn off two-factor authentication before you add an email address to your account."
+        ),
+        "cannot_delete_authenticator": _("Two-factor authentication cannot be turned off for this account."),
+        "cannot_generate_recovery_codes": _(
+            "Set up an authenticator app first: recovery codes come with two-factor authentication."
+        ),
+        "incorrect_code": _("The code is wrong or too old. Type the code the app shows now."),
+        "unverified_email": _("Confirm your email address before you set up two-factor authentication."),
+    }

@@ -2,13 +2,15 @@
 words (ACCOUNT_FORMS). allauth keeps doing the work (checking passwords,
 sending the mails, its rate limits); these only give its fields our labels,
 help and error messages, and add the name and the language of mail to
-sign-up."""
+sign-up. allauth.mfa's code forms likewise (MFA_FORMS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account import forms as allauth_forms
+from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +40,17 @@ def _from_service(clean: Any, value: str) -> str:
         raise ValidationError(str(error.message)) from error
 
 
+# An empty field of allauth's forms, said as what to do rather than Django's "This field is required."
+REQUIRED_WORDS = {
+    "login": _("Type your email address."),
+    "email": _("Type your email address."),
+    "password": _("Type your password."),
+    "oldpassword": _("Type your current password."),
+    "password1": _("Choose a password."),
+    "password2": _("Type the password again."),
+}
+
+
 class SiteFormMixin(ErrorLinksMixin):
     """Labels without Django's trailing colon, no placeholders (one that
     repeats the label is gone the moment one types), and an error summary
@@ -45,8 +58,10 @@ class SiteFormMixin(ErrorLinksMixin):
 
     def _site_look(self) -> None:
         self.label_suffix = ""
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             field.widget.attrs.pop("placeholder", None)
+            if name in REQUIRED_WORDS:
+                field.error_messages["required"] = REQUIRED_WORDS[name]
 
     def _words(self, **labels: Any) -> None:
         for name, label in labels.items():
@@ -193,3 +208,45 @@ class ReauthenticateForm(SiteFormMixin, allauth_forms.ReauthenticateForm):
         self._site_look()
         self._words(password=_("Your password"))
         self.fields["password"].help_text = ""
+
+
+# --- Two-factor authentication (allauth.mfa; MFA_FORMS) ----------------------------
+
+TOTP_CODE_HELP = _("Six digits. The app shows a new code every 30 seconds.")
+TOTP_CODE_REQUIRED = _("Type the code your app shows now.")
+
+
+class _CodeFieldMixin(SiteFormMixin):
+    """The code field of a two-factor form: our label and help, digits on a phone's keyboard."""
+
+    def _code_field(self, label: Any, help_text: Any, required: Any) -> None:
+        self._site_look()
+        code = self.fields["code"]
+        code.label = label
+        code.help_text = help_text
+        code.error_messages["required"] = required
+        code.widget.attrs.update(
+            {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"}
+        )
+
+
+class MFAAuthenticateForm(_CodeFieldMixin, mfa_base_forms.AuthenticateForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._code_field(
+            _("Code"),
+            _("The six digits your authenticator app shows now, or one of your recovery codes."),
+            _("Type the code from your app, or a recovery code."),
+        )
+
+
+class MFAReauthenticateForm(_CodeFieldMixin, mfa_base_forms.ReauthenticateForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._code_field(_("Code from the app"), TOTP_CODE_HELP, TOTP_CODE_REQUIRED)
+
+
+class MFAActivateTOTPForm(_CodeFieldMixin, mfa_totp_forms.ActivateTOTPForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._code_field(_("Code from the app"), TOTP_CODE_HELP, TOTP_CODE_REQUIRED)

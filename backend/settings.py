@@ -316,6 +316,13 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rådtid"
+# The two-factor pages in our words and look too (templates/mfa/, backend/forms.py).
+MFA_ADAPTER = "backend.adapters.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "backend.forms.MFAAuthenticateForm",
+    "reauthenticate": "backend.forms.MFAReauthenticateForm",
+    "activate_totp": "backend.forms.MFAActivateTOTPForm",
+}
 
 # --- Internationalisation ---------------------------------------------------
 

@@ -4,8 +4,10 @@ from datetime import date
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -23,6 +25,16 @@ ACCESSIBILITY_STATEMENT_DATE = date(2026, 11, 28)
 # Digg supervises the law on accessibility to digital public services; anyone
 # may report a statement or an answer they are not content with.
 DIGG_REPORT_URL = "https://www.digg.se/tdosanmalan"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for without reading
+    the page's <link rel="icon">: the collected icon, under its hashed name."""
+    response = redirect(static("img/favicon.ico"))
+    # Not permanent: the hashed name changes when the icon does.
+    patch_cache_control(response, max_age=86400, public=True)
+    return response
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

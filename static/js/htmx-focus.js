@@ -1,7 +1,8 @@
 /* After htmx swaps in a new page's <main>, move focus to where a person
    should start reading: the error summary if there is one, else the heading.
    Without this, keyboard and screen reader users are left on a button that
-   no longer exists. Loaded after htmx.min.js (both deferred). */
+   no longer exists. And keep the header's language form on the page shown.
+   Loaded after htmx.min.js (both deferred). */
 (function () {
   "use strict";
   if (!window.htmx) {
@@ -25,5 +26,17 @@
       target.setAttribute("tabindex", "-1");
     }
     target.focus();
+  });
+  // htmx swaps only <main> and pushes the new page's address: the header's
+  // language form would still send the page before back to it. Follow the
+  // address bar instead, after a push, a replace or the back button.
+  function followAddress() {
+    var next = document.querySelector("form.language-switch input[name=next]");
+    if (next) {
+      next.value = window.location.pathname + window.location.search;
+    }
+  }
+  ["htmx:pushedIntoHistory", "htmx:replacedInHistory", "htmx:historyRestore"].forEach(function (name) {
+    document.body.addEventListener(name, followAddress);
   });
 })();

@@ -387,7 +387,10 @@ def test_deactivating_asks_first_and_says_how_many_sessions_are_ahead(client, co
     assert "Anna Lindqvist has 2 upcoming sessions." in html
     # Keeping is the primary action; deactivating is the secondary button of the form.
     assert f'href="{PAGE}" class="button">Keep Anna Lindqvist active</a>' in html
-    assert '<button type="submit" class="button-secondary">Deactivate Anna Lindqvist</button>' in html
+    assert (
+        '<button type="submit" class="button-secondary button-danger">Deactivate Anna Lindqvist</button>'
+        in html
+    )
     assert f'action="{PAGE}{advisor.pk}/deactivate/"' in html
     advisor.refresh_from_db()
     assert advisor.is_active  # asking changes nothing

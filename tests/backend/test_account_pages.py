@@ -72,6 +72,15 @@ def test_sign_up_without_a_name_is_refused_in_our_words_and_creates_no_one(clien
     assert mail.outbox == []
 
 
+def test_an_empty_sign_up_says_what_each_field_needs_in_our_words(client, db):
+    response = client.post("/accounts/signup/", {"language": "sv"})
+
+    text = visible(response)
+    for words in ("Skriv din e-postadress.", "Välj ett lösenord.", "Skriv lösenordet en gång till."):
+        assert words in text
+    assert "obligatoriskt" not in text  # not Django's own words
+
+
 def test_two_different_passwords_are_said_once_in_our_words(client, db):
     response = client.post("/accounts/signup/", {**SIGN_UP, "password2": "ett-annat-losenord-42"})
 

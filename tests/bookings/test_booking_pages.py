@@ -661,7 +661,7 @@ def test_cancelling_offers_keeping_the_booking_first_and_cancelling_second(
         page = text(client.get(path))
         actions = page.split('class="cancel-form"', 1)[1].split("</form>", 1)[0]
         keep = f'<a class="button" href="/bookings/{booking.uid}/">Behåll bokningen</a>'
-        cancel = '<button type="submit" class="button-secondary">Avboka</button>'
+        cancel = '<button type="submit" class="button-secondary button-danger">Avboka</button>'
         assert keep in actions
         assert cancel in actions
         assert actions.index(keep) < actions.index(cancel)

@@ -650,7 +650,7 @@ def test_the_claim_form_asks_for_the_way_of_meeting_and_keeps_its_two_buttons_ap
     assert '<button type="submit">Book this time</button>' in claim_form  # the primary action
     assert "Leave the waitlist" not in claim_form
     leave_form = page.split(f'action="/bookings/waitlist/{entry.pk}/withdraw/"', 1)[1].split("</form>", 1)[0]
-    assert 'class="button-secondary">No thanks, leave the waitlist' in leave_form
+    assert 'class="button-secondary button-danger">No thanks, leave the waitlist' in leave_form
 
     missing = client.post(f"/bookings/waitlist/{entry.pk}/claim/", {f"{prefix}-topic": "financing"})
 

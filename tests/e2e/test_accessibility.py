@@ -5,11 +5,17 @@ impact "serious" or "critical" fails the test; the others are printed, to be
 looked at.
 
 Each role walks its pages as a generator: it navigates (and submits what a
-page needs), then yields the page's name for axe to check."""
+page needs), then yields the page's name for axe to check.
+
+The walk also photographs each page it checks, whole, at 1280 and at 390 px
+wide (a desktop and a phone), to var/screenshots/<lang>-<width>/<role>-<page>.jpg,
+for people to look at (issue 15): the pages and sign-ins are the walk's own,
+and the seconds the pictures take are printed."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,6 +24,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import BASE_DIR, DEMO_PASSWORD
 from tests.e2e.helpers import advisor_id, next_open_day, one_hour_left, sign_in, switch_language
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
@@ -28,6 +35,60 @@ LANGUAGES = ("sv", "en")
 TUESDAY, SATURDAY = 1, 5
 
 Walk = Callable[[Any, Any], Iterator[str]]
+
+SCREENSHOTS = BASE_DIR / "var" / "screenshots"
+SCREENSHOT_WIDTHS = (1280, 390)
+# JPEG: a fraction of the time and bytes of PNG for whole pages, and sharp
+# enough to judge a layout by.
+SCREENSHOT_QUALITY = 70
+# A picture of a page with anything on it is larger than this; a blank one is not.
+SCREENSHOT_MIN_BYTES = 4_000
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+class Screenshots:
+    """Whole-page pictures of the pages a role walks, in each width."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.seconds = 0.0
+        self.written: list[Any] = []
+        self.too_wide: list[str] = []
+        for stale in SCREENSHOTS.glob(f"*/{role}-*.jpg"):
+            stale.unlink()
+
+    def take(self, page: Any, name: str, language: str) -> None:
+        started = time.perf_counter()
+        viewport = page.viewport_size
+        for width in SCREENSHOT_WIDTHS:
+            if width != viewport["width"]:
+                page.set_viewport_size({"width": width, "height": viewport["height"]})
+            path = SCREENSHOTS / f"{language}-{width}" / f"{self.role}-{slug(name)}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(
+                path=str(path), full_page=True, type="jpeg", quality=SCREENSHOT_QUALITY, animations="disabled"
+            )
+            self.written.append(path)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:  # scrolls sideways (WCAG 1.4.10): printed, to be looked at
+                self.too_wide.append(f"[{language}] {name}: {scroll_width} px wide at {width} px")
+        page.set_viewport_size(viewport)
+        self.seconds += time.perf_counter() - started
+
+    def check(self) -> None:
+        small = [
+            f"{p} ({p.stat().st_size} bytes)" for p in self.written if p.stat().st_size < SCREENSHOT_MIN_BYTES
+        ]
+        assert self.written, "no screenshot was taken"
+        assert not small, "screenshots that look blank:\n" + "\n".join(small)
+        for line in self.too_wide:
+            print("wider than the window:", line)
+        print(
+            f"{len(self.written)} screenshots of {self.role}'s pages in {self.seconds:.1f} s, in {SCREENSHOTS}"
+        )
 
 
 class AxeFindings:
@@ -53,12 +114,15 @@ class AxeFindings:
 
 def walk_in_both_languages(page: Any, site: Any, walk: Walk) -> None:
     findings = AxeFindings()
+    screenshots = Screenshots(role=walk.__name__.removesuffix("_pages"))
     for n, language in enumerate(LANGUAGES):
         if n:
             switch_language(page, language)
         for name in walk(page, site):
             findings.check(page, name, language)
+            screenshots.take(page, name, language)
     print(f"axe checked {len(findings.pages)} pages: {'; '.join(findings.pages)}")
+    screenshots.check()
     for line in findings.others:
         print("axe (minor, moderate):", line)
     assert not findings.blocking, "axe found serious or critical violations:\n" + "\n".join(findings.blocking)
@@ -218,6 +282,16 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     yield "account: password, in error"
     page.goto("/accounts/2fa/")
     yield "account: two-factor authentication"
+    page.goto("/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:  # not asked again within allauth's five minutes
+        yield "account: confirm it is you"
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        submit(page, "form.account-form")
+    expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()
+    yield "account: two-factor set-up"
+    submit(page, "form.account-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "account: two-factor set-up, no code"
 
 
 def advisor_pages(page: Any, site: Any) -> Iterator[str]:
@@ -300,6 +374,9 @@ def advisor_pages(page: Any, site: Any) -> Iterator[str]:
 
 def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
     """Karin Dahl, coordinator for Dalarna."""
+    page.goto("/statistics/")
+    expect(page.locator("h1")).to_be_visible()
+    yield "statistics"
     page.goto("/coordinator/advisors/")
     yield "advisors of the region"
     submit(page, "form[action$='/coordinator/advisors/']")
