@@ -28,13 +28,22 @@
     target.focus();
   });
   // htmx swaps only <main> and pushes the new page's address: the header's
-  // language form would still send the page before back to it. Follow the
-  // address bar instead, after a push, a replace or the back button.
+  // language form would still send the page before back to it, and its menu
+  // would still mark that page as the current one. Follow the address bar
+  // instead, after a push, a replace or the back button, as the server does
+  // (the link whose path is the page's path is the current page).
   function followAddress() {
     var next = document.querySelector("form.language-switch input[name=next]");
     if (next) {
       next.value = window.location.pathname + window.location.search;
     }
+    document.querySelectorAll("header nav a[href]").forEach(function (link) {
+      if (link.pathname === window.location.pathname) {
+        link.setAttribute("aria-current", "page");
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    });
   }
   ["htmx:pushedIntoHistory", "htmx:replacedInHistory", "htmx:historyRestore"].forEach(function (name) {
     document.body.addEventListener(name, followAddress);

@@ -284,6 +284,7 @@ MATRIX: dict[str, Row] = {
     "help-advisors": Row("GET", fixed("/help/advisors/"), everyone(200)),
     "help-coordinators": Row("GET", fixed("/help/coordinators/"), everyone(200)),
     "healthz": Row("GET", fixed("/healthz"), everyone(200)),
+    "favicon": Row("GET", fixed("/favicon.ico"), everyone(302)),
     "directory:list": Row("GET", fixed("/advisors/"), everyone(200)),
     "directory:advisor": Row("GET", named("directory:advisor", lambda w: w.advisor.pk), everyone(200)),
     "directory:municipalities": Row("GET", fixed("/advisors/municipalities/"), everyone(200)),
