@@ -95,7 +95,9 @@ def test_a_code_is_refused_the_second_time(api_client, sara, secret):
     replay = ask(api_client, code=code)
 
     assert replay.status_code == 400
-    assert replay.json() == {"code": ["Koden stämmer inte eller är för gammal. Skriv koden som appen visar nu."]}
+    assert replay.json() == {
+        "code": ["Koden stämmer inte eller är för gammal. Skriv koden som appen visar nu."]
+    }
     assert ApiToken.objects.filter(user=sara).count() == 1
 
 
