@@ -271,4 +271,4 @@ def test_the_dates_are_inclusive_local_dates(db, coordinator):
 def test_a_period_of_neither_whole_weeks_nor_whole_months_is_refused(db, coordinator, start, end):
     response = client_for(coordinator.user).get(URL.format("20"), {"start": start, "end": end})
     assert response.status_code == 400
-    assert "whole weeks" in response.json()["end"][0]
+    assert "hela veckor" in response.json()["end"][0]  # in the user's language, Swedish first
