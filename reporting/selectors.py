@@ -36,8 +36,8 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, TruncMonth
 from django.utils.dates import MONTHS
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
@@ -309,15 +309,20 @@ def _unmet_demand(region: Region, start: date, end: date) -> dict[str, Any]:
         When(stat_gender=Gender.MAN, then=Value("men")),
         default=Value("other_or_not_stated"),
     )
+    # An entry without a key (none is made so: a safeguard) is a person of its own.
+    person_of = Case(
+        When(stat_person_key="", then=Concat(Value("waitlist-entry:"), Cast("pk", CharField()))),
+        default=F("stat_person_key"),
+    )
     groups = (
         WaitlistEntry.objects.filter(stat_region=region.code, created__gte=since, created__lt=until)
         .values(
             "stat_topic",
             "stat_municipality",
             "stat_enterprise_kind",
-            "stat_person_key",
             month=TruncMonth("created", tzinfo=REPORT_ZONE),
             gender=gender,
+            person=person_of,
         )
         .distinct()
         .order_by()
@@ -325,7 +330,7 @@ def _unmet_demand(region: Region, start: date, end: date) -> dict[str, Any]:
     people: set[str] = set()
     by: dict[str, defaultdict[str, set[str]]] = {name: defaultdict(set) for name in WITH_UNMET}
     for group in groups:
-        person = group["stat_person_key"]
+        person = group["person"]
         people.add(person)
         by["by_month"][month_key(group["month"])].add(person)
         by["by_topic"][group["stat_topic"]].add(person)

@@ -96,6 +96,7 @@ def topic(db) -> Topic:
     return Topic.objects.get(slug="financing")
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_subtracting_overlapping_periods_does_not_give_a_hidden_cell_away(db, coordinator, topic):
     region = Region.objects.get(code="20")
     advisor = factories.AdvisorFactory(region_id="20")
@@ -180,6 +181,7 @@ def month_with(advisor, topic, *, held: int, no_shows: int, cancelled: int) -> N
 MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_a_rate_beside_the_count_held_does_not_give_a_small_count_away(db, coordinator, topic):
     region = Region.objects.get(code="20")
     month_with(factories.AdvisorFactory(region_id="20"), topic, held=20, no_shows=3, cancelled=3)
@@ -203,6 +205,7 @@ def test_a_rate_beside_the_count_held_does_not_give_a_small_count_away(db, coord
     assert (totals["no_show_rate"], totals["cancellation_rate"]) == ("", "")
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 @pytest.mark.parametrize("no_shows", [6, 7])
 def test_a_rate_shown_is_that_of_the_rounded_counts_so_it_tells_no_more_than_they(
     db, coordinator, topic, no_shows
@@ -218,6 +221,7 @@ def test_a_rate_shown_is_that_of_the_rounded_counts_so_it_tells_no_more_than_the
 # --- Unmet demand -------------------------------------------------------------------------------
 
 
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_unmet_demand_counts_a_person_on_three_waitlists_once(db, coordinator):
     region = Region.objects.get(code="20")
     topics = list(Topic.objects.filter(is_active=True).order_by("position")[:3])
@@ -245,6 +249,17 @@ def test_unmet_demand_counts_a_person_on_three_waitlists_once(db, coordinator):
     body = client_for(coordinator.user).get(API, MARCH).json()
     assert body["totals"]["unmet_demand"] == "<5"
     assert {financing(body["by_topic"])["unmet_demand"]} <= {"<5", 0}
+
+
+@pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
+def test_entries_without_a_person_s_key_count_as_a_person_each(db):
+    region = Region.objects.get(code="20")
+    topic = Topic.objects.filter(is_active=True).order_by("position").first()
+    for person in people(6, "keyless"):
+        waitlist_entry(created=local(date(2026, 3, 10), 10), topic=topic, person=person)
+    WaitlistEntry.objects.update(stat_person_key="")
+    figures = region_figures(region=region, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    assert figures["totals"]["unmet_demand"] == 6
 
 
 def test_joining_a_waitlist_keeps_the_person_s_statistics_key(db, entrepreneur):
