@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from advisors.models import Region
+from advisors.models import Region, Topic
 from bookings import services
 from bookings.models import Booking, BookingStatus
+from bookings.pseudonyms import KeyMaker
 from reporting.first_time import settle_first_time
 from reporting.models import StatisticsMonth
 from reporting.selectors import region_figures
@@ -123,3 +124,50 @@ def test_settling_gives_each_enterprise_s_first_by_the_rule_whatever_the_flags_w
     raised = {pk for pk, _, version, _ in after if version != versions[pk]}
     assert len(raised) == changed
     assert settle_first_time(Booking.objects.values_list("stat_enterprise_key", flat=True)) == 0
+
+
+def test_the_migration_settles_the_flags_and_keys_the_waitlists_there_are(enterprise_books_a_then_b):
+    """bookings 0010 on a database from before it: flags by the old rule, entries without keys."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from bookings.models import WaitlistEntry
+
+    migration = import_module("bookings.migrations.0010_statistics_people_of_waitlists")
+    person, _, a, b = enterprise_books_a_then_b
+    # As before: A cancelled left B returning.
+    Booking.objects.filter(pk=a.pk).update(status=BookingStatus.CANCELLED, stat_first_time=False)
+    Booking.objects.filter(pk=b.pk).update(stat_first_time=False)
+    version = Booking.objects.get(pk=b.pk).stat_version
+    region = Region.objects.get(code="20")
+    topic = Topic.objects.filter(is_active=True).first()
+    kept = WaitlistEntry.objects.create(
+        entrepreneur=person,
+        region=region,
+        topic=topic,
+        stat_region="20",
+        stat_municipality="2080",
+        stat_gender="",
+        stat_enterprise_kind="",
+    )
+    erased = WaitlistEntry.objects.create(
+        entrepreneur=None,
+        region=region,
+        topic=topic,
+        stat_region="20",
+        stat_municipality="2080",
+        stat_gender="",
+        stat_enterprise_kind="",
+    )
+
+    migration.fill(apps, None)
+
+    assert flags(a, b) == [False, True]
+    assert Booking.objects.get(pk=b.pk).stat_version == version + 1
+    kept.refresh_from_db()
+    erased.refresh_from_db()
+    assert (
+        kept.stat_person_key == KeyMaker().person(person.pk) == Booking.objects.get(pk=b.pk).stat_person_key
+    )
+    assert erased.stat_person_key == f"waitlist-entry:{erased.pk}"
