@@ -29,9 +29,10 @@ Disclosure control, the exact rule (threshold T = STATISTICS_SUPPRESSION_THRESHO
    than the counts; and a rate whose numerator, or its denominator less the
    numerator, is 1 to T−1 is hidden, as rate × denominator would give it.
    Why this stops differencing: two reports whose periods overlap (30 days,
-   and the same 29 days) each show a count only to within ±B/2; their
-   difference is then known only to within ±B−1 (nine values for B = 5),
-   and the same rounded pair comes from a difference of 1 as from one of 3:
+   and the same 29 days) each show a count only to within ±B/2 (or as one
+   of 5–7, or as "<5"); their difference is then known only as a range of
+   three to nine values for B = 5, never one value, so the same rounded pair
+   comes from a difference of 1 as from one of 3:
    tests/reporting/test_differencing.py tries the attack. A coordinator's
    own period is also whole ISO weeks or whole calendar months
    (reporting.periods.period_error), so no two allowed periods differ by
@@ -44,6 +45,9 @@ Disclosure control, the exact rule (threshold T = STATISTICS_SUPPRESSION_THRESHO
 Not protected by rounding: offered hours (advisors' calendars, not
 entrepreneurs), the number of municipalities covered, waiting times and the
 mean rating, which are not counts of anyone; their bases still hide them.
+And rounding is proved against one pair of reports, not against every
+combination of many: each further overlapping report narrows the ranges a
+little, which is why the periods one may ask for are kept to weeks and months.
 """
 
 from __future__ import annotations
