@@ -159,6 +159,8 @@ class Booking(models.Model):
             models.Index(
                 fields=["stat_region", "start"], include=["id", "stat_version"], name="booking_region_start"
             ),
+            # An enterprise's bookings in order: who is first-time (reporting.first_time).
+            models.Index(fields=["stat_enterprise_key", "start"], name="booking_enterprise_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_start_before_end"),
@@ -297,6 +299,9 @@ class WaitlistEntry(models.Model):
     stat_municipality = models.CharField(max_length=4, editable=False)
     stat_gender = models.CharField(max_length=12, editable=False)
     stat_enterprise_kind = models.CharField(max_length=20, editable=False)
+    # The person's pseudonymous key (bookings.pseudonyms), as on their
+    # bookings: unmet demand counts people, not entries (issue 16).
+    stat_person_key = models.CharField(max_length=64, editable=False, default="")
 
     class Meta:
         verbose_name = _("waitlist entry")

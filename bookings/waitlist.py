@@ -51,6 +51,7 @@ from .models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from .pseudonyms import KeyMaker
 from .services import BookingError, booking_create, enterprise_of
 
 # How far ahead "no free time" looks, and how far ahead a freed slot is offered.
@@ -305,6 +306,7 @@ def waitlist_join(
             stat_municipality=enterprise.municipality_id,
             stat_gender=profile.gender if profile else Gender.NOT_STATED,
             stat_enterprise_kind=enterprise.kind,
+            stat_person_key=KeyMaker().person(entrepreneur.pk),
         )
         try:
             with transaction.atomic():  # a savepoint: a lost race must not spoil the outer transaction

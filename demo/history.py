@@ -22,7 +22,8 @@ keep what the service keeps:
   closest; the PostgreSQL exclusion constraint checks it on insert.
 - The stat_* facts are those `bookings.services.booking_create` fixes, with
   the same keys; `stat_first_time` is true for an enterprise's first
-  non-cancelled booking in chronological order, and only for it.
+  booking in chronological order that is held or still confirmed (neither
+  cancelled nor a no-show: reporting.first_time), and only for it.
 
 Generated people are obviously fake (…@example.invalid, names from fixed
 lists), have no EmailAddress and an unusable password, so nobody signs in as
@@ -578,8 +579,10 @@ class Builder:
             updated = min(now, end + timedelta(minutes=rng.randint(5, 48 * 60)))
             if status == BookingStatus.COMPLETED and rng.random() < 0.3:
                 notes = rng.choice(PRIVATE_NOTES)
-        first_time = status != BookingStatus.CANCELLED and client.enterprise_key not in self.seen
-        if status != BookingStatus.CANCELLED:
+        # reporting.first_time's rule: the first held or still confirmed booking.
+        counts = status in (BookingStatus.COMPLETED, BookingStatus.CONFIRMED)
+        first_time = counts and client.enterprise_key not in self.seen
+        if counts:
             self.seen.add(client.enterprise_key)
         mode = rng.choices(advisor.modes, advisor.mode_weights)[0]
         values = {

@@ -14,10 +14,20 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from bookings import signals as booking_signals
         from bookings.models import Feedback
 
+        from .first_time import booking_changed
         from .rollups import feedback_changed
 
         # A rating given, changed or removed changes its month's figures.
         post_save.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_saved")
         post_delete.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_deleted")
+        # Which booking is an enterprise's first can change with any of its bookings.
+        for signal in (
+            booking_signals.booking_created,
+            booking_signals.booking_rescheduled,
+            booking_signals.booking_cancelled,
+            booking_signals.booking_completed,
+        ):
+            signal.connect(booking_changed, dispatch_uid=f"statistics_first_time_{id(signal)}")

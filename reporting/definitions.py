@@ -8,7 +8,14 @@ from collections.abc import Mapping
 
 from django.utils.translation import get_language
 
-from .suppression import suppression_threshold
+from .suppression import rounding_base, suppression_threshold
+
+# The version of the definitions below: raised whenever a definition changes
+# what a figure counts, so a figure handed in can be matched to its wording.
+# 2 (issue 16): controlled rounding; rates from rounded counts; whole weeks or
+# months for one's own period; unmet demand counts people; first-time
+# enterprises by their first session held or to come.
+DEFINITIONS_VERSION = 2
 
 # Every measure, breakdown and mark of the report in plain Swedish and English,
 # because funders ask. The export's "Definitions" sheet and the definitions
@@ -21,10 +28,12 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "name_en": "Period",
         "sv": "Rapporten räknar bokningar vars möte börjar under perioden, från första till sista dagen, "
         "båda inräknade, i svensk tid. Mötena räknas till regionen där rådgivaren arbetade när bokningen "
-        "gjordes.",
+        "gjordes. En period man väljer själv består av hela veckor (måndag till söndag) eller hela "
+        "kalendermånader, så att två perioder alltid skiljer sig åt med minst en vecka.",
         "en": "The report counts bookings whose session starts in the period, from the first to the last "
         "day, both included, in Swedish time. Sessions count for the region the advisor worked in when "
-        "the booking was made.",
+        "the booking was made. A period of one's own choosing is whole weeks (Monday to Sunday) or whole "
+        "calendar months, so that two periods always differ by at least a week.",
     },
     "bookings": {
         "kind": "measure",
@@ -54,20 +63,24 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "kind": "measure",
         "name_sv": "Nya företag",
         "name_en": "First-time enterprises",
-        "sv": "Företag vars första bokning i Rådtid (den första som inte avbokades) var ett möte som "
-        "genomfördes under perioden.",
-        "en": "Enterprises whose first booking with Rådtid (the first not cancelled) was a session held "
-        "in the period.",
+        "sv": "Företag vars första möte i Rådtid var ett möte som genomfördes under perioden. Det första "
+        "mötet är det tidigaste som genomfördes eller ännu väntar; avbokade möten och möten där "
+        "företaget uteblev räknas inte. Avbokas eller flyttas ett tidigare möte, eller uteblir företaget "
+        "från det, blir nästa möte det första, även i rapporter för perioder som redan passerat.",
+        "en": "Enterprises whose first session with Rådtid was a session held in the period. The first "
+        "session is the earliest one held or still to come; cancelled sessions and no-shows do not "
+        "count. When an earlier session is cancelled, moved later or missed, the next one becomes the "
+        "first, in reports of past periods too.",
     },
     "returning_enterprises": {
         "kind": "measure",
         "name_sv": "Återkommande företag",
         "name_en": "Returning enterprises",
-        "sv": "Företag med ett genomfört möte under perioden som inte var deras första bokning: de kom "
-        "tillbaka. Ett företag vars första och andra möte båda ligger i perioden räknas både som nytt "
+        "sv": "Företag med ett genomfört möte under perioden som inte var deras första möte (se Nya "
+        "företag): de kom tillbaka. Ett företag vars första och andra möte båda ligger i perioden räknas både som nytt "
         "och som återkommande.",
-        "en": "Enterprises with a session held in the period that was not their first booking: they came "
-        "back. An enterprise whose first and second sessions both fall in the period counts as both "
+        "en": "Enterprises with a session held in the period that was not their first session (see "
+        "First-time enterprises): they came back. An enterprise whose first and second sessions both fall in the period counts as both "
         "first-time and returning.",
     },
     "unique_people": {
@@ -81,22 +94,28 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "kind": "measure",
         "name_sv": "Rådgivningstimmar",
         "name_en": "Advice hours",
-        "sv": "Summan av de genomförda mötenas bokade längd, i timmar.",
-        "en": "The booked length of the sessions held, added up, in hours.",
+        "sv": "Summan av de genomförda mötenas bokade längd, i timmar, avrundad till närmaste multipel av "
+        "{base} (se Dolda uppgifter).",
+        "en": "The booked length of the sessions held, added up, in hours, rounded to the nearest multiple "
+        "of {base} (see Hidden figures).",
     },
     "no_show_rate": {
         "kind": "measure",
         "name_sv": "Andel uteblivna",
         "name_en": "No-show rate",
-        "sv": "Uteblivna möten delat med genomförda och uteblivna möten (0–1).",
-        "en": "No-shows divided by sessions held plus no-shows (0–1).",
+        "sv": "Uteblivna möten delat med genomförda och uteblivna möten (0–1), räknat på de avrundade "
+        "antalen. Visas inte när de uteblivna eller de genomförda är 1–{below}.",
+        "en": "No-shows divided by sessions held plus no-shows (0–1), worked out from the rounded "
+        "counts. Not shown when the no-shows or the sessions held number 1–{below}.",
     },
     "cancellation_rate": {
         "kind": "measure",
         "name_sv": "Andel avbokade",
         "name_en": "Cancellation rate",
-        "sv": "Avbokade bokningar delat med alla bokningar (0–1).",
-        "en": "Cancelled bookings divided by all bookings (0–1).",
+        "sv": "Avbokade bokningar delat med alla bokningar (0–1), räknat på de avrundade antalen. Visas "
+        "inte när de avbokade eller de andra bokningarna är 1–{below}.",
+        "en": "Cancelled bookings divided by all bookings (0–1), worked out from the rounded counts. Not "
+        "shown when the cancelled or the other bookings number 1–{below}.",
     },
     "median_waiting_days": {
         "kind": "measure",
@@ -118,8 +137,10 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "kind": "measure",
         "name_sv": "Andel med möte inom 14 dagar",
         "name_en": "Share with a session within 14 days",
-        "sv": "Andelen bokningar där mötet låg högst 14 dagar efter att bokningen gjordes (0–1).",
-        "en": "The share of bookings whose session was at most 14 days after the booking was made (0–1).",
+        "sv": "Andelen bokningar där mötet låg högst 14 dagar efter att bokningen gjordes (0–1), räknat på "
+        "de avrundade antalen. Visas inte när de bokningarna eller de övriga är 1–{below}.",
+        "en": "The share of bookings whose session was at most 14 days after the booking was made (0–1), "
+        "worked out from the rounded counts. Not shown when those bookings or the others number 1–{below}.",
     },
     "offered_hours": {
         "kind": "measure",
@@ -136,8 +157,10 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "kind": "measure",
         "name_sv": "Beläggning",
         "name_en": "Utilisation",
-        "sv": "Bokade timmar (genomförda, uteblivna och bekräftade möten) delat med erbjudna timmar.",
-        "en": "Booked hours (sessions held, no-shows and confirmed sessions) divided by offered hours.",
+        "sv": "Bokade timmar (genomförda, uteblivna och bekräftade möten), avrundade som rådgivningstimmarna, "
+        "delat med erbjudna timmar.",
+        "en": "Booked hours (sessions held, no-shows and confirmed sessions), rounded like the advice hours, "
+        "divided by offered hours.",
     },
     "mean_rating": {
         "kind": "measure",
@@ -159,10 +182,12 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "kind": "measure",
         "name_sv": "Ej tillgodosedd efterfrågan",
         "name_en": "Unmet demand",
-        "sv": "Anmälningar till väntelistan under perioden: personer som inte hittade någon ledig tid de "
-        "närmaste två veckorna. Per månad då anmälan gjordes.",
-        "en": "Waitlist entries made in the period: people who found no free time in the next two weeks. "
-        "By the month the entry was made.",
+        "sv": "Personer som anmälde sig till en väntelista under perioden för att de inte hittade någon "
+        "ledig tid de närmaste två veckorna. Varje person räknas en gång, hur många väntelistor hen än "
+        "står på; i en indelning en gång per rad. Per månad då anmälan gjordes.",
+        "en": "People who joined a waitlist in the period because they found no free time in the next two "
+        "weeks. Each person counts once, however many waitlists they are on; in a breakdown once per row. "
+        "By the month they joined.",
     },
     "follow_up": {
         "kind": "note",
@@ -268,12 +293,19 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "bygger på så få visas inte (tomt). Ytterligare en rad döljs när det behövs för att en dold uppgift "
         "inte ska kunna räknas fram ur totalen och de andra raderna; den visas också som ”<{threshold}” "
         "eller tom. Tomt kan också betyda att uppgiften inte går att beräkna (ingen bokning) eller inte "
-        "finns för indelningen.",
+        "finns för indelningen. Alla antal som visas, och rådgivningstimmarna, är avrundade till närmaste "
+        "multipel av {base} (kontrollerad avrundning, som SCB gör), och totalen avrundas för sig, så att "
+        "raderna inte alltid summerar till den. Därför går ett dolt antal inte heller att räkna fram som "
+        "skillnaden mellan två rapporter vars perioder överlappar. Andelar räknas på de avrundade antalen.",
         "en": "No figure may single out a person or an enterprise. A count based on 1–{below} enterprises "
         "or people shows as “<{threshold}”, and rates, averages, medians and hours based on so few are not "
         "shown (empty). One more row is hidden where needed so that a hidden figure cannot be worked out "
         "from the total and the other rows; it shows as “<{threshold}” or empty too. Empty can also mean "
-        "that the figure cannot be computed (no bookings) or does not exist for the breakdown.",
+        "that the figure cannot be computed (no bookings) or does not exist for the breakdown. Every count "
+        "shown, and the advice hours, is rounded to the nearest multiple of {base} (controlled rounding, as "
+        "Statistics Sweden does), and the total is rounded on its own, so rows need not add up to it. So a "
+        "hidden count cannot be worked out either as the difference of two reports whose periods overlap. "
+        "Rates are worked out from the rounded counts.",
     },
 }
 
@@ -281,7 +313,7 @@ DEFINITIONS: dict[str, dict[str, str]] = {
 def definitions(threshold: int | None = None) -> dict[str, dict[str, str]]:
     """DEFINITIONS with the suppression threshold filled in."""
     threshold = suppression_threshold() if threshold is None else threshold
-    values = {"threshold": threshold, "below": max(threshold - 1, 1)}
+    values = {"threshold": threshold, "below": max(threshold - 1, 1), "base": rounding_base(threshold)}
     return {
         key: {field: text.format(**values) for field, text in entry.items()}
         for key, entry in DEFINITIONS.items()

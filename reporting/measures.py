@@ -61,6 +61,9 @@ BASES = {
     "booked": ("utilisation",),
     "rated": ("mean_rating",),
 }
+# Rates of counts, worked out from the rounded counts when shown
+# (reporting.suppression, rule 3): each row's `parts` carry their numerator and denominator.
+RATE_PARTS = ("no_show_rate", "cancellation_rate", "share_within_14_days")
 # Figures shown as "<5" when hidden (counts); the rest become null.
 COUNTS = frozenset({"bookings", "sessions_held", "coverage", *PEOPLE_COUNTS})
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from advisors.availability import local_to_utc
 
@@ -86,6 +87,19 @@ def whole_months(start: date, end: date) -> int | None:
 
 
 # --- The dashboard's periods ----------------------------------------------------------------
+
+
+def period_error(start: date, end: date) -> str | None:
+    """Why start..end may not be a period a coordinator chooses, or None.
+    Whole ISO weeks (Monday to Sunday) or whole calendar months only, so
+    that two periods one may ask for differ by a week at least: part of the
+    disclosure control against differencing (reporting.suppression, rule 3)."""
+    if whole_months(start, end) is not None or (start.weekday() == 0 and end.weekday() == 6):
+        return None
+    return gettext(
+        "Choose whole weeks (Monday to Sunday) or whole calendar months, for example 2026-01-01 to "
+        "2026-06-30."
+    )
 
 
 def last_complete(kind: str, today: date) -> tuple[date, date]:

@@ -30,14 +30,14 @@ their order are in reporting.measures, their words in reporting.definitions.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, TruncMonth
 from django.utils.dates import MONTHS
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
@@ -189,6 +189,7 @@ def _row(tally: Tally, coverage_of: int, offered_minutes: float | None, unmet: i
     _, bookings, held, no_show, cancelled, held_minutes, booked_minutes, rating_sum, ratings = sums
     histogram = sorted((w[0], w[1]) for w in tally.by_waiting)
     median, p90 = percentile_of_counts(histogram, 0.5), percentile_of_counts(histogram, 0.9)
+    within_14_days = sum(n for w, n in histogram if w <= 14)
     people_all, people_held, people_outcome, people_booked, people_rated = tally.people
     (
         enterprises_all,
@@ -211,7 +212,7 @@ def _row(tally: Tally, coverage_of: int, offered_minutes: float | None, unmet: i
         "cancellation_rate": _ratio(cancelled, bookings),
         "median_waiting_days": None if median is None else round_half_up(median, 1),
         "p90_waiting_days": None if p90 is None else round_half_up(p90, 1),
-        "share_within_14_days": _ratio(sum(n for w, n in histogram if w <= 14), bookings),
+        "share_within_14_days": _ratio(within_14_days, bookings),
         "offered_hours": round_half_up(offered_minutes / 60, 1) if offered_minutes is not None else None,
         "utilisation": _ratio(booked_minutes, offered_minutes) if offered_minutes is not None else None,
         "mean_rating": round_half_up(rating_sum / ratings, 2) if ratings else None,
@@ -223,6 +224,13 @@ def _row(tally: Tally, coverage_of: int, offered_minutes: float | None, unmet: i
             "outcome": (people_outcome, enterprises_outcome),
             "booked": (people_booked, enterprises_booked),
             "rated": (people_rated, enterprises_rated),
+        },
+        # The rates' numerators and denominators, for rounding (reporting.suppression, rule 3).
+        "parts": {
+            "no_show_rate": (no_show, held + no_show),
+            "cancellation_rate": (cancelled, bookings),
+            "share_within_14_days": (within_14_days, bookings),
+            "utilisation": (booked_minutes, offered_minutes or 0),
         },
     }
 
@@ -291,13 +299,20 @@ def _keys_and_labels(
 
 
 def _unmet_demand(region: Region, start: date, end: date) -> dict[str, Any]:
-    """Waitlist entries made in the period, in total and by month, topic,
-    municipality, kind and gender: one grouped query, summed per dimension."""
+    """Unmet demand: the people who joined a waitlist in the period, each
+    counted once (one person on three waitlists is one), in total and by
+    month, topic, municipality, kind and gender (in each row, the people of
+    its entries). One grouped query, one row per person and combination."""
     since, until = period_bounds(start, end)
     gender = Case(
         When(stat_gender=Gender.WOMAN, then=Value("women")),
         When(stat_gender=Gender.MAN, then=Value("men")),
         default=Value("other_or_not_stated"),
+    )
+    # An entry without a key (none is made so: a safeguard) is a person of its own.
+    person_of = Case(
+        When(stat_person_key="", then=Concat(Value("waitlist-entry:"), Cast("pk", CharField()))),
+        default=F("stat_person_key"),
     )
     groups = (
         WaitlistEntry.objects.filter(stat_region=region.code, created__gte=since, created__lt=until)
@@ -307,17 +322,22 @@ def _unmet_demand(region: Region, start: date, end: date) -> dict[str, Any]:
             "stat_enterprise_kind",
             month=TruncMonth("created", tzinfo=REPORT_ZONE),
             gender=gender,
+            person=person_of,
         )
-        .annotate(n=Count("pk"))
+        .distinct()
         .order_by()
     )
-    found: dict[str, Any] = {"total": 0, **{name: Counter() for name in WITH_UNMET}}
+    people: set[str] = set()
+    by: dict[str, defaultdict[str, set[str]]] = {name: defaultdict(set) for name in WITH_UNMET}
     for group in groups:
-        n = group["n"]
-        found["total"] += n
-        found["by_month"][month_key(group["month"])] += n
-        found["by_topic"][group["stat_topic"]] += n
-        found["by_municipality"][group["stat_municipality"]] += n
-        found["by_enterprise_kind"][group["stat_enterprise_kind"]] += n
-        found["by_gender"][group["gender"]] += n
-    return found
+        person = group["person"]
+        people.add(person)
+        by["by_month"][month_key(group["month"])].add(person)
+        by["by_topic"][group["stat_topic"]].add(person)
+        by["by_municipality"][group["stat_municipality"]].add(person)
+        by["by_enterprise_kind"][group["stat_enterprise_kind"]].add(person)
+        by["by_gender"][group["gender"]].add(person)
+    return {
+        "total": len(people),
+        **{name: Counter({key: len(of) for key, of in rows.items()}) for name, rows in by.items()},
+    }

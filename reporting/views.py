@@ -33,9 +33,9 @@ from bookings.forms import SiteForm
 
 from . import periods
 from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
-from .definitions import definitions, english_active
+from .definitions import DEFINITIONS_VERSION, definitions, english_active
 from .measures import round_half_up
-from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, years_later
+from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, period_error, previous_period, years_later
 from .selectors import region_report, region_totals
 
 # --- The period asked for -------------------------------------------------------------------
@@ -70,13 +70,15 @@ class PeriodForm(SiteForm):
         label=gettext_lazy("First day"),
         required=False,
         widget=DateInput(),
-        help_text=gettext_lazy("For a project period. For example 2026-01-01."),
+        help_text=gettext_lazy("A Monday or the first of a month. For example 2026-01-01."),
     )
     end = DateField(
         label=gettext_lazy("Last day"),
         required=False,
         widget=DateInput(),
-        help_text=gettext_lazy("Included in the period. For example 2026-06-30."),
+        help_text=gettext_lazy(
+            "Included in the period: a Sunday (whole weeks) or a month's last day. For example 2026-06-30."
+        ),
     )
 
     def __init__(self, *args: Any, regions: list[Region] | None = None, today: date, **kwargs: Any) -> None:
@@ -115,6 +117,8 @@ class PeriodForm(SiteForm):
                 self.add_error("end", _("The period cannot end before it starts."))
             elif end >= years_later(start, MAX_YEARS):
                 self.add_error("end", _("The period can be at most three years long."))
+            elif (error := period_error(start, end)) is not None:
+                self.add_error("end", error)
         return data
 
 
@@ -325,5 +329,10 @@ def definitions_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/definitions.html",
-        {"sections": sections, "other_language": other, "other_label": other_label},
+        {
+            "sections": sections,
+            "other_language": other,
+            "other_label": other_label,
+            "version": DEFINITIONS_VERSION,
+        },
     )

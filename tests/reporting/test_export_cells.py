@@ -157,4 +157,4 @@ def test_the_figures_of_the_defused_rows_are_those_of_the_json(poisoned, coordin
     line = next(r for r in rows if r[3] == "by_advisor_organisation" and r[4] == f"'{ORGANISATION}")
     expected = next(r for r in report["by_advisor_organisation"] if r["key"] == ORGANISATION)
     assert dict(zip(header, line, strict=True))["sessions_held"] == str(expected["sessions_held"])
-    assert expected["sessions_held"] == 12  # one session for each of the twelve people
+    assert expected["sessions_held"] == 10  # one session for each of the twelve people, rounded to 5

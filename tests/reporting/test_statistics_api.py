@@ -249,9 +249,26 @@ def test_the_json_report_takes_at_most_20_queries_whatever_the_bookings(
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
 def test_the_dates_are_inclusive_local_dates(db, coordinator):
+    # A whole ISO week, Monday to Sunday.
     response = client_for(coordinator.user).get(
-        URL.format("20"), {"start": "2026-03-01", "end": "2026-03-01"}
+        URL.format("20"), {"start": "2026-03-02", "end": "2026-03-08"}
     )
     assert response.status_code == 200
     assert [row["key"] for row in response.json()["by_month"]] == ["2026-03"]
-    assert date.fromisoformat(response.json()["end"]) == date(2026, 3, 1)
+    assert date.fromisoformat(response.json()["end"]) == date(2026, 3, 8)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-01", "2026-03-01"),  # one day
+        ("2026-03-02", "2026-03-07"),  # Monday to Saturday
+        ("2026-03-03", "2026-03-09"),  # seven days, Tuesday to Monday
+        ("2026-01-01", "2026-03-30"),  # a month's first day to another's last but one
+        ("2026-01-02", "2026-01-31"),
+    ],
+)
+def test_a_period_of_neither_whole_weeks_nor_whole_months_is_refused(db, coordinator, start, end):
+    response = client_for(coordinator.user).get(URL.format("20"), {"start": start, "end": end})
+    assert response.status_code == 400
+    assert "hela veckor" in response.json()["end"][0]  # in the user's language, Swedish first

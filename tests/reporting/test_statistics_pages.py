@@ -184,8 +184,8 @@ def test_the_last_complete_periods_follow_stockholm_time():
         # Whole months: the same number of months before.
         ("2026-01-01", "2026-03-31", date(2025, 10, 1), date(2025, 12, 31)),
         ("2025-09-01", "2026-06-30", date(2024, 11, 1), date(2025, 8, 31)),
-        # Any other period: the same number of days before.
-        ("2026-01-10", "2026-01-19", date(2025, 12, 31), date(2026, 1, 9)),
+        # Whole weeks: the same number of days (so of weeks) before.
+        ("2026-01-12", "2026-01-25", date(2025, 12, 29), date(2026, 1, 11)),
     ],
 )
 def test_a_project_period_is_compared_with_the_same_length_before(
@@ -213,6 +213,8 @@ def test_a_project_period_is_compared_with_the_same_length_before(
         ({"period": "custom", "start": "not a date", "end": ""}, "start", "Enter a date as YYYY-MM-DD"),
         ({"period": "custom", "end": "2026-01-31"}, "start", "Enter the first day"),
         ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "end", "at most three years"),
+        ({"period": "custom", "start": "2026-01-10", "end": "2026-01-19"}, "end", "whole weeks"),
+        ({"period": "custom", "start": "2026-03-01", "end": "2026-03-01"}, "end", "whole weeks"),
         (
             {"period": "custom", "start": "1999-12-31", "end": "2000-01-31"},
             "start",
