@@ -26,14 +26,15 @@ from rest_framework.views import APIView
 from backend import fields
 
 from .export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, filename, report_csv, report_xlsx
-from .periods import MAX_YEARS, period_error, years_later
+from .periods import MAX_YEARS, reported_period, years_later
 from .selectors import region_report, region_visible_to
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
     start = fields.DateField(help_text="First day, YYYY-MM-DD: a Monday or the first of a month.")
     end = fields.DateField(
-        help_text="Last day (included), YYYY-MM-DD: whole ISO weeks (a Sunday) or whole months (a month's last day)."
+        help_text="Last day (included), YYYY-MM-DD. A period that is not whole calendar months is widened "
+        "to whole ISO weeks (Monday to Sunday); the report's start and end say which days it covers."
     )
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json", required=False)
     dialect = serializers.ChoiceField(
@@ -48,10 +49,9 @@ class StatisticsQuerySerializer(serializers.Serializer):
         start, end = data["start"], data["end"]
         if end < start:
             raise serializers.ValidationError({"end": [_("The period cannot end before it starts.")]})
+        start, end = data["start"], data["end"] = reported_period(start, end)
         if end >= years_later(start, MAX_YEARS):
             raise serializers.ValidationError({"end": [_("The period can be at most three years long.")]})
-        if (error := period_error(start, end)) is not None:
-            raise serializers.ValidationError({"end": [error]})
         return data
 
 

@@ -28,12 +28,14 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "name_en": "Period",
         "sv": "Rapporten räknar bokningar vars möte börjar under perioden, från första till sista dagen, "
         "båda inräknade, i svensk tid. Mötena räknas till regionen där rådgivaren arbetade när bokningen "
-        "gjordes. En period man väljer själv består av hela veckor (måndag till söndag) eller hela "
-        "kalendermånader, så att två perioder alltid skiljer sig åt med minst en vecka.",
+        "gjordes. En rapport omfattar hela kalendermånader eller hela veckor (måndag till söndag): andra "
+        "datum vidgas till de hela veckorna runt dem, så att två rapporter alltid skiljer sig åt med "
+        "minst en vecka.",
         "en": "The report counts bookings whose session starts in the period, from the first to the last "
         "day, both included, in Swedish time. Sessions count for the region the advisor worked in when "
-        "the booking was made. A period of one's own choosing is whole weeks (Monday to Sunday) or whole "
-        "calendar months, so that two periods always differ by at least a week.",
+        "the booking was made. A report covers whole calendar months or whole weeks (Monday to Sunday): "
+        "other dates are widened to the whole weeks around them, so that two reports always differ by at "
+        "least a week.",
     },
     "bookings": {
         "kind": "measure",

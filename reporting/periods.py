@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from advisors.availability import local_to_utc
 
@@ -89,17 +88,16 @@ def whole_months(start: date, end: date) -> int | None:
 # --- The dashboard's periods ----------------------------------------------------------------
 
 
-def period_error(start: date, end: date) -> str | None:
-    """Why start..end may not be a period a coordinator chooses, or None.
-    Whole ISO weeks (Monday to Sunday) or whole calendar months only, so
-    that two periods one may ask for differ by a week at least: part of the
-    disclosure control against differencing (reporting.suppression, rule 3)."""
-    if whole_months(start, end) is not None or (start.weekday() == 0 and end.weekday() == 6):
-        return None
-    return gettext(
-        "Choose whole weeks (Monday to Sunday) or whole calendar months, for example 2026-01-01 to "
-        "2026-06-30."
-    )
+def reported_period(start: date, end: date) -> tuple[date, date]:
+    """The period a report of start..end covers: start..end itself when it is
+    whole calendar months or whole ISO weeks (Monday to Sunday), else widened
+    to whole ISO weeks. So two reports one may get differ by a week at least:
+    part of the disclosure control against differencing (reporting.suppression,
+    rule 3). Widened rather than refused: a report of any dates is still a
+    report (the API's contract), of the weeks around them."""
+    if whole_months(start, end) is not None:
+        return start, end
+    return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
 
 
 def last_complete(kind: str, today: date) -> tuple[date, date]:

@@ -34,9 +34,10 @@ Disclosure control, the exact rule (threshold T = STATISTICS_SUPPRESSION_THRESHO
    three to nine values for B = 5, never one value, so the same rounded pair
    comes from a difference of 1 as from one of 3:
    tests/reporting/test_differencing.py tries the attack. A coordinator's
-   own period is also whole ISO weeks or whole calendar months
-   (reporting.periods.period_error), so no two allowed periods differ by
-   less than a week, which leaves far fewer periods to combine.
+   report also covers whole ISO weeks or whole calendar months, other dates
+   widened to the weeks around them (reporting.periods.reported_period), so
+   no two reports differ by less than a week, which leaves far fewer periods
+   to combine.
 4. How it shows: a hidden count is the string "<5" (f"<{T}"); a hidden rate,
    average, median, share or number of hours is null. Null also means "not
    defined" (no bookings to take a rate of) or "not applicable" (offered hours

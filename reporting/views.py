@@ -35,7 +35,7 @@ from . import periods
 from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
 from .definitions import DEFINITIONS_VERSION, definitions, english_active
 from .measures import round_half_up
-from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, period_error, previous_period, years_later
+from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, reported_period, years_later
 from .selectors import region_report, region_totals
 
 # --- The period asked for -------------------------------------------------------------------
@@ -77,7 +77,8 @@ class PeriodForm(SiteForm):
         required=False,
         widget=DateInput(),
         help_text=gettext_lazy(
-            "Included in the period: a Sunday (whole weeks) or a month's last day. For example 2026-06-30."
+            "Included in the period. Dates that are not whole months are widened to whole weeks, Monday "
+            "to Sunday. For example 2026-06-30."
         ),
     )
 
@@ -115,10 +116,11 @@ class PeriodForm(SiteForm):
         if start and end:
             if end < start:
                 self.add_error("end", _("The period cannot end before it starts."))
-            elif end >= years_later(start, MAX_YEARS):
+                return data
+            reported = data["start"], data["end"] = reported_period(start, end)
+            data["widened"] = reported != (start, end)
+            if reported[1] >= years_later(reported[0], MAX_YEARS):
                 self.add_error("end", _("The period can be at most three years long."))
-            elif (error := period_error(start, end)) is not None:
-                self.add_error("end", error)
         return data
 
 
@@ -269,6 +271,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "kind": kind,
             "start": start,
             "end": end,
+            "widened": asked and form.cleaned_data.get("widened", False),
             "before_start": before_start,
             "before_end": before_end,
             "report": report,

@@ -140,16 +140,30 @@ def test_subtracting_overlapping_periods_does_not_give_a_hidden_cell_away(db, co
         ("2026-02-08", "2026-02-08"),  # the day itself
     ],
 )
-def test_the_day_by_day_periods_of_the_attack_are_refused_on_the_page_and_in_the_api(
-    db, coordinator, start, end
-):
+def test_the_day_by_day_periods_of_the_attack_are_reported_as_whole_weeks(db, coordinator, start, end):
     client = client_for(coordinator.user)
-    for kind in ("json", "csv", "xlsx"):
-        response = client.get(API, {"start": start, "end": end, "format": kind})
-        assert response.status_code == 400, kind
-        assert "hela veckor" in response.json()["end"][0]  # in the user's language, Swedish first
+    report = client.get(API, {"start": start, "end": end})
+    assert report.status_code == 200
+    first, last = date.fromisoformat(report.json()["start"]), date.fromisoformat(report.json()["end"])
+    assert (first.weekday(), last.weekday()) == (0, 6)  # Monday to Sunday
+    assert first <= date.fromisoformat(start) and date.fromisoformat(end) <= last
+    for kind in ("csv", "xlsx"):
+        assert client.get(API, {"start": start, "end": end, "format": kind}).status_code == 200, kind
     client.force_login(coordinator.user)
-    assert client.get(PAGE, {"period": "custom", "start": start, "end": end}).status_code == 400
+    page = client.get(PAGE, {"period": "custom", "start": start, "end": end})
+    assert page.status_code == 200
+    assert (page.context["start"], page.context["end"]) == (first, last)
+    assert "vidgade till hela veckor" in page.content.decode()  # Swedish first
+
+
+def test_the_30_and_29_days_before_a_day_are_one_and_the_same_report(db, coordinator):
+    """The issue's attack subtracts the report of the 29 days before a day from
+    that of the 30 days before: both are the same whole weeks, so the
+    difference is nothing at all."""
+    client = client_for(coordinator.user)
+    thirty = client.get(API, {"start": "2026-01-10", "end": "2026-02-08"}).json()
+    twenty_nine = client.get(API, {"start": "2026-01-11", "end": "2026-02-08"}).json()
+    assert thirty == twenty_nine
 
 
 # --- Rates ------------------------------------------------------------------------------------

@@ -259,16 +259,24 @@ def test_the_dates_are_inclusive_local_dates(db, coordinator):
 
 
 @pytest.mark.parametrize(
-    ("start", "end"),
+    ("start", "end", "reported"),
     [
-        ("2026-03-01", "2026-03-01"),  # one day
-        ("2026-03-02", "2026-03-07"),  # Monday to Saturday
-        ("2026-03-03", "2026-03-09"),  # seven days, Tuesday to Monday
-        ("2026-01-01", "2026-03-30"),  # a month's first day to another's last but one
-        ("2026-01-02", "2026-01-31"),
+        ("2026-03-01", "2026-03-01", ("2026-02-23", "2026-03-01")),  # one day, a Sunday
+        ("2026-03-02", "2026-03-07", ("2026-03-02", "2026-03-08")),  # Monday to Saturday
+        ("2026-03-03", "2026-03-09", ("2026-03-02", "2026-03-15")),  # seven days, Tuesday to Monday
+        (
+            "2026-01-01",
+            "2026-03-30",
+            ("2025-12-29", "2026-04-05"),
+        ),  # a month's first day to another's last but one
+        ("2026-01-02", "2026-01-31", ("2025-12-29", "2026-02-01")),
+        ("2026-03-02", "2026-03-15", ("2026-03-02", "2026-03-15")),  # whole weeks stay
+        ("2026-02-01", "2026-03-31", ("2026-02-01", "2026-03-31")),  # whole months stay
     ],
 )
-def test_a_period_of_neither_whole_weeks_nor_whole_months_is_refused(db, coordinator, start, end):
+def test_a_period_of_neither_whole_weeks_nor_whole_months_is_reported_as_whole_weeks(
+    db, coordinator, start, end, reported
+):
     response = client_for(coordinator.user).get(URL.format("20"), {"start": start, "end": end})
-    assert response.status_code == 400
-    assert "hela veckor" in response.json()["end"][0]  # in the user's language, Swedish first
+    assert response.status_code == 200
+    assert (response.json()["start"], response.json()["end"]) == reported
