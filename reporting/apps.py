@@ -21,3 +21,17 @@ class ReportingConfig(AppConfig):
         # A rating given, changed or removed changes its month's figures.
         post_save.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_saved")
         post_delete.connect(feedback_changed, sender=Feedback, dispatch_uid="statistics_feedback_deleted")
+
+        from bookings.extensions import (
+            register_booking_notice,
+            register_booking_panel,
+            register_enterprise_panel,
+        )
+
+        from .views_projects import booking_notice, booking_panel, enterprise_panel
+
+        # bookings' pages show a booking's funding project and the de minimis
+        # declaration without importing reporting (imports flow reporting -> bookings).
+        register_booking_panel(booking_panel)
+        register_booking_notice(booking_notice)
+        register_enterprise_panel(enterprise_panel)
