@@ -80,7 +80,7 @@ def window_start(today: date) -> date:
 
 def received_here_eur(enterprise: Enterprise, *, today: date) -> Decimal:
     """The aid value of the enterprise's held sessions in projects whose
-    local date is within the three years ending today. Six queries."""
+    local date is within the three years ending today. Five queries."""
     since, until = period_bounds(window_start(today), today)
     held = list(
         Booking.objects.filter(

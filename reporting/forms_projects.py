@@ -9,8 +9,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from advisors.models import Advisor, Region, Topic
-from backend.formfields import DateField, ModelMultipleChoiceField
+from advisors.models import Advisor, Coordinator, Region, Topic
+from backend.formfields import DateField, ModelChoiceField, ModelMultipleChoiceField
 from bookings.forms import SiteForm
 
 from .deminimis import MAX_DECLARED_EUR
@@ -179,3 +179,18 @@ class DeMinimisForm(SiteForm):
             "Write 0 if none."
         ),
     )
+
+
+class OwnerForm(SiteForm):
+    """Another coordinator of the project's region, to give the owner right to."""
+
+    coordinator = ModelChoiceField(label=_("Give the owner right to"), queryset=Coordinator.objects.none())
+
+    def __init__(self, *args: Any, project: FundingProject, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["coordinator"]).queryset = (
+            Coordinator.objects.filter(region_id=project.region_id)
+            .exclude(pk__in=project.owners.values("pk"))
+            .select_related("user")
+            .order_by("user__email")
+        )

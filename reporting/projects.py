@@ -258,7 +258,7 @@ def _facts(booking: Booking) -> dict:
 
 def projects_of(bookings: Sequence[Booking]) -> dict[int, FundingProject | None]:
     """Each booking's project: the advisor's choice if one was made, else the
-    rule's. Five queries, whatever the number of bookings."""
+    rule's. Four queries, whatever the number of bookings."""
     pool = candidates(b.stat_region for b in bookings)
     by_pk = {p.pk: p for p in pool}
     chosen = dict(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("coordinator/projects/", views_projects.project_list, name="list"),
     path("coordinator/projects/new/", views_projects.project_edit, name="new"),
     path("coordinator/projects/<int:pk>/", views_projects.project_edit, name="edit"),
+    path("coordinator/projects/<int:pk>/owners/", views_projects.project_owner_add, name="owner_add"),
     path("bookings/<uuid:uid>/project/", views_projects.booking_project, name="booking_project"),
     path("enterprises/<int:pk>/de-minimis/", views_projects.de_minimis, name="de_minimis"),
 ]

@@ -27,7 +27,7 @@ from bookings.extensions import PlannedSession
 from bookings.models import Booking, Enterprise
 
 from . import deminimis, periods
-from .forms_projects import BookingProjectForm, DeMinimisForm, ProjectForm
+from .forms_projects import BookingProjectForm, DeMinimisForm, OwnerForm, ProjectForm
 from .models import DeMinimisDeclaration, FundingProject
 from .projects import (
     ProjectError,
@@ -38,6 +38,7 @@ from .projects import (
     matching_projects,
     may_use_projects,
     project_of,
+    project_owner_grant,
     project_save,
     projects_matching,
     projects_visible_to,
@@ -96,8 +97,34 @@ def project_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> Ht
         "project": project,
         "may_change": project is None or is_owner(user, project),
         "owners": list(project.owners.select_related("user")) if project else [],
+        "owner_form": OwnerForm(project=project) if project and is_owner(user, project) else None,
     }
     return render(request, "reporting/projects/form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def project_owner_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An owner gives the owner right to another coordinator of the region."""
+    user = request.user
+    if not may_use_projects(user):
+        raise PermissionDenied
+    project = projects_visible_to(user).filter(pk=pk).first()
+    if project is None:
+        raise Http404
+    if not is_owner(user, project):
+        raise PermissionDenied
+    form = OwnerForm(request.POST, project=project)
+    if not form.is_valid():
+        messages.error(request, _("Choose a coordinator of the project's region."))
+        return redirect("projects:edit", pk=project.pk)
+    try:
+        project_owner_grant(by=user, project=project, coordinator=form.cleaned_data["coordinator"])
+    except ProjectError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The coordinator is now an owner of the project."))
+    return redirect("projects:edit", pk=project.pk)
 
 
 # --- The booking's project -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from reporting.projects import (
     project_of,
     project_owner_grant,
     project_save,
+    projects_of,
 )
 from tests import factories
 from tests.conftest import client_for
@@ -389,3 +390,38 @@ def test_the_advisor_sees_and_changes_the_project_on_the_bookings_page(coordinat
     assert project_of(booking) is None
     client.force_login(entrepreneur)
     assert client.post(f"/bookings/{booking.uid}/project/", {"project": ""}).status_code == 404
+
+
+def test_the_projects_of_many_bookings_take_a_fixed_number_of_queries(
+    coordinator, advisor, django_assert_num_queries
+):
+    project = project_save(by=coordinator.user, project=None, data=data(coordinator))
+    bookings = [
+        factories.BookingFactory(advisor=advisor, start=datetime(2027, 3, day, 8, tzinfo=UTC))
+        for day in range(2, 12)
+    ]
+    booking_project_choose(booking=bookings[0], project=None, by=advisor.user)
+    # The projects, their advisors, their topics, and the advisors' choices.
+    with django_assert_num_queries(4):
+        found = projects_of(bookings)
+    assert found[bookings[0].pk] is None
+    assert all(found[b.pk] == project for b in bookings[1:])
+
+
+def test_the_owner_gives_the_owner_right_on_the_page(project, coordinator, other_region_coordinator):
+    from django.test import Client
+
+    colleague = factories.CoordinatorFactory(region_id="20")
+    client = Client()
+    client.force_login(colleague.user)
+    url = f"/coordinator/projects/{project.pk}/owners/"
+    assert client.post(url, {"coordinator": colleague.pk}).status_code == 403
+    client.force_login(other_region_coordinator.user)
+    assert client.post(url, {"coordinator": other_region_coordinator.pk}).status_code == 404
+    client.force_login(coordinator.user)
+    assert url in client.get(f"/coordinator/projects/{project.pk}/").content.decode()
+    # A coordinator of another region is not among the choices.
+    assert client.post(url, {"coordinator": other_region_coordinator.pk}).status_code == 302
+    assert set(project.owners.all()) == {coordinator}
+    assert client.post(url, {"coordinator": colleague.pk}).status_code == 302
+    assert set(project.owners.all()) == {coordinator, colleague}

@@ -365,6 +365,13 @@ MATRIX: dict[str, Row] = {
         named("projects:edit", lambda w: w.project.pk),
         signed_in(200, **COORDINATORS_PAGE, other_coordinator=404),
     ),
+    # Giving the owner right (here to Karin herself, who has it): owners and staff.
+    "projects:owner_add": Row(
+        "POST",
+        named("projects:owner_add", lambda w: w.project.pk),
+        signed_in(302, **COORDINATORS_PAGE, other_coordinator=404),
+        data=lambda w: {"coordinator": w.project.owners.get().pk},
+    ),
     # Taking Sara's session out of the project: her advisor alone.
     "projects:booking_project": Row(
         "POST",
