@@ -15,13 +15,15 @@ from typing import Any, cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from advisors.models import Advisor, Region, Topic
 from backend import fields
@@ -121,6 +123,12 @@ class FundingProjectSerializer(serializers.Serializer):
         )
 
 
+NOT_FOUND = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Not a coordinator or staff: for you there are no funding projects.",
+)
+
+
 class FundingProjectListView(GenericAPIView):
     """The funding projects you may see: your region's as its coordinator, all
     as staff. Create one for your region: you become its owner."""
@@ -144,7 +152,7 @@ class FundingProjectListView(GenericAPIView):
     @extend_schema(
         operation_id="funding_projects_create",
         request=FundingProjectSerializer,
-        responses={201: FundingProjectSerializer},
+        responses={201: FundingProjectSerializer, 404: NOT_FOUND},
     )
     def post(self, request: Request) -> Response:
         serializer = FundingProjectSerializer(data=request.data)
@@ -162,7 +170,7 @@ class DeMinimisSerializer(serializers.Serializer):
         min_value=Decimal(0),
         max_value=MAX_DECLARED_EUR,
         coerce_to_string=False,
-        allow_null=False,
+        allow_null=True,  # null until declared; a declaration must give a number (below)
     )
     received_here_eur = serializers.DecimalField(
         max_digits=14, decimal_places=2, read_only=True, coerce_to_string=False
@@ -172,14 +180,19 @@ class DeMinimisSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, read_only=True, coerce_to_string=False
     )
 
+    def validate_aid_last_three_years_eur(self, value: Decimal | None) -> Decimal:
+        if value is None:
+            raise serializers.ValidationError(_("Give the amount in euros, 0 or more."))
+        return value
 
-class DeMinimisView(GenericAPIView):
+
+class DeMinimisView(APIView):
     """An enterprise's de minimis aid: what it declared it received in the
     last three years, what its sessions here were worth, and what is left
     under the EUR 300,000 ceiling (Regulation (EU) 2023/2831)."""
 
+    # An APIView: a generic view's OPTIONS would look the object up without the access check.
     permission_classes = [IsAuthenticated]
-    serializer_class = DeMinimisSerializer
 
     def _access(self, pk: int) -> deminimis.Access:
         access = deminimis.enterprise_access(cast(User, self.request.user), pk)

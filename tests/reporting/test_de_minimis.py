@@ -204,3 +204,8 @@ def test_the_booking_flow_asks_for_the_declaration_and_says_what_the_funder_gets
     DeMinimisDeclaration.objects.create(enterprise=enterprise, aid_last_three_years_eur=0, declared_at=NOW)
     text = client.post("/bookings/new/", step).content.decode()
     assert f"/enterprises/{enterprise.pk}/de-minimis/" not in text and "organisationsnummer" in text
+
+
+def test_options_answers_without_looking_the_enterprise_up(entrepreneur, other_entrepreneur, enterprise):
+    assert client_for(other_entrepreneur).options(url(enterprise)).status_code == 200
+    assert client_for(other_entrepreneur).options("/api/v1/enterprises/0/de-minimis/").status_code == 200
