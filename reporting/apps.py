@@ -35,3 +35,7 @@ class ReportingConfig(AppConfig):
         register_booking_panel(booking_panel)
         register_booking_notice(booking_notice)
         register_enterprise_panel(enterprise_panel)
+
+        from . import privacy
+
+        privacy.register()  # reporting's part of a person's export and erasure (backend/privacy.py)

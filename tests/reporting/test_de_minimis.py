@@ -209,3 +209,33 @@ def test_the_booking_flow_asks_for_the_declaration_and_says_what_the_funder_gets
 def test_options_answers_without_looking_the_enterprise_up(entrepreneur, other_entrepreneur, enterprise):
     assert client_for(other_entrepreneur).options(url(enterprise)).status_code == 200
     assert client_for(other_entrepreneur).options("/api/v1/enterprises/0/de-minimis/").status_code == 200
+
+
+def test_the_persons_export_shows_the_project_and_what_the_funder_gets(
+    project, advisor, entrepreneur, enterprise
+):
+    booking = held(advisor, entrepreneur, enterprise, datetime(2027, 2, 1, 9, tzinfo=UTC))
+    client_for(entrepreneur).put(url(enterprise), {"aid_last_three_years_eur": 100}, format="json")
+    data = client_for(entrepreneur).get("/api/v1/me/export/").json()
+    assert data["funding_projects"] == [
+        {
+            "booking": str(booking.uid),
+            "project": "Starkare sociala företag",
+            "funder": "Tillväxtverket, nationella projektmedel",
+            "reported_to_funder": ["organisation_number", "enterprise_name", "contact_email"],
+        }
+    ]
+    assert data["de_minimis_declarations"][0]["aid_last_three_years_eur"] == "100.00"
+
+
+def test_erasure_forgets_who_declared_and_keeps_the_declaration(entrepreneur, enterprise):
+    from backend.privacy import person_erase
+
+    other = factories.UserFactory()
+    enterprise.members.add(other)  # the enterprise outlives the person
+    DeMinimisDeclaration.objects.create(
+        enterprise=enterprise, aid_last_three_years_eur=Decimal(5), declared_at=NOW, declared_by=entrepreneur
+    )
+    person_erase(user=entrepreneur)
+    declaration = DeMinimisDeclaration.objects.get()
+    assert declaration.declared_by is None and declaration.aid_last_three_years_eur == Decimal(5)
