@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ReportingConfig(AppConfig):
     """The regions' usage statistics: measures, definitions, periods,
-    suppression, monthly rollups, exports, charts and the monthly mail. It
+    suppression, monthly rollups, exports, charts and the monthly mail; and
+    the funder reporting: funding projects and de minimis. It
     reads bookings and advisors; bookings never imports it (imports flow
     notifications -> reporting -> bookings -> advisors)."""
 
