@@ -9,6 +9,7 @@ start-up with ImproperlyConfigured naming it.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import overload
 from urllib.parse import urlsplit
@@ -616,6 +617,18 @@ STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 5
 # Periods of whole months are read from monthly rollups (reporting.rollups),
 # kept current by the bookings' fingerprints; off, every report reads the bookings.
 STATISTICS_MONTHLY_ROLLUPS = True
+
+# De minimis (reporting.deminimis): a session's aid value is hours × its project's
+# hourly value in SEK, turned into EUR at this rate for the EUR 300,000 ceiling
+# over three years (Regulation (EU) 2023/2831). Set it to the rate the funder
+# prescribes (often the European Commission's monthly accounting rate).
+_sek_per_eur = os.environ.get("DE_MINIMIS_SEK_PER_EUR", "") or "11.50"
+try:
+    DE_MINIMIS_SEK_PER_EUR = Decimal(_sek_per_eur)
+except ArithmeticError:
+    raise ImproperlyConfigured(f"DE_MINIMIS_SEK_PER_EUR must be a number, not {_sek_per_eur!r}.") from None
+if not DE_MINIMIS_SEK_PER_EUR.is_finite() or DE_MINIMIS_SEK_PER_EUR <= 0:
+    raise ImproperlyConfigured("DE_MINIMIS_SEK_PER_EUR must be a positive number.")
 
 DEMO_PASSWORD = "demo-pass-2026"
 

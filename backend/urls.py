@@ -7,6 +7,7 @@ from advisors.urls import api_urlpatterns as advisors_api
 from bookings.urls import api_urlpatterns as bookings_api
 from bookings.urls_waitlist import api_urlpatterns as waitlist_api
 from reporting.urls_api import api_urlpatterns as statistics_api
+from reporting.urls_projects import api_urlpatterns as projects_api
 
 from . import status, views, views_account, views_privacy
 from .api import EraseView, ExportView, TokenView
@@ -19,6 +20,7 @@ api_v1 = [
     *bookings_api,
     *waitlist_api,
     *statistics_api,
+    *projects_api,
 ]
 
 urlpatterns = [
@@ -42,6 +44,7 @@ urlpatterns = [
     path("", include("bookings.urls_waitlist")),
     path("", include("bookings.urls_web")),
     path("", include("reporting.urls")),
+    path("", include("reporting.urls_projects")),
     path("", include("notifications.urls_web")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -46,7 +46,7 @@ from backend.models import User
 from backend.moments import moment_text
 from backend.types import AuthenticatedHttpRequest, HtmxHttpRequest
 
-from . import links, rules, selectors, services
+from . import extensions, links, rules, selectors, services
 from .forms import (
     CancelForm,
     DayForm,
@@ -152,7 +152,12 @@ def enterprise_edit(request: AuthenticatedHttpRequest, pk: int | None = None) ->
     return render(
         request,
         "bookings/enterprise_form.html",
-        {"form": form, "enterprise": enterprise, "next": _safe_next(request, "")},
+        {
+            "form": form,
+            "enterprise": enterprise,
+            "next": _safe_next(request, ""),
+            "panels": extensions.enterprise_panels(request, enterprise) if enterprise else "",
+        },
         status=status,
     )
 
@@ -287,6 +292,16 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "several_enterprises": len(enterprises) > 1,
     }
     if step == "describe":
+        # What other apps must say first (reporting: a funding project's de minimis and funder reporting).
+        context["notices"] = extensions.booking_notices(
+            request,
+            extensions.PlannedSession(
+                advisor=advisor,
+                start=start,
+                topic=form.cleaned_data["topic"],
+                enterprise=form.chosen_enterprise(),
+            ),
+        )
         return _flow_response(request, "confirm.html", context)
 
     try:
@@ -350,6 +365,7 @@ def booking_detail(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
         "outcome_form": _outcome_form(booking)
         if as_advisor and rules.can_record_outcome(booking, now)
         else None,
+        "panels": extensions.booking_panels(request, booking, as_advisor),
     }
     return render(request, "bookings/detail.html", context)
 

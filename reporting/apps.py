@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ReportingConfig(AppConfig):
     """The regions' usage statistics: measures, definitions, periods,
-    suppression, monthly rollups, exports, charts and the monthly mail. It
+    suppression, monthly rollups, exports, charts and the monthly mail; and
+    the funder reporting: funding projects and de minimis. It
     reads bookings and advisors; bookings never imports it (imports flow
     notifications -> reporting -> bookings -> advisors)."""
 
@@ -31,3 +32,21 @@ class ReportingConfig(AppConfig):
             booking_signals.booking_completed,
         ):
             signal.connect(booking_changed, dispatch_uid=f"statistics_first_time_{id(signal)}")
+
+        from bookings.extensions import (
+            register_booking_notice,
+            register_booking_panel,
+            register_enterprise_panel,
+        )
+
+        from .views_projects import booking_notice, booking_panel, enterprise_panel
+
+        # bookings' pages show a booking's funding project and the de minimis
+        # declaration without importing reporting (imports flow reporting -> bookings).
+        register_booking_panel(booking_panel)
+        register_booking_notice(booking_notice)
+        register_enterprise_panel(enterprise_panel)
+
+        from . import privacy
+
+        privacy.register()  # reporting's part of a person's export and erasure (backend/privacy.py)

@@ -1,10 +1,13 @@
 """The statistics' own tables. The rollups (StatisticsMonth, StatisticsKey)
 are caches of what the bookings hold: they may be emptied and are built again
 from the bookings (reporting.rollups). MonthlyReportMail is the monthly mail's
-ledger."""
+ledger. FundingProject, ReportingPeriod, ProjectBooking and
+DeMinimisDeclaration are the funder reporting's (reporting.projects,
+reporting.deminimis)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StatisticsKey(models.Model):
@@ -72,3 +75,146 @@ class MonthlyReportMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.month:%Y-%m} {self.user_id}"
+
+
+# --- Funding projects and de minimis (issue 16) ---------------------------------------------
+
+
+class Funder(models.TextChoices):
+    TILLVAXTVERKET_NATIONAL = "tillvaxtverket_national", _("Tillväxtverket, national project funds")
+    ERDF = "erdf", _("European Regional Development Fund (ERDF)")
+    ESF_PLUS = "esf_plus", _("European Social Fund Plus (ESF+)")
+    REGION = "region", _("The region's own funds")
+    OTHER = "other", _("Other")
+
+
+class FundingProject(models.Model):
+    """A project a region runs on a funder's money, whose bookings it reports
+    (reporting.projects: the membership rule). Its reporting periods tile
+    `start`..`end` (both inclusive), checked by reporting.projects when saved.
+    `owners` hold the project-owner right: the creator, and the region's
+    coordinators they give it to."""
+
+    region = models.ForeignKey(
+        "advisors.Region", on_delete=models.PROTECT, related_name="funding_projects", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    funder = models.CharField(_("funder"), max_length=30, choices=Funder.choices)
+    reference = models.CharField(_("reference number"), max_length=100, blank=True)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    hourly_aid_value_sek = models.DecimalField(
+        _("aid value per hour of advice (SEK)"), max_digits=10, decimal_places=2
+    )
+    topics = models.ManyToManyField(
+        "advisors.Topic",
+        related_name="funding_projects",
+        blank=True,
+        verbose_name=_("topics"),
+        help_text=_("Leave empty for every topic."),
+    )
+    advisors = models.ManyToManyField(
+        "advisors.Advisor",
+        related_name="funding_projects",
+        blank=True,
+        verbose_name=_("advisors"),
+        help_text=_("Leave empty for every advisor of the region."),
+    )
+    owners = models.ManyToManyField(
+        "advisors.Coordinator", related_name="owned_funding_projects", verbose_name=_("owners")
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("funding project")
+        verbose_name_plural = _("funding projects")
+        ordering = ["-start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="project_start_le_end"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hourly_aid_value_sek__gte=0), name="project_hourly_value_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportingPeriod(models.Model):
+    """One of a project's reporting periods, numbered 1, 2, … in order; the
+    periods of a project tile its span without gap or overlap. Closing one
+    (`closed`, a later slice) freezes its report."""
+
+    project = models.ForeignKey(FundingProject, on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveSmallIntegerField(_("number"))
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    closed = models.BooleanField(_("closed"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="period_number_once"),
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="period_start_le_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.number}"
+
+
+class ProjectBooking(models.Model):
+    """An advisor's choice of project for one booking, over the rule
+    (reporting.projects.project_of): `project` None means in no project.
+    Kept here, not on the booking, because bookings knows nothing of projects."""
+
+    booking = models.OneToOneField("bookings.Booking", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(
+        FundingProject, on_delete=models.CASCADE, null=True, blank=True, related_name="chosen_bookings"
+    )
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} → {self.project_id}"
+
+
+class DeMinimisDeclaration(models.Model):
+    """What an enterprise declared of the de minimis aid it received in the
+    last three years (Regulation (EU) 2023/2831), asked before its first
+    session in a project. One a enterprise; a new declaration replaces it,
+    the audit trail keeps that it was made."""
+
+    enterprise = models.OneToOneField(
+        "bookings.Enterprise", on_delete=models.CASCADE, related_name="de_minimis"
+    )
+    aid_last_three_years_eur = models.DecimalField(
+        _("de minimis aid received in the last three years (EUR)"), max_digits=12, decimal_places=2
+    )
+    declared_at = models.DateTimeField(_("declared"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("de minimis declaration")
+        verbose_name_plural = _("de minimis declarations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(aid_last_three_years_eur__gte=0), name="de_minimis_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.aid_last_three_years_eur} EUR"

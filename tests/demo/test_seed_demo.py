@@ -76,3 +76,13 @@ def test_every_demo_advisor_has_free_time_to_show(db, client):
     assert len(advisors) == 6
     assert all(a["next_available"] for a in advisors)
     assert {tuple(a["session_lengths"]) for a in advisors} >= {(30, 60), (60, 90)}
+
+
+def test_dalarna_has_a_funding_project_once(db):
+    from reporting.models import FundingProject
+
+    seed()
+    seed()
+    project = FundingProject.objects.get()
+    assert project.region_id == "20" and project.periods.count() == 6
+    assert [o.user.email for o in project.owners.all()] == ["coordinator.dalarna@example.se"]

@@ -203,6 +203,16 @@ def entrepreneur_pages(page: Any, site: Any) -> Iterator[str]:
     yield "my bookings"
     page.goto("/bookings/enterprise/")
     yield "enterprises"
+    page.locator(
+        "a[href^='/bookings/enterprise/']:not([href$='/new/']):not([href='/bookings/enterprise/'])"
+    ).first.click()
+    expect(page.locator("a[href$='/de-minimis/']")).to_be_visible()
+    yield "enterprise page with its de minimis declaration"
+    page.locator("a[href$='/de-minimis/']").first.click()
+    yield "de minimis declaration"
+    submit(page, "form[action$='/de-minimis/']")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "de minimis declaration, empty"
     page.goto("/bookings/enterprise/new/")
     yield "enterprise form"
     submit(page, "form.enterprise-form")
@@ -386,6 +396,26 @@ def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
     page.locator("a[href$='/deactivate/']").first.click()
     expect(page.locator("form[action$='/deactivate/'] button")).to_be_visible()
     yield "deactivate an advisor? (asked first)"
+    page.locator("nav a[href='/coordinator/projects/']").first.click()
+    expect(page.locator("h1")).to_be_visible()
+    yield "funding projects"
+    page.goto("/coordinator/projects/new/")
+    yield "new funding project"
+    submit(page, "form.project-form")
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "new funding project, empty"
+    page.fill("#id_name", "Starkare sociala företag")
+    page.select_option("#id_funder", "erdf")
+    page.fill("#id_start", "2027-01-01")
+    page.fill("#id_end", "2027-12-31")
+    page.fill("#id_hourly_aid_value_sek", "1000")
+    page.fill("#id_period_1_start", "2027-01-01")
+    page.fill("#id_period_1_end", "2027-06-30")
+    page.fill("#id_period_2_start", "2027-07-01")
+    page.fill("#id_period_2_end", "2027-12-31")
+    submit(page, "form.project-form")
+    expect(page.locator("h1")).to_have_text("Starkare sociala företag")
+    yield "a funding project"
     page.goto("/advisor/")
     yield "advisor's page, not for coordinators"
     page.locator("footer a[href='/help/coordinators/']").click()

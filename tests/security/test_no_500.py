@@ -468,7 +468,8 @@ def walk(world: World, name: str, role: str) -> list[str]:
     names = set(PARAMETERS) | form_names(page) | set(row.data(world) if row.data else {})
     api = base.startswith("/api/")
     tried: list[tuple[str, str, Any]] = []
-    methods = ("post", "put", "patch") if base == "/api/v1/me/availability/" else ("post",)
+    takes_put = base == "/api/v1/me/availability/" or base.endswith("/de-minimis/")
+    methods = ("post", "put", "patch") if takes_put else ("post",)
     data = row.data(world) if row.data else {}
     # Past the refusal: worth trying each field alone with real data around it.
     acts = isinstance(row.expect[role], int) and row.expect[role] < 400

@@ -27,7 +27,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pyotp
@@ -52,6 +53,8 @@ from bookings.models import (
     WaitlistEntry,
 )
 from notifications.feeds import calendar_feed_rotate
+from reporting.models import DeMinimisDeclaration, FundingProject, ProjectBooking
+from reporting.projects import ProjectData, project_save
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")  # at NOW (tests/conftest.py)
@@ -89,6 +92,7 @@ class World:
     past: Booking
     enterprise: Enterprise
     entry: WaitlistEntry
+    project: FundingProject
     feeds: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -145,6 +149,21 @@ def world(
             "staff": staff,
         }
         feeds = {actor: calendar_feed_rotate(user=user) for actor, user in people.items()}
+        # Karin's funding project, which Sara's sessions belong to by the rule.
+        project = project_save(
+            by=coordinator.user,
+            project=None,
+            data=ProjectData(
+                region=coordinator.region,
+                name="Starkare sociala företag",
+                funder="erdf",
+                reference="",
+                start=date(2027, 1, 1),
+                end=date(2027, 12, 31),
+                hourly_aid_value_sek=Decimal(1000),
+                periods=[(date(2027, 1, 1), date(2027, 12, 31))],
+            ),
+        )
     past.refresh_from_db()
     return World(
         people=people,
@@ -153,6 +172,7 @@ def world(
         past=past,
         enterprise=enterprise,
         entry=entry,
+        project=project,
         feeds=feeds,
     )
 
@@ -176,6 +196,13 @@ def snapshot() -> tuple:
         list(Enterprise.objects.order_by("pk").values_list("pk", "name")),
         AuditEntry.objects.count(),
         ApiToken.objects.count(),
+        list(FundingProject.objects.order_by("pk").values_list("pk", "name")),
+        list(
+            DeMinimisDeclaration.objects.order_by("pk").values_list(
+                "enterprise_id", "aid_last_three_years_eur"
+            )
+        ),
+        list(ProjectBooking.objects.order_by("pk").values_list("booking_id", "project_id")),
     )
 
 
@@ -332,6 +359,34 @@ MATRIX: dict[str, Row] = {
         signed_in(302, **COORDINATORS_PAGE, staff=403, other_coordinator=404),
     ),
     "statistics:dashboard": Row("GET", fixed("/statistics/"), signed_in(200, **COORDINATORS_PAGE, staff=200)),
+    # --- Funding projects: the region's coordinators (the owner changes), staff ---
+    "projects:list": Row("GET", fixed("/coordinator/projects/"), signed_in(200, **COORDINATORS_PAGE)),
+    "projects:new": Row("GET", fixed("/coordinator/projects/new/"), signed_in(200, **COORDINATORS_PAGE)),
+    "projects:edit": Row(
+        "GET",
+        named("projects:edit", lambda w: w.project.pk),
+        signed_in(200, **COORDINATORS_PAGE, other_coordinator=404),
+    ),
+    # Giving the owner right (here to Karin herself, who has it): owners and staff.
+    "projects:owner_add": Row(
+        "POST",
+        named("projects:owner_add", lambda w: w.project.pk),
+        signed_in(302, **COORDINATORS_PAGE, other_coordinator=404),
+        data=lambda w: {"coordinator": w.project.owners.get().pk},
+    ),
+    # Taking Sara's session out of the project: her advisor alone.
+    "projects:booking_project": Row(
+        "POST",
+        named("projects:booking_project", past_uid),
+        signed_in(404, advisor=302),
+        data=lambda w: {"project": ""},
+    ),
+    # Declaring de minimis aid: the enterprise's members alone.
+    "projects:de_minimis": Row(
+        "GET",
+        named("projects:de_minimis", lambda w: w.enterprise.pk),
+        signed_in(404, entrepreneur_a=200),
+    ),
     # --- Bookings: lists and the booking flow ---
     "bookings:list": Row("GET", fixed("/bookings/"), signed_in(200, coordinator=403, other_coordinator=403)),
     "bookings:new": Row(
@@ -484,6 +539,41 @@ MATRIX: dict[str, Row] = {
         lambda w, a: "/api/v1/statistics/regions/20/?start=2027-01-01&end=2027-02-28",
         cells(404, coordinator=200, staff=200),
     ),
+    # --- API: funding projects and de minimis ---
+    "v1:funding-project-list": Row(
+        "GET",
+        fixed("/api/v1/funding-projects/"),
+        cells(404, coordinator=200, other_coordinator=200, staff=200),
+    ),
+    # A project for Dalarna: its coordinator and staff; Kronoberg's is refused the region.
+    "v1:funding-project-list:create": Row(
+        "POST",
+        fixed("/api/v1/funding-projects/"),
+        cells(404, coordinator=201, other_coordinator=400, staff=201),
+        data=lambda w: {
+            "region": "20",
+            "name": "Nytt projekt",
+            "funder": "region",
+            "start": "2028-01-01",
+            "end": "2028-12-31",
+            "hourly_aid_value_sek": 800,
+            "periods": [{"start": "2028-01-01", "end": "2028-12-31"}],
+        },
+        json=True,
+    ),
+    "v1:enterprise-de-minimis": Row(
+        "GET",
+        named("v1:enterprise-de-minimis", lambda w: w.enterprise.pk),
+        cells(404, anonymous=401, entrepreneur_a=200, advisor=200),
+    ),
+    # Sara declares; her advisor reads but may not (403); for others it is not there.
+    "v1:enterprise-de-minimis:update": Row(
+        "PUT",
+        named("v1:enterprise-de-minimis", lambda w: w.enterprise.pk),
+        cells(404, anonymous=401, entrepreneur_a=200, advisor=403),
+        data=lambda w: {"aid_last_three_years_eur": 1000},
+        json=True,
+    ),
     "v1:me-export": Row("GET", fixed("/api/v1/me/export/"), api_signed_in(200)),
     # Without the password nothing is erased.
     "v1:me-erase": Row("POST", fixed("/api/v1/me/erase/"), api_signed_in(400), data=lambda w: {}, json=True),
@@ -545,9 +635,17 @@ def url_names(
     return found
 
 
+def row_url(name: str) -> str:
+    """The URL name of a row: a second row for one URL says its method (":create", ":update")."""
+    for suffix in (":create", ":update"):
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
 def test_every_url_has_a_row():
     names = {name for name, _route in url_names()}
-    rows = {name.split(":create")[0] if name.endswith(":create") else name for name in MATRIX}
+    rows = {row_url(name) for name in MATRIX}
     assert names - rows == set(), "URLs without a row in the permission matrix"
     assert rows - names == set(), "rows for URLs that do not exist"
 
@@ -560,7 +658,7 @@ def test_every_method_of_the_api_has_a_row():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     methods_by_name = {}
     for name, row in MATRIX.items():
-        methods_by_name.setdefault(name.split(":create")[0], set()).add(row.method)
+        methods_by_name.setdefault(row_url(name), set()).add(row.method)
     missing = []
     for path, operations in schema["paths"].items():
         for method in operations:
@@ -598,6 +696,8 @@ def request(world: World, actor: str, row: Row, path: str):
     data = row.data(world) if row.data else {}
     if row.method == "GET":
         return client.get(path, data)
+    if row.method == "PUT":
+        return client.put(path, json.dumps(data), content_type="application/json")
     if row.json:
         return client.post(path, json.dumps(data), content_type="application/json")
     return client.post(path, data)

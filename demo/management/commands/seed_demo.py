@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time as clock
 from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -21,6 +22,8 @@ from advisors.models import Advisor, Coordinator, Language, Municipality, Region
 from backend.models import Role, User
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm
 from demo import history as demo_history
+from reporting.models import Funder, FundingProject
+from reporting.projects import ProjectData, project_save
 
 # Two intervals a day with a lunch break; Friday mornings only.
 STANDARD_WEEK = [(d, time(9), time(12)) for d in range(5)] + [(d, time(13), time(16)) for d in range(4)]
@@ -254,6 +257,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
         with transaction.atomic():
             accounts = self.seed_accounts(password)
+            self.seed_funding_project()
         history = demo_history.seed_history(
             advisor_emails=advisor_emails(), entrepreneur_emails=entrepreneur_emails()
         )
@@ -303,6 +307,34 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    @staticmethod
+    def seed_funding_project() -> None:
+        """Dalarna's funding project, from the start of last year to the end of
+        next, reported each half year: its bookings show it, and the booking
+        flow asks for the de minimis declaration. Once."""
+        region = Region.objects.get(code="20")
+        if FundingProject.objects.filter(region=region).exists():
+            return
+        coordinator = Coordinator.objects.get(user__email=COORDINATORS["20"][0])
+        year = timezone.localdate().year
+        halves = []
+        for y in (year - 1, year, year + 1):
+            halves += [(date(y, 1, 1), date(y, 6, 30)), (date(y, 7, 1), date(y, 12, 31))]
+        project_save(
+            by=coordinator.user,
+            project=None,
+            data=ProjectData(
+                region=region,
+                name="Starkare sociala företag i Dalarna",
+                funder=Funder.TILLVAXTVERKET_NATIONAL,
+                reference="NYPS 20203456",
+                start=halves[0][0],
+                end=halves[-1][1],
+                hourly_aid_value_sek=Decimal(1100),
+                periods=halves,
+            ),
+        )
 
     def seed_accounts(self, password: str) -> list[tuple[str, str]]:
         # The demo accounts share one password: hashed once, not once each, as

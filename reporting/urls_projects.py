@@ -1,0 +1,24 @@
+"""Routes of the funding projects and de minimis: the web pages (namespace
+"projects") and the API's (`api_urlpatterns`, under /api/v1/)."""
+
+from django.urls import path
+
+from . import api_projects, views_projects
+
+app_name = "projects"
+
+urlpatterns = [
+    path("coordinator/projects/", views_projects.project_list, name="list"),
+    path("coordinator/projects/new/", views_projects.project_edit, name="new"),
+    path("coordinator/projects/<int:pk>/", views_projects.project_edit, name="edit"),
+    path("coordinator/projects/<int:pk>/owners/", views_projects.project_owner_add, name="owner_add"),
+    path("bookings/<uuid:uid>/project/", views_projects.booking_project, name="booking_project"),
+    path("enterprises/<int:pk>/de-minimis/", views_projects.de_minimis, name="de_minimis"),
+]
+
+api_urlpatterns = [
+    path("funding-projects/", api_projects.FundingProjectListView.as_view(), name="funding-project-list"),
+    path(
+        "enterprises/<int:pk>/de-minimis/", api_projects.DeMinimisView.as_view(), name="enterprise-de-minimis"
+    ),
+]
