@@ -138,8 +138,8 @@ def test_the_coordinators_help_explains_the_statistics(client, db, settings, thr
     assert f"1 to {threshold - 1} enterprises or people is shown as “&lt;{threshold}”" in page
     for words in ("Project period", "last quarter", "Excel file (XLSX)", "first day of each month"):
         assert words in page
-    # Issue 16: the periods one may choose, and the rounding against subtracting reports.
-    assert "whole weeks, from a Monday to a Sunday, or whole calendar months" in page
+    # Issue 16: the periods a report covers, and the rounding against subtracting reports.
+    assert "A report covers whole calendar months or whole weeks, from a Monday to a Sunday" in page
     assert f"rounded to the nearest multiple of {threshold}" in page
     html = response.content.decode()
     assert 'href="/statistics/"' in html and 'href="/statistics/definitions/"' in html
