@@ -70,7 +70,7 @@ class PeriodForm(SiteForm):
         label=gettext_lazy("First day"),
         required=False,
         widget=DateInput(),
-        help_text=gettext_lazy("A Monday or the first of a month. For example 2026-01-01."),
+        help_text=gettext_lazy("Included in the period. For example 2026-01-01."),
     )
     end = DateField(
         label=gettext_lazy("Last day"),
