@@ -27,7 +27,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/6
 # tests/conftest.py groups onto one worker (xdist_group) so it is set up once.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: install lock run test test-passes lint format typecheck imports check-migrations test-embedded test-services messages bench load clean
+.PHONY: install lock run test lint format typecheck imports check-migrations test-embedded test-services messages bench load clean
 
 # Installs exactly the lock (every package pinned, with its hashes), then the
 # project itself without dependencies, so every checkout runs the same versions.
@@ -105,22 +105,24 @@ test-services: install
 		echo "Skipping the PostgreSQL and Redis run: start them to include it (see README)."; \
 	fi
 
-# `make test` runs the two passes at once: much of each waits on the servers,
-# workers and browser it starts, so on two cores the two together take little
-# longer than the longer one alone. The embedded pass prints as it goes; the
-# second pass's output goes to var/test-services.log and is printed after.
-# `make test-embedded` and `make test-services` run one of them.
-test-passes: install
+# `make test` runs the checks (ruff, mypy, the import rules, migrations) and
+# the two passes at once: much of each pass waits on the servers, workers and
+# browser it starts, so on two cores all of it together takes little longer
+# than the embedded pass alone. That pass prints as it goes; the checks' and
+# the second pass's output go to var/test-checks.log and var/test-services.log
+# and are printed after. `make lint`, `make test-embedded`, `make test-services`
+# and the rest run one part.
+test: install
 	@mkdir -p var
-	@echo "== both passes at once: the embedded pass here, the pass on PostgreSQL and Redis in var/test-services.log (printed at the end) =="
-	@$(MAKE) --no-print-directory test-services > var/test-services.log 2>&1 & services=$$!; \
+	@echo "== the checks, the embedded pass (here) and the pass on PostgreSQL and Redis, at once; the others' output is printed at the end =="
+	@$(MAKE) --no-print-directory -k lint typecheck imports check-migrations > var/test-checks.log 2>&1 & checks=$$!; \
+	$(MAKE) --no-print-directory test-services > var/test-services.log 2>&1 & services=$$!; \
 	$(MAKE) --no-print-directory test-embedded; embedded=$$?; \
-	wait $$services; services=$$?; \
-	cat var/test-services.log; \
-	echo "== embedded pass: $$(test $$embedded = 0 && echo passed || echo FAILED); pass on PostgreSQL and Redis: $$(test $$services = 0 && echo passed || echo FAILED) =="; \
-	test $$embedded = 0 && test $$services = 0
-
-test: lint typecheck imports check-migrations test-passes
+	wait $$checks; checks=$$?; wait $$services; services=$$?; \
+	echo "== the checks =="; cat var/test-checks.log; cat var/test-services.log; \
+	verdict() { test $$1 = 0 && echo passed || echo FAILED; }; \
+	echo "== checks: $$(verdict $$checks); embedded pass: $$(verdict $$embedded); pass on PostgreSQL and Redis: $$(verdict $$services) =="; \
+	test $$checks = 0 && test $$embedded = 0 && test $$services = 0
 
 messages: install
 	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks
