@@ -41,6 +41,15 @@ class Gender(models.TextChoices):
     NOT_STATED = "not_stated", _("Prefer not to say")
 
 
+class WomenLed(models.TextChoices):
+    """Whether an enterprise is led by women, as funders count it: women hold
+    at least half of its ownership or of its management."""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    NOT_STATED = "not_stated", _("Not stated")
+
+
 class Enterprise(models.Model):
     """A social enterprise, or the idea of one. A person may belong to several."""
 
@@ -52,6 +61,13 @@ class Enterprise(models.Model):
     legal_form = models.CharField(_("legal form"), max_length=30, choices=LegalForm.choices, blank=True)
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("municipality")
+    )
+    women_led = models.CharField(
+        _("led by women"),
+        max_length=12,
+        choices=WomenLed.choices,
+        default=WomenLed.NOT_STATED,
+        help_text=_("Women own at least half of the enterprise or make up at least half of its management."),
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="enterprises", blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -130,6 +146,12 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
     private_notes = models.TextField(_("private notes"), blank=True, max_length=10000)
+    # The advisor's record of what the session covered and agreed, which the
+    # entrepreneur sees too: the documented support a funder counts
+    # (reporting.project_report). `outcome_noted` is the fact that a note was
+    # recorded; it outlives the text, which erasure and retention clear.
+    outcome_note = models.TextField(_("outcome of the session"), blank=True, max_length=5000)
+    outcome_noted = models.DateTimeField(null=True, blank=True, editable=False)
     # Its audit entries (booking.audit.all(), AuditEntry.objects.filter(booking=…)),
     # which go with it if a booking is ever deleted.
     audit = GenericRelation("backend.AuditEntry", related_query_name="booking")
@@ -144,6 +166,7 @@ class Booking(models.Model):
     stat_enterprise_key = models.CharField(max_length=64, editable=False)
     stat_person_key = models.CharField(max_length=64, editable=False)
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
+    stat_women_led = models.BooleanField(default=False, editable=False)
     # Raised by every save: with the count and the ids it tells the monthly
     # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)

@@ -36,6 +36,7 @@ from .models import (
     FollowUpAnswer,
     Gender,
     WaitlistEntry,
+    WomenLed,
 )
 from .pseudonyms import enterprise_ref, statistics_keys
 from .validation import normalise_org_number
@@ -239,6 +240,7 @@ def booking_create(
             stat_enterprise_key=enterprise_key,
             stat_person_key=person_key,
             stat_advisor_organisation=advisor.organisation,
+            stat_women_led=enterprise.women_led == WomenLed.YES,
         )
         _save_guarded(booking)
         if number and number != entrepreneur.phone:
@@ -358,11 +360,14 @@ def booking_record_outcome(
     by: User,
     attended: bool,
     private_notes: str | None = None,
+    outcome_note: str | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """The advisor records whether the session was held (and private notes only
-    they will see). Allowed once the session has started, and again to correct
-    it; never for a cancelled booking."""
+    """The advisor records whether the session was held, private notes only
+    they will see, and the outcome note the entrepreneur sees too (what the
+    session covered and agreed: the documented support a funder counts).
+    Allowed once the session has started, and again to correct it; never for
+    a cancelled booking. None leaves a note as it is; "" removes it."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
@@ -377,6 +382,12 @@ def booking_record_outcome(
         if private_notes is not None:
             booking.private_notes = private_notes
             fields.append("private_notes")
+        if outcome_note is not None:
+            outcome_note = outcome_note.strip()
+            if outcome_note != booking.outcome_note:
+                booking.outcome_note = outcome_note
+                booking.outcome_noted = now if outcome_note else None
+                fields += ["outcome_note", "outcome_noted"]
         booking.save(update_fields=fields)
         audit("booking.outcome", subject=booking, actor=by, attended=attended)
         signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
@@ -501,7 +512,13 @@ def person_bookings_erase(*, user: User, now: datetime) -> None:
     Feedback.objects.filter(booking__in=booking_ids).update(comment="")
     FollowUpAnswer.objects.filter(booking__in=booking_ids).update(comment="")
     Booking.objects.filter(pk__in=booking_ids).update(
-        entrepreneur=None, enterprise=None, message="", private_notes="", cancel_reason="", updated=now
+        entrepreneur=None,
+        enterprise=None,
+        message="",
+        private_notes="",
+        outcome_note="",
+        cancel_reason="",
+        updated=now,
     )
     WaitlistEntry.objects.filter(entrepreneur=user).update(entrepreneur=None, enterprise=None)
     EntrepreneurProfile.objects.filter(user=user).delete()
@@ -517,7 +534,7 @@ def person_bookings_erase(*, user: User, now: datetime) -> None:
 def bookings_pseudonymise(*, now: datetime | None = None) -> int:
     """Retention: bookings that ended more than settings.RETENTION_MONTHS ago
     lose what ties them to a person (the entrepreneur and enterprise, the
-    message, the advisor's private notes, the cancellation reason, the
+    message, the advisor's private notes and outcome note, the cancellation reason, the
     feedback and follow-up comments); the facts statistics count stay. Safe to run twice or
     at once: each update only touches rows with something left to clear.
     Returns the number of bookings changed."""
@@ -533,10 +550,18 @@ def bookings_pseudonymise(*, now: datetime | None = None) -> int:
                 | Q(enterprise__isnull=False)
                 | ~Q(message="")
                 | ~Q(private_notes="")
+                | ~Q(outcome_note="")
                 | ~Q(cancel_reason="")
             )
             .order_by()
-            .update(entrepreneur=None, enterprise=None, message="", private_notes="", cancel_reason="")
+            .update(
+                entrepreneur=None,
+                enterprise=None,
+                message="",
+                private_notes="",
+                outcome_note="",
+                cancel_reason="",
+            )
         )
         WaitlistEntry.objects.filter(created__lt=cutoff, entrepreneur__isnull=False).exclude(
             status__in=WAITLIST_ACTIVE

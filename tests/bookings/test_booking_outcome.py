@@ -74,3 +74,57 @@ def test_a_session_under_way_still_counts_toward_the_booking_limit(sara, anna, s
     assert response.status_code == 400, response.json()
     assert "1 kommande möten" in response.json()["detail"]
     assert Booking.objects.count() == 1
+
+
+# --- The outcome note: the documented support a funder counts -----------------------------------
+
+
+def test_the_outcome_note_is_recorded_with_its_fact_and_removed_by_emptying_it(sara, anna, frozen_clock):
+    from bookings import services
+
+    booking = Booking.objects.get(uid=book(sara, anna).json()["uid"])
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+
+    services.booking_record_outcome(
+        booking=booking, by=anna.user, attended=True, outcome_note="  Budget klar. "
+    )
+    noted = Booking.objects.get(pk=booking.pk)
+    services.booking_record_outcome(booking=booking, by=anna.user, attended=True)
+    kept = Booking.objects.get(pk=booking.pk)
+    services.booking_record_outcome(booking=booking, by=anna.user, attended=True, outcome_note="")
+    emptied = Booking.objects.get(pk=booking.pk)
+
+    assert (noted.outcome_note, noted.outcome_noted) == (
+        "Budget klar.",
+        datetime(2027, 3, 2, 10, 0, tzinfo=UTC),
+    )
+    assert (kept.outcome_note, kept.outcome_noted) == (noted.outcome_note, noted.outcome_noted)
+    assert (emptied.outcome_note, emptied.outcome_noted) == ("", None)
+
+
+def test_erasure_clears_the_outcome_note_and_keeps_the_fact_that_one_was_recorded(sara, anna, frozen_clock):
+    from backend.privacy import person_erase
+    from bookings import services
+
+    booking = Booking.objects.get(uid=book(sara, anna).json()["uid"])
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+    services.booking_record_outcome(booking=booking, by=anna.user, attended=True, outcome_note="Budget klar.")
+
+    person_erase(user=sara)
+
+    erased = Booking.objects.get(pk=booking.pk)
+    assert erased.outcome_note == ""
+    assert erased.outcome_noted is not None
+
+
+def test_women_led_is_a_statistical_fact_fixed_at_booking(sara, anna):
+    from bookings.models import WomenLed
+
+    enterprise = sara.enterprises.get()
+    enterprise.women_led = WomenLed.YES
+    enterprise.save()
+    led_by_women = Booking.objects.get(uid=book(sara, anna).json()["uid"])
+    enterprise.women_led = WomenLed.NO
+    enterprise.save()
+
+    assert Booking.objects.get(pk=led_by_women.pk).stat_women_led is True
