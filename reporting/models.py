@@ -218,3 +218,56 @@ class DeMinimisDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id}: {self.aid_last_three_years_eur} EUR"
+
+
+class PeriodSnapshot(models.Model):
+    """A closed reporting period's report as it was handed in: the exact
+    indicator values, in the period and since the project's start
+    (reporting.project_report), and the definitions they were counted by.
+    Written once when the period is closed and never changed: later changes
+    to bookings change the live report, and the page shows the difference."""
+
+    period = models.OneToOneField(ReportingPeriod, on_delete=models.CASCADE, related_name="snapshot")
+    values = models.JSONField()  # {"in_period": {...}, "cumulative": {...}}
+    definitions_version = models.PositiveSmallIntegerField()
+    created = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.created:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("A closed period's snapshot never changes.")
+        super().save(*args, **kwargs)
+
+
+class ExportReason(models.TextChoices):
+    PROGRESS_REPORT = "progress_report", _("Progress report to the funder")
+    PAYMENT_REQUEST = "payment_request", _("Payment request to the funder")
+    FINAL_REPORT = "final_report", _("Final report to the funder")
+    FUNDER_AUDIT = "funder_audit", _("The funder's audit or check")
+    OTHER = "other", _("Other (say which)")
+
+
+class ParticipantListExport(models.Model):
+    """The ledger of a project's participant list leaving Rådtid (it holds
+    personal data): who, when, which period and why. The audit entry written
+    with it records the fact; the reason's own words live here."""
+
+    project = models.ForeignKey(FundingProject, on_delete=models.CASCADE, related_name="participant_exports")
+    period = models.PositiveSmallIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=ExportReason.choices)
+    reason_text = models.CharField(_("which reason"), max_length=200, blank=True)
+    participants = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.period} {self.at:%Y-%m-%d}"
