@@ -350,3 +350,149 @@ def label_text(key: str, labels: Mapping[str, tuple[str, str]] = LABELS) -> str:
 
 def english_active() -> bool:
     return (get_language() or "sv").startswith("en")
+
+
+# A funding project's indicators (reporting.project_report), in the words a
+# funder's form asks for. PROJECT_DEFINITIONS_VERSION is theirs.
+PROJECT_DEFINITIONS: dict[str, dict[str, str]] = {
+    "enterprises_supported": {
+        "name_sv": "Stödda företag",
+        "name_en": "Enterprises supported",
+        "sv": "Företag (eller blivande företagare) som fått strukturerat och dokumenterat stöd i projektet: "
+        "minst ett genomfört möte där rådgivaren har skrivit vad ni kom fram till. Varje företag räknas en "
+        "gång, hur många möten det än har haft. Uteblivna, avbokade och odokumenterade möten räknas inte.",
+        "en": "Enterprises (or would-be entrepreneurs) that received structured and documented support in the "
+        "project: at least one held session whose outcome the advisor recorded. Each enterprise counts once, "
+        "however many sessions it had. No-shows, cancellations and sessions without an outcome note do not "
+        "count.",
+    },
+    "enterprises_supported_women_led": {
+        "name_sv": "Stödda företag som leds av kvinnor",
+        "name_en": "Enterprises supported, led by women",
+        "sv": "De stödda företag där kvinnor äger minst hälften av företaget eller utgör minst hälften av "
+        "ledningen, enligt vad företaget angav vid sitt senaste dokumenterade möte.",
+        "en": "The enterprises supported that women own at least half of or make up at least half of the "
+        "management of, as the enterprise said at its latest documented session.",
+    },
+    "participants": {
+        "name_sv": "Deltagare",
+        "name_en": "Participants",
+        "sv": "Personer som deltagit i minst ett genomfört möte i projektet, var och en en gång.",
+        "en": "People who took part in at least one held session in the project, each once.",
+    },
+    "participants_women": {
+        "name_sv": "Deltagare, kvinnor",
+        "name_en": "Participants, women",
+        "sv": "Deltagare som angett att de är kvinnor (vid sitt senaste genomförda möte).",
+        "en": "Participants who said they are women (at their latest held session).",
+    },
+    "participants_men": {
+        "name_sv": "Deltagare, män",
+        "name_en": "Participants, men",
+        "sv": "Deltagare som angett att de är män (vid sitt senaste genomförda möte). Kvinnor och män summerar "
+        "inte alltid till alla deltagare: en del anger annat eller inget.",
+        "en": "Participants who said they are men (at their latest held session). Women and men need not add "
+        "up to all participants: some say other or nothing.",
+    },
+    "sessions_held": {
+        "name_sv": "Genomförda möten",
+        "name_en": "Sessions held",
+        "sv": "Möten i projektet som rådgivaren har markerat som genomförda.",
+        "en": "Sessions in the project that the advisor recorded as held.",
+    },
+    "advice_hours": {
+        "name_sv": "Rådgivningstimmar",
+        "name_en": "Hours of advice",
+        "sv": "De genomförda mötenas bokade längd, i timmar.",
+        "en": "The booked length of the sessions held, in hours.",
+    },
+    "workshops_held": {
+        "name_sv": "Genomförda workshoppar",
+        "name_en": "Workshops held",
+        "sv": "Gruppträffar i projektet som har genomförts. Rådtid har ännu inga gruppträffar, så talet är 0.",
+        "en": "Group sessions in the project that were held. Rådtid has no group sessions yet, so this is 0.",
+    },
+    "referrals_made": {
+        "name_sv": "Gjorda hänvisningar",
+        "name_en": "Referrals made",
+        "sv": "Hänvisningar från projektets möten till en rådgivare i en annan organisation. Rådtid har ännu "
+        "inga hänvisningar, så talet är 0.",
+        "en": "Referrals from the project's sessions to an advisor of another organisation. Rådtid has no "
+        "referrals yet, so this is 0.",
+    },
+    "referrals_held": {
+        "name_sv": "Hänvisningar som lett till möte",
+        "name_en": "Referrals that led to a session",
+        "sv": "Hänvisningar där det mottagande mötet har genomförts. Rådtid har ännu inga hänvisningar, så "
+        "talet är 0.",
+        "en": "Referrals whose receiving session was held. Rådtid has no referrals yet, so this is 0.",
+    },
+    "in_period": {
+        "name_sv": "Under perioden",
+        "name_en": "In the period",
+        "sv": "Möten vars datum (svensk tid) ligger inom rapportperioden, första och sista dagen inräknade. "
+        "Ett företag eller en person räknas en gång per period.",
+        "en": "Sessions whose date (Swedish time) is in the reporting period, its first and last day "
+        "included. An enterprise or a person counts once per period.",
+    },
+    "cumulative": {
+        "name_sv": "Sedan projektets start",
+        "name_en": "Since the project's start",
+        "sv": "Samma sak från projektets första dag till periodens sista, det tal som förs in i "
+        "finansiärens system. Ett företag eller en person räknas en gång under hela projektet, så talet "
+        "är inte summan av periodernas tal.",
+        "en": "The same from the project's first day to the period's last: the figure typed into the funder's "
+        "system. An enterprise or a person counts once over the whole project, so it is not the sum of the "
+        "periods' figures.",
+    },
+    "membership": {
+        "name_sv": "Vilka möten som hör till projektet",
+        "name_en": "Which sessions belong to the project",
+        "sv": "Ett möte hör till projektet när rådgivaren arbetar i projektets region, mötets datum ligger "
+        "inom projektet och projektet omfattar mötets rådgivare och ämne (ett projekt utan valda rådgivare "
+        "eller ämnen omfattar alla). Passar flera projekt gäller det som startade sist. Rådgivaren kan "
+        "flytta ett möte till ett annat projekt som passar, eller ta det ur projekten; det loggas.",
+        "en": "A session belongs to the project when its advisor works in the project's region, its date is "
+        "within the project and the project covers its advisor and topic (a project without chosen advisors "
+        "or topics covers all). When several projects match, the one that started last counts it. The "
+        "advisor may move a session to another matching project or out of the projects; that is logged.",
+    },
+    "exact": {
+        "name_sv": "Exakta tal och skyddade tal",
+        "name_en": "Exact and protected figures",
+        "sv": "Projektets ägare ser exakta tal, eftersom finansiären kräver dem och ägarna ändå har "
+        "deltagarförteckningen. Regionens övriga samordnare ser talen skyddade som i statistiken: ett antal "
+        "företag eller personer från 1 till {below} visas som ”<{threshold}” och övriga tal avrundas till "
+        "närmaste multipel av {base}.",
+        "en": "The project's owners see exact figures, as the funder requires them and the owners hold the "
+        "participant list anyway. The region's other coordinators see them protected as in the statistics: "
+        "a count of 1–{below} enterprises or people shows as “<{threshold}” and the other figures are "
+        "rounded to the nearest multiple of {base}.",
+    },
+    "snapshot": {
+        "name_sv": "Stängd period",
+        "name_en": "Closed period",
+        "sv": "När en period stängs sparas dess tal som de var då, med definitionernas version, vem som "
+        "stängde och när. Ändras ett möte i perioden senare ändras inte de sparade talen; skillnaden mot "
+        "dagens tal visas, så att nästa rapport kan redovisa rättelsen.",
+        "en": "Closing a period keeps its figures as they were, with the definitions' version, who closed it "
+        "and when. A later change to a session in the period does not change the kept figures; the "
+        "difference from today's figures is shown, so the next report can say what was corrected.",
+    },
+}
+
+
+def project_definitions() -> dict[str, dict[str, str]]:
+    """PROJECT_DEFINITIONS with the suppression threshold filled in."""
+    threshold = suppression_threshold()
+    values = {"threshold": threshold, "below": max(threshold - 1, 1), "base": rounding_base(threshold)}
+    return {
+        key: {field: text.format(**values) for field, text in entry.items()}
+        for key, entry in PROJECT_DEFINITIONS.items()
+    }
+
+
+def project_name(key: str) -> str:
+    """A project indicator's or note's name in the active language."""
+    entry = PROJECT_DEFINITIONS[key]
+    return entry["name_en"] if english_active() else entry["name_sv"]

@@ -395,3 +395,13 @@ def test_a_session_in_two_projects_counts_in_the_one_that_started_last(history):
             and b.pk != history.taken_out.pk
         ]
     )
+
+
+def test_every_indicator_has_its_definition_in_swedish_and_english():
+    from reporting.definitions import PROJECT_DEFINITIONS, project_definitions
+
+    for key in INDICATORS:
+        entry = project_definitions()[key]
+        assert entry["sv"] and entry["en"] and entry["name_sv"] and entry["name_en"], key
+    assert "{" not in project_definitions()["exact"]["sv"]
+    assert set(INDICATORS) <= set(PROJECT_DEFINITIONS)
