@@ -4,8 +4,8 @@ one Celery worker to a local SMTP server (aiosmtpd). Prints messages per
 second, lost (keys that never arrived) and duplicated (keys that arrived more
 than once), and the CPU each message cost, to tell what limits the rate.
 
-The sweep runs back to back until it claims less than a full batch, as a
-backlog is drained; beat alone hands out CLAIM_BATCH (500) rows a minute.
+One sweep wakes the worker (notifications.tasks.dispatch_due_messages); its
+send_due tasks then claim and send batch after batch until nothing is due.
 
 It makes and drops its own PostgreSQL database and uses Redis database 11 as
 the broker (flushed before and after); without PostgreSQL or Redis it prints a

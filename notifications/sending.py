@@ -27,20 +27,30 @@ logger = logging.getLogger(__name__)
 CLAIM_BATCH = 500
 
 
+def _due(now) -> Q:
+    """Due pending messages, and ones stuck in 'sending' by a dead worker."""
+    stuck = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    return Q(state=MessageState.PENDING, due_at__lte=now) | Q(
+        state=MessageState.SENDING, claimed_at__lt=stuck
+    )
+
+
+def count_due(*, now=None, limit: int) -> int:
+    """How many messages are due, counted up to `limit` (the sweep needs no more)."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(_due(now)).order_by().values("pk")[:limit].count()
+
+
 def claim_due(*, now=None, limit: int | None = None) -> list[int]:
-    """Mark due pending messages (and ones stuck in 'sending' by a dead worker)
-    as claimed and return their ids. Two sweeps running at once skip each
-    other's locked rows, so each row is handed out by one of them."""
+    """Mark due messages as claimed and return their ids, the longest due
+    first. Two claims running at once skip each other's locked rows, so each
+    row is handed out by one of them."""
     now = now or timezone.now()
     limit = limit or CLAIM_BATCH
-    stuck = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     with transaction.atomic():
         ids = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(state=MessageState.PENDING, due_at__lte=now)
-                | Q(state=MessageState.SENDING, claimed_at__lt=stuck)
-            )
+            .filter(_due(now))
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )

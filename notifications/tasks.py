@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from celery import shared_task
@@ -11,11 +12,15 @@ from backend.observability import record_beat_run
 from . import outbox, sending
 from .sending import send_message  # noqa: F401 (defined beside the delivery it runs)
 
-MAX_BATCHES_PER_SWEEP = 40
-# The sweep hands claimed messages to the workers in lists of this many: one
+# Each send_due task claims this many due rows itself and sends them: one
 # task per mail would cost about as much worker CPU in Celery as in the mail
-# itself. Small enough that four processes share a backlog evenly.
+# itself. Small, so that a task lost with its worker holds back only this many
+# rows until OUTBOX_CLAIM_TIMEOUT_SECONDS, and four processes share a backlog evenly.
 SEND_BATCH = 20
+# The most send_due tasks one sweep queues: enough to keep every worker
+# process of a few workers busy. Each drains batch after batch (it queues its
+# successor while it finds a full batch), so more would only queue wake-ups.
+MAX_WAKE = 16
 # A list that takes longer than this (a slow SMTP server) queues its rest as a
 # new task rather than run into the task time limit; should that queueing fail,
 # the sweep takes the rest up again after OUTBOX_CLAIM_TIMEOUT_SECONDS.
@@ -35,23 +40,34 @@ def send_messages(message_ids: list[int]) -> None:
         sending.deliver(message_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def send_due() -> int:
+    """Claim SEND_BATCH due messages (SELECT … FOR UPDATE SKIP LOCKED, so tasks
+    running at once take different rows), send them, and while a full batch
+    was found queue the next such task. Rows are claimed only by the task
+    that sends them, at the moment it can: a task never published, or lost
+    with a worker, strands no row, or at most its own batch. Returns how
+    many it claimed."""
+    ids = sending.claim_due(limit=SEND_BATCH)
+    if len(ids) == SEND_BATCH:
+        # Queued first: the next batch starts on a free process at once.
+        send_due.delay()
+    send_messages(ids)
+    return len(ids)
+
+
 @shared_task(ignore_result=True)
 def dispatch_due_messages() -> int:
-    """Every minute (beat): hand every due message to the workers, SEND_BATCH
-    to a task. Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED, so two
-    sweeps at once never hand out the same row."""
+    """Every minute (beat): wake the workers for what is due, one send_due
+    task for every SEND_BATCH due messages, at most MAX_WAKE. The sweep claims
+    nothing itself, so a publish that fails (the broker away) leaves every
+    row pending for the next sweep. Returns how many messages are due (counted
+    up to SEND_BATCH × MAX_WAKE)."""
     record_beat_run(dispatch_due_messages.name)  # the staff status page shows beat is alive
-    handed_out = 0
-    # A peak of due reminders drains in one sweep, batch by batch, rather than
-    # CLAIM_BATCH a minute (which could leave some past the late limit).
-    for _ in range(MAX_BATCHES_PER_SWEEP):
-        ids = sending.claim_due()
-        for first in range(0, len(ids), SEND_BATCH):
-            send_messages.delay(ids[first : first + SEND_BATCH])
-        handed_out += len(ids)
-        if len(ids) < sending.CLAIM_BATCH:
-            break
-    return handed_out
+    due = sending.count_due(limit=SEND_BATCH * MAX_WAKE)
+    for _ in range(min(math.ceil(due / SEND_BATCH), MAX_WAKE)):
+        send_due.delay()
+    return due
 
 
 @shared_task(ignore_result=True)

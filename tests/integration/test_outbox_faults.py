@@ -136,14 +136,9 @@ def run(op):
         )
         return op["count"]
     if name == "dispatch":
-        # What beat runs every minute, run now (its body, in this process); again
-        # while it claims a full batch, as successive beats would.
-        total = 0
-        while True:
-            claimed = dispatch_due_messages()
-            total += claimed
-            if claimed < sending.CLAIM_BATCH:
-                return total
+        # What beat runs every minute, run now (its body, in this process): it
+        # wakes the workers, which claim and send batch after batch.
+        return dispatch_due_messages()
     if name == "claim_race":
         # One of two sweeps started at once: claim in small batches, so that the
         # two interleave for as long as there is anything left, and queue each.

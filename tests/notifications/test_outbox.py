@@ -279,33 +279,75 @@ def test_after_the_last_retry_the_message_fails(booking, failing_smtp, settings,
     assert message.attempts == len(settings.EMAIL_RETRY_BACKOFF_SECONDS) + 1
 
 
-def test_one_sweep_hands_out_more_than_one_batch(booking, monkeypatch):
-    from notifications import tasks
-
-    monkeypatch.setattr(sending, "CLAIM_BATCH", 1)
-    queued, batches = [], []
-    claim = sending.claim_due
-    monkeypatch.setattr(sending, "claim_due", lambda: batches.append(claim()) or batches[-1])
-    monkeypatch.setattr(tasks.send_messages, "delay", queued.append)
-
-    assert tasks.dispatch_due_messages() == 2  # the two confirmations
-    assert [len(b) for b in batches] == [1, 1, 0]  # one batch each, then an empty one ends the sweep
-    assert sorted(pk for ids in queued for pk in ids) == sorted(
-        m.pk for m in rows(booking, kind=MessageKind.CONFIRMATION)
-    )
-
-
-def test_the_sweep_hands_out_lists_of_at_most_send_batch_messages(booking, monkeypatch):
+def test_the_sweep_claims_nothing_and_wakes_one_task_for_each_batch_due(booking, monkeypatch):
     from notifications import tasks
 
     monkeypatch.setattr(tasks, "SEND_BATCH", 3)
-    queued = []
-    monkeypatch.setattr(tasks.send_messages, "delay", queued.append)
+    woken = []
+    monkeypatch.setattr(tasks.send_due, "delay", lambda: woken.append(1))
     OutboxMessage.objects.filter(booking=booking).update(due_at=NOW - timedelta(minutes=1))
 
     assert tasks.dispatch_due_messages() == 7
-    assert [len(ids) for ids in queued] == [3, 3, 1]
-    assert sorted(pk for ids in queued for pk in ids) == sorted(m.pk for m in rows(booking))
+    assert len(woken) == 3
+    assert {m.state for m in rows(booking)} == {MessageState.PENDING}
+
+
+def test_the_sweep_wakes_at_most_max_wake_tasks(booking, monkeypatch):
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks, "SEND_BATCH", 1)
+    monkeypatch.setattr(tasks, "MAX_WAKE", 2)
+    woken = []
+    monkeypatch.setattr(tasks.send_due, "delay", lambda: woken.append(1))
+    OutboxMessage.objects.filter(booking=booking).update(due_at=NOW - timedelta(minutes=1))
+
+    assert tasks.dispatch_due_messages() == 2  # counted only as far as it needs
+    assert len(woken) == 2
+
+
+def test_a_sweep_that_cannot_reach_the_broker_leaves_every_row_pending(booking, monkeypatch):
+    from notifications import tasks
+
+    def broker_down():
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(tasks.send_due, "delay", broker_down)
+
+    with pytest.raises(ConnectionError):
+        tasks.dispatch_due_messages()
+    assert {m.state for m in rows(booking, kind=MessageKind.CONFIRMATION)} == {MessageState.PENDING}
+    assert OutboxMessage.objects.filter(claimed_at__isnull=False).count() == 0
+
+
+def test_a_send_task_claims_one_batch_sends_it_and_wakes_the_next_while_batches_are_full(
+    booking, monkeypatch
+):
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks, "SEND_BATCH", 3)
+    woken = []
+    monkeypatch.setattr(tasks.send_due, "delay", lambda: woken.append(1))
+    OutboxMessage.objects.filter(booking=booking).update(due_at=NOW - timedelta(minutes=1))
+    mail.outbox.clear()
+
+    claimed = [tasks.send_due(), tasks.send_due(), tasks.send_due()]
+
+    assert claimed == [3, 3, 1]
+    assert len(woken) == 2  # after each full batch, none after the last
+    assert len(mail.outbox) == 7
+    assert {m.state for m in rows(booking)} == {MessageState.SENT}
+
+
+def test_a_send_task_lost_with_its_worker_holds_back_only_its_own_batch(booking, monkeypatch):
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks, "SEND_BATCH", 3)
+    OutboxMessage.objects.filter(booking=booking).update(due_at=NOW - timedelta(minutes=1))
+    sending.claim_due(limit=tasks.SEND_BATCH)  # a task claimed its batch, then its worker died
+
+    states = [m.state for m in rows(booking)]
+    assert states.count(MessageState.SENDING) == 3
+    assert states.count(MessageState.PENDING) == 4  # there for the next task
 
 
 def test_a_list_of_messages_is_delivered_and_one_already_sent_is_not_sent_again(booking):
