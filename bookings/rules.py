@@ -8,13 +8,17 @@ rules the day they disagree. Pure: no queries, no clock (`now` is given).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 
 from advisors.models import MeetingMode
+from advisors.validation import BUFFER_MAX, SESSION_LENGTH_MAX
 
 from .models import Booking, BookingStatus
+
+MAX_BLOCKED = timedelta(minutes=SESSION_LENGTH_MAX + 2 * BUFFER_MAX)
+"""The longest range a booking can block: the longest session and both buffers."""
 
 HELD = (BookingStatus.COMPLETED,)
 """Recorded as held by the advisor: what statistics and funder reports count."""

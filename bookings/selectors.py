@@ -26,7 +26,16 @@ def booked_source(
 
     booking_ids = [key for key in exclude if isinstance(key, int)]
     bookings = (
-        Booking.objects.filter(advisor_id__in=advisor_ids, start__lt=end, end__gt=start)
+        # The blocked range overlaps the window; its end is bounded on both
+        # sides (a blocked range is never longer than MAX_BLOCKED), so the
+        # (advisor, blocked_end) index reads the window's bookings, not the
+        # advisor's whole history.
+        Booking.objects.filter(
+            advisor_id__in=advisor_ids,
+            blocked_end__gt=start,
+            blocked_end__lt=end + rules.MAX_BLOCKED,
+            blocked_start__lt=end,
+        )
         .exclude(status=BookingStatus.CANCELLED)
         .exclude(pk__in=booking_ids)
         .order_by()
