@@ -110,9 +110,12 @@ class AdvisorViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         filters = DirectoryFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.advisor_directory(**filters.validated_data))
+        # Topics and languages as values (directory_names), not prefetched instances.
+        advisors = selectors.advisor_directory(**filters.validated_data).prefetch_related(None)
+        page = self.paginate_queryset(advisors)
         context = {
             **self.get_serializer_context(),
+            "names": selectors.directory_names([a.pk for a in page]),
             "next_available": selectors.next_available(page, now=timezone.now()),
         }
         return self.get_paginated_response(AdvisorSerializer(page, many=True, context=context).data)

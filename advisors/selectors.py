@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .availability import Booked, Interval, Rules, Slot, free_slots, local_to_utc
-from .busy import booked_intervals, external_busy_intervals
+from .busy import booked_intervals, clock_times, external_busy_intervals
 from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
 
@@ -63,7 +63,7 @@ def weekly_hours_by_advisor(advisor_ids: Sequence[int]) -> dict[int, dict[int, l
     """Weekly hours of many advisors as plain tuples: one query, no model instances."""
     found: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
     rows = WeeklyHours.objects.filter(advisor_id__in=advisor_ids).order_by("weekday", "start")
-    for advisor_id, weekday, start, end in rows.values_list("advisor_id", "weekday", "start", "end"):
+    for advisor_id, weekday, start, end in clock_times(rows, "advisor_id", "weekday", "start", "end", keys=2):
         found[advisor_id][weekday].append((start, end))
     return found
 
@@ -230,7 +230,8 @@ def advisor_directory(
     language: str | None = None,
 ) -> QuerySet[Advisor]:
     """Active advisors matching the filters, with what the directory shows
-    prefetched (topics and languages). Filters are codes and slugs:
+    prefetched (topics and languages; `.prefetch_related(None)` leaves them
+    to directory_names, as values). Filters are codes and slugs:
     an unknown one matches nobody rather than costing a lookup query.
     Only listed_advisors() are among them."""
     advisors = listed_advisors()
@@ -254,6 +255,31 @@ def advisor_directory(
         .prefetch_related("topics", "languages")
         .order_by("user__full_name", "pk")
     )
+
+
+def directory_names(advisor_ids: Collection[int]) -> dict[int, dict[str, list[dict[str, str]]]]:
+    """Many advisors' topics and languages as plain values ({"topics": [{slug,
+    name_sv, name_en}], "languages": [{code, name_sv, name_en}]}), in their
+    models' order: two queries and no model instances, for a directory page of
+    hundreds of advisors."""
+    found: dict[int, dict[str, list[dict[str, str]]]] = {
+        pk: {"topics": [], "languages": []} for pk in advisor_ids
+    }
+    topics = (
+        Advisor.topics.through.objects.filter(advisor_id__in=advisor_ids)
+        .order_by("topic__position", "topic__slug")
+        .values_list("advisor_id", "topic__slug", "topic__name_sv", "topic__name_en")
+    )
+    for advisor_id, slug, name_sv, name_en in topics:
+        found[advisor_id]["topics"].append({"slug": slug, "name_sv": name_sv, "name_en": name_en})
+    languages = (
+        Advisor.languages.through.objects.filter(advisor_id__in=advisor_ids)
+        .order_by("language__name_sv", "language__code")
+        .values_list("advisor_id", "language__code", "language__name_sv", "language__name_en")
+    )
+    for advisor_id, code, name_sv, name_en in languages:
+        found[advisor_id]["languages"].append({"code": code, "name_sv": name_sv, "name_en": name_en})
+    return found
 
 
 def advisor_public(pk: int) -> Advisor | None:
