@@ -444,7 +444,7 @@ def follow_up_answer_give(
 
 # --- Enterprises and the entrepreneur's profile -------------------------------------
 
-ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "municipality")
+ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "women_led", "municipality")
 
 
 def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: dict[str, Any]) -> Enterprise:
@@ -463,6 +463,8 @@ def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: d
         except ValidationError as error:
             raise BookingError(error.messages[0], field="org_number") from error
     values["org_number"] = org_number
+    if "women_led" in values and values["women_led"] not in WomenLed.values:
+        raise BookingError(_("Choose one of the options."), field="women_led")
     with transaction.atomic():
         created = enterprise is None
         if enterprise is None:
