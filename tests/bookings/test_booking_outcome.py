@@ -128,3 +128,61 @@ def test_women_led_is_a_statistical_fact_fixed_at_booking(sara, anna):
     enterprise.save()
 
     assert Booking.objects.get(pk=led_by_women.pk).stat_women_led is True
+
+
+def test_the_api_records_the_outcome_note_which_advisor_and_entrepreneur_both_see(sara, anna, frozen_clock):
+    uid = book(sara, anna).json()["uid"]
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+
+    done = client_for(anna.user).post(
+        f"/api/v1/bookings/{uid}/outcome/",
+        {
+            "outcome": "attended",
+            "outcome_note": "Budget klar.\nSöker ESF i maj.",
+            "private_notes": "Hemligt.",
+        },
+        format="json",
+    )
+    kept = client_for(anna.user).post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended"}, format="json"
+    )
+    as_entrepreneur = client_for(sara).get(f"/api/v1/bookings/{uid}/").json()
+    listed = client_for(sara).get("/api/v1/bookings/").json()["results"]
+
+    assert done.status_code == 200
+    assert done.json()["outcome_note"] == "Budget klar.\nSöker ESF i maj."
+    assert done.json()["private_notes"] == "Hemligt."
+    assert kept.json()["outcome_note"] == "Budget klar.\nSöker ESF i maj."  # left out: left as it is
+    assert as_entrepreneur["outcome_note"] == "Budget klar.\nSöker ESF i maj."
+    assert "private_notes" not in as_entrepreneur
+    assert [b["outcome_note"] for b in listed] == ["Budget klar.\nSöker ESF i maj."]
+    assert "Hemligt." not in str(listed)
+    assert Booking.objects.get(uid=uid).outcome_noted == datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("note", ["x" * 5001, "Budget\x00klar", ["a list"], {"a": "dict"}])
+def test_the_api_refuses_a_bad_outcome_note_and_changes_nothing(sara, anna, frozen_clock, note):
+    uid = book(sara, anna).json()["uid"]
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+    client = client_for(anna.user)
+    client.post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "no_show", "outcome_note": "Först."}, format="json"
+    )
+
+    response = client.post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended", "outcome_note": note}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "outcome_note" in response.json()
+    booking = Booking.objects.get(uid=uid)
+    assert (booking.status, booking.outcome_note) == ("no_show", "Först.")
+
+
+def test_the_schema_documents_the_outcome_note(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    assert components["Booking"]["properties"]["outcome_note"]["readOnly"] is True
+    assert "private_notes" not in components["Booking"]["properties"]
+    assert components["Outcome"]["properties"]["outcome_note"]["maxLength"] == 5000
