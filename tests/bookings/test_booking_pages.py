@@ -1222,3 +1222,19 @@ def test_pages_load_htmx_as_an_enhancement_only(sara, advisor):
     step = sara.post("/bookings/new/", describe(advisor), headers={"HX-Request": "true"})
     assert step["HX-Push-Url"] == "false"
     assert "HX-Push-Url" not in sara.post("/bookings/new/", describe(advisor))
+
+
+def test_the_outcome_note_and_the_summary_speak_swedish(client, advisor, entrepreneur, enterprise, frozen):
+    booking = book(entrepreneur, advisor)
+    frozen.move_to(local(2027, 3, 3, 12))
+    services.booking_record_outcome(booking=booking, by=advisor.user, attended=True, outcome_note="Klart.")
+
+    client.force_login(advisor.user)
+    form = text(client.get(f"/bookings/{booking.uid}/outcome/"))
+    client.force_login(entrepreneur)
+    page = text(client.get(f"/bookings/{booking.uid}/"))
+    enterprise_form = text(client.get(f"/bookings/enterprise/{enterprise.pk}/"))
+
+    assert "Vad ni kom fram till" in form and "Företagaren ser det." in form
+    assert "Rådgivarens sammanfattning" in page
+    assert "Leds företaget av kvinnor?" in enterprise_form and "Inte angivet" in enterprise_form
