@@ -18,8 +18,8 @@ from backend import limits
 from backend.formfields import DateField, ErrorLinksMixin, PhoneField
 from backend.phone import normalise_phone
 
-from .models import Booking, Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
-from .services import MESSAGE_MAX
+from .models import Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
+from .services import MESSAGE_MAX, OUTCOME_NOTE_MAX
 from .validation import normalise_org_number
 
 
@@ -334,9 +334,6 @@ class FollowUpForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": _("Write at most 2,000 characters.")},
     )
-
-
-OUTCOME_NOTE_MAX = cast(int, Booking._meta.get_field("outcome_note").max_length)
 
 
 class OutcomeForm(SiteForm):

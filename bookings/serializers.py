@@ -11,6 +11,7 @@ from backend.fields import InstantField
 
 from . import rules
 from .models import Booking, Enterprise
+from .services import OUTCOME_NOTE_MAX
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -152,7 +153,7 @@ class OutcomeSerializer(serializers.Serializer):
     )
     private_notes = serializers.CharField(max_length=10000, allow_blank=True, required=False)
     outcome_note = serializers.CharField(
-        max_length=5000,
+        max_length=OUTCOME_NOTE_MAX,
         allow_blank=True,
         required=False,
         help_text="What the session covered and agreed; the entrepreneur sees it. Left out: kept as it is; "

@@ -102,6 +102,25 @@ def test_the_outcome_note_is_recorded_with_its_fact_and_removed_by_emptying_it(s
     assert (emptied.outcome_note, emptied.outcome_noted) == ("", None)
 
 
+def test_the_service_refuses_an_outcome_note_over_5000_characters_and_writes_nothing(
+    sara, anna, frozen_clock
+):
+    from bookings import services
+
+    booking = Booking.objects.get(uid=book(sara, anna).json()["uid"])
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+
+    with pytest.raises(services.BookingError) as refused:
+        services.booking_record_outcome(booking=booking, by=anna.user, attended=True, outcome_note="x" * 5001)
+    services.booking_record_outcome(
+        booking=booking, by=anna.user, attended=False, outcome_note=" " + "x" * 5000 + "\n"
+    )
+
+    assert refused.value.field == "outcome_note"
+    noted = Booking.objects.get(pk=booking.pk)
+    assert (noted.status, len(noted.outcome_note)) == ("no_show", 5000)  # the spaces around do not count
+
+
 def test_erasure_clears_the_outcome_note_and_keeps_the_fact_that_one_was_recorded(sara, anna, frozen_clock):
     from backend.privacy import person_erase
     from bookings import services
