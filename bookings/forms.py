@@ -354,7 +354,6 @@ class OutcomeForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": _("Write at most 5,000 characters.")},
     )
-
     private_notes = forms.CharField(
         label=_("Private notes"),
         help_text=_("Only you can see these."),
