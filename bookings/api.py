@@ -97,6 +97,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             by=request.user,
             attended=body.validated_data["outcome"] == "attended",
             private_notes=body.validated_data.get("private_notes"),
+            outcome_note=body.validated_data.get("outcome_note"),
         )
         return self.show(self.get_object())
 

@@ -11,14 +11,15 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
 from backend import limits
 from backend.formfields import DateField, ErrorLinksMixin, PhoneField
 from backend.phone import normalise_phone
 
-from .models import Enterprise, EnterpriseKind, Gender, LegalForm
-from .services import MESSAGE_MAX
+from .models import Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
+from .services import MESSAGE_MAX, OUTCOME_NOTE_MAX
 from .validation import normalise_org_number
 
 
@@ -199,6 +200,16 @@ class EnterpriseForm(SiteForm):
         error_messages={"required": _("Choose the kind of enterprise.")},
     )
     legal_form = forms.ChoiceField(label=_("Legal form"), choices=LegalForm.choices, required=False)
+    women_led = forms.ChoiceField(
+        label=_("Is the enterprise led by women?"),
+        help_text=Enterprise._meta.get_field("women_led").help_text,
+        choices=WomenLed.choices,
+        widget=forms.RadioSelect,
+        initial=WomenLed.NOT_STATED,
+        # Unanswered (a form from before the question) is "not stated", never a no.
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the options.")},
+    )
     municipality = forms.ChoiceField(
         label=_("Municipality"),
         help_text=_("Where the enterprise works, or mostly works."),
@@ -234,6 +245,9 @@ class EnterpriseForm(SiteForm):
         value = self.cleaned_data["org_number"].strip()
         return normalise_org_number(value) if value else ""
 
+    def clean_women_led(self) -> str:
+        return self.cleaned_data["women_led"] or WomenLed.NOT_STATED
+
     def clean_municipality(self) -> Municipality:
         return self.municipalities[self.cleaned_data["municipality"]]
 
@@ -246,6 +260,7 @@ class EnterpriseForm(SiteForm):
             "org_number": enterprise.org_number,
             "kind": enterprise.kind,
             "legal_form": enterprise.legal_form,
+            "women_led": enterprise.women_led,
             "municipality": enterprise.municipality_id,
             "gender": gender,
         }
@@ -328,6 +343,17 @@ class OutcomeForm(SiteForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether the session took place.")},
     )
+    outcome_note = forms.CharField(
+        label=pgettext_lazy("outcome note", "Outcome of the session"),
+        help_text=_(
+            "What the session covered and what you agreed. The entrepreneur sees it. When the booking "
+            "is part of a funding project, it documents the support given. Your private notes stay "
+            "yours alone."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": _("Write at most 5,000 characters.")},
+    )
     private_notes = forms.CharField(
         label=_("Private notes"),
         help_text=_("Only you can see these."),
@@ -336,6 +362,14 @@ class OutcomeForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Write at most 10,000 characters.")},
     )
+
+    def clean_outcome_note(self) -> str:
+        # Counted as the advisor typed it: a line break is one character,
+        # though browsers send it as CRLF.
+        note = self.cleaned_data["outcome_note"].replace("\r\n", "\n")
+        if len(note) > OUTCOME_NOTE_MAX:
+            raise ValidationError(self.fields["outcome_note"].error_messages["max_length"], code="max_length")
+        return note
 
 
 class DayForm(SiteForm):

@@ -61,6 +61,7 @@ def export_enterprises(user: User) -> list[dict[str, Any]]:
             "org_number": e.org_number,
             "kind": e.kind,
             "legal_form": e.legal_form,
+            "women_led": e.women_led,
             "municipality": e.municipality_id,
             "created": iso(e.created),
         }
@@ -69,8 +70,9 @@ def export_enterprises(user: User) -> list[dict[str, Any]]:
 
 
 def export_bookings(user: User) -> list[dict[str, Any]]:
-    """Bookings the person made: without the advisor's private notes, which
-    are the advisor's alone (invariant 7)."""
+    """Bookings the person made, with the advisor's outcome note (written for
+    them too) and without the advisor's private notes, which are the
+    advisor's alone (invariant 7)."""
     bookings = Booking.objects.filter(entrepreneur=user).select_related(
         "topic", "advisor__user", "enterprise"
     )
@@ -81,16 +83,21 @@ def export_bookings(user: User) -> list[dict[str, Any]]:
             "organisation": b.advisor.organisation,
             "enterprise": b.enterprise.name if b.enterprise else None,
             "message": b.message,
+            "outcome_note": b.outcome_note,
         }
         for b in bookings.order_by("start", "pk")
     ]
 
 
 def export_bookings_as_advisor(user: User) -> list[dict[str, Any]]:
-    """Sessions the person held as an advisor, with their own private notes.
-    What the entrepreneurs wrote is theirs and in their own exports."""
+    """Sessions the person held as an advisor, with their own private notes
+    and the outcome notes they wrote. What the entrepreneurs wrote is theirs
+    and in their own exports."""
     bookings = Booking.objects.filter(advisor__user=user).select_related("topic")
-    return [{**_booking(b), "private_notes": b.private_notes} for b in bookings.order_by("start", "pk")]
+    return [
+        {**_booking(b), "private_notes": b.private_notes, "outcome_note": b.outcome_note}
+        for b in bookings.order_by("start", "pk")
+    ]
 
 
 def export_feedback(user: User) -> list[dict[str, Any]]:

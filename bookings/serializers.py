@@ -11,11 +11,13 @@ from backend.fields import InstantField
 
 from . import rules
 from .models import Booking, Enterprise
+from .services import OUTCOME_NOTE_MAX
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    """A booking as its entrepreneur and its advisor see it. Private notes are
-    added only for the advisor (see BookingViewSet)."""
+    """A booking as its entrepreneur and its advisor see it, the advisor's
+    outcome note too. Private notes are added only for the advisor (see
+    BookingViewSet)."""
 
     uid = serializers.UUIDField(read_only=True)
     advisor = serializers.IntegerField(source="advisor_id", read_only=True)
@@ -26,6 +28,10 @@ class BookingSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     enterprise = serializers.SerializerMethodField()
+    outcome_note = serializers.CharField(
+        read_only=True,
+        help_text="The advisor's summary of what the session covered and agreed; empty if none.",
+    )
     feedback = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,6 +53,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "sequence",
             "enterprise",
             "cancel_reason",
+            "outcome_note",
             "feedback",
             "created",
         ]
@@ -145,6 +152,13 @@ class OutcomeSerializer(serializers.Serializer):
         choices=[("attended", _("Attended")), ("no_show", _("Did not come"))],
     )
     private_notes = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+    outcome_note = serializers.CharField(
+        max_length=OUTCOME_NOTE_MAX,
+        allow_blank=True,
+        required=False,
+        help_text="What the session covered and agreed; the entrepreneur sees it. Left out: kept as it is; "
+        "empty: removed.",
+    )
 
 
 class FeedbackSerializer(serializers.Serializer):

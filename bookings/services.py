@@ -42,6 +42,7 @@ from .pseudonyms import enterprise_ref, statistics_keys
 from .validation import normalise_org_number
 
 MESSAGE_MAX = 2000
+OUTCOME_NOTE_MAX = 5000  # Booking.outcome_note's max_length, which the database does not enforce
 
 
 class BookingError(DomainError):
@@ -367,8 +368,13 @@ def booking_record_outcome(
     they will see, and the outcome note the entrepreneur sees too (what the
     session covered and agreed: the documented support a funder counts).
     Allowed once the session has started, and again to correct it; never for
-    a cancelled booking. None leaves a note as it is; "" removes it."""
+    a cancelled booking. None leaves a note as it is; "" removes it. A note
+    over OUTCOME_NOTE_MAX characters is refused, and nothing is written."""
     now = now or timezone.now()
+    if outcome_note is not None:
+        outcome_note = outcome_note.strip()
+        if len(outcome_note) > OUTCOME_NOTE_MAX:
+            raise BookingError(_("Write at most 5,000 characters."), field="outcome_note")
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("advisor").get(pk=booking.pk)
         if by.pk != booking.advisor.user_id:
@@ -382,12 +388,10 @@ def booking_record_outcome(
         if private_notes is not None:
             booking.private_notes = private_notes
             fields.append("private_notes")
-        if outcome_note is not None:
-            outcome_note = outcome_note.strip()
-            if outcome_note != booking.outcome_note:
-                booking.outcome_note = outcome_note
-                booking.outcome_noted = now if outcome_note else None
-                fields += ["outcome_note", "outcome_noted"]
+        if outcome_note is not None and outcome_note != booking.outcome_note:
+            booking.outcome_note = outcome_note
+            booking.outcome_noted = now if outcome_note else None
+            fields += ["outcome_note", "outcome_noted"]
         booking.save(update_fields=fields)
         audit("booking.outcome", subject=booking, actor=by, attended=attended)
         signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
@@ -444,7 +448,7 @@ def follow_up_answer_give(
 
 # --- Enterprises and the entrepreneur's profile -------------------------------------
 
-ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "municipality")
+ENTERPRISE_FIELDS = ("name", "org_number", "kind", "legal_form", "women_led", "municipality")
 
 
 def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: dict[str, Any]) -> Enterprise:
@@ -463,6 +467,8 @@ def enterprise_save(*, user: User, enterprise: Enterprise | None = None, data: d
         except ValidationError as error:
             raise BookingError(error.messages[0], field="org_number") from error
     values["org_number"] = org_number
+    if "women_led" in values and values["women_led"] not in WomenLed.values:
+        raise BookingError(_("Choose one of the options."), field="women_led")
     with transaction.atomic():
         created = enterprise is None
         if enterprise is None:

@@ -371,7 +371,7 @@ def booking_detail(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
 
 
 def _outcome_form(booking: Booking, data: Any = None) -> OutcomeForm:
-    initial = {"private_notes": booking.private_notes}
+    initial = {"private_notes": booking.private_notes, "outcome_note": booking.outcome_note}
     if booking.status == BookingStatus.COMPLETED:
         initial["outcome"] = "attended"
     elif booking.status == BookingStatus.NO_SHOW:
@@ -565,6 +565,7 @@ def booking_outcome(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse
                     by=request.user,
                     attended=form.cleaned_data["outcome"] == "attended",
                     private_notes=form.cleaned_data["private_notes"],
+                    outcome_note=form.cleaned_data["outcome_note"],
                 )
             except services.BookingError as error:
                 status = add_to_form(form, error)

@@ -1,5 +1,6 @@
 """A year of past bookings for the demo regions, Dalarna (20) and Kronoberg (07),
-with outcomes, feedback and the statistical facts (`seed_demo`).
+with outcomes (most held sessions with the advisor's outcome note, noted at
+the session's end), feedback and the statistical facts (`seed_demo`).
 
 - `seed_history`: about 400 bookings over the last 365 days with the six demo
   advisors, by the five demo entrepreneurs and 60 generated ones
@@ -62,6 +63,7 @@ from bookings.models import (
     Feedback,
     Gender,
     LegalForm,
+    WomenLed,
 )
 from bookings.pseudonyms import KeyMaker, enterprise_ref
 
@@ -87,6 +89,11 @@ NO_SHOW_SHARE = 0.08
 UNRECORDED_DAYS = 7
 UNRECORDED_SHARE = 0.3
 FEEDBACK_SHARE = 0.6
+# Held sessions whose advisor wrote an outcome note (the documented support a
+# funder counts). Drawn from a random stream of their own, so adding notes left
+# the rest of the history as it was.
+OUTCOME_NOTE_SHARE = 0.8
+OUTCOME_NOTE_SEED = 1604
 
 # Fewer sessions in the summer and around Christmas, more in spring and autumn.
 MONTH_FACTOR = {
@@ -196,6 +203,18 @@ PRIVATE_NOTES = [
     "Skickade mall för affärsplan.",
     "Tipsade om Tillväxtverkets utlysning.",
     "Behöver hjälp med styrelsearbetet framöver.",
+]
+OUTCOME_NOTES = [
+    "Vi gick igenom budgeten för nästa år och kom överens om att du tar fram en likviditetsplan.",
+    "Vi pratade om vilka finansieringsvägar som passar; du söker Tillväxtverkets utlysning i vår.",
+    "Vi gick igenom affärsplanen. Nästa steg är att beskriva målgruppen och prissättningen tydligare.",
+    "Vi jämförde ekonomisk förening och aktiebolag; du pratar med medlemmarna innan ni bestämmer er.",
+    "Vi gick igenom hur ni kan ta emot personer med lönebidrag och vad Arbetsförmedlingen behöver.",
+    "Vi tog fram tre mått på er sociala effekt som ni börjar följa upp varje kvartal.",
+    "Vi gick igenom en kommande upphandling och vad anbudet behöver innehålla.",
+    "Vi pratade om styrelsens roll och ansvarsfördelningen; du tar upp det på nästa styrelsemöte.",
+    "Vi gick igenom marknadsföringen och kom överens om att ni testar två kanaler under en månad.",
+    "Vi gick igenom hur ni kommer igång och vad som behövs för att registrera verksamheten.",
 ]
 RATINGS = [5] * 45 + [4] * 33 + [3] * 13 + [2] * 6 + [1] * 3
 COMMENTS = {
@@ -381,6 +400,7 @@ class Client:
     gender: str
     enterprise_key: str
     person_key: str
+    women_led: bool  # the enterprise's stat_women_led
 
 
 def load_clients(memberships) -> list[Client]:
@@ -392,6 +412,7 @@ def load_clients(memberships) -> list[Client]:
         "enterprise__municipality_id",
         "enterprise__kind",
         "user__entrepreneur__gender",
+        "enterprise__women_led",
     )
     keys = KeyMaker()  # the service's own keys: demo people count like real ones
     return [
@@ -403,8 +424,9 @@ def load_clients(memberships) -> list[Client]:
             gender or Gender.NOT_STATED,  # as the service: no profile, not stated
             keys.enterprise(enterprise_ref(org_number=org, pk=enterprise_id)),
             keys.person(user_id),
+            women_led == WomenLed.YES,
         )
-        for user_id, enterprise_id, org, municipality, kind, gender in rows
+        for user_id, enterprise_id, org, municipality, kind, gender, women_led in rows
     ]
 
 
@@ -414,6 +436,19 @@ class PersonPlan:
     gender: str
     kind: str
     municipality: tuple[str, str]  # code, name
+
+
+def women_led_of(plan: PersonPlan) -> str:
+    """Whether a generated person's enterprise is led by women: mostly so for
+    women, now and then for men (a co-led board), and sometimes unsaid. Taken
+    from the person's number, so the random stream is left as it was."""
+    if plan.index % 7 == 0:
+        return WomenLed.NOT_STATED
+    if plan.gender == Gender.WOMAN:
+        return WomenLed.NO if plan.index % 5 == 0 else WomenLed.YES
+    if plan.gender == Gender.MAN:
+        return WomenLed.YES if plan.index % 4 == 0 else WomenLed.NO
+    return WomenLed.NOT_STATED
 
 
 def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime) -> list[Client]:
@@ -454,6 +489,7 @@ def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime
                 kind=plan.kind,
                 legal_form=legal_form,
                 municipality_id=code,
+                women_led=women_led_of(plan),
                 created=user.date_joined + timedelta(hours=1),
             )
         )
@@ -473,6 +509,7 @@ def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime
             p.gender,
             keys.enterprise(enterprise_ref(org_number=e.org_number, pk=e.pk)),
             keys.person(u.pk),
+            e.women_led == WomenLed.YES,
         )
         for u, e, p in zip(users, enterprises, plans, strict=True)
     ]
@@ -544,6 +581,7 @@ class Builder:
         self.seen: set[str] = set()  # enterprise keys with a non-cancelled booking so far
         self.bookings: list[Booking] = []
         self.feedback: list[tuple[Booking, int, str, datetime]] = []
+        self.summaries = random.Random(OUTCOME_NOTE_SEED)  # noqa: S311 - demo data, not secrets
         self.columns = [(f.attname, f) for f in Booking._meta.concrete_fields]
 
     def add(
@@ -561,7 +599,8 @@ class Builder:
         created = start - timedelta(days=waiting)
         draw = rng.random()
         cancelled_at = None
-        cancel_reason = notes = ""
+        cancel_reason = notes = summary = ""
+        noted = None
         sequence = 0
         if draw < CANCELLED_SHARE:
             status = BookingStatus.CANCELLED
@@ -579,6 +618,8 @@ class Builder:
             updated = min(now, end + timedelta(minutes=rng.randint(5, 48 * 60)))
             if status == BookingStatus.COMPLETED and rng.random() < 0.3:
                 notes = rng.choice(PRIVATE_NOTES)
+            if status == BookingStatus.COMPLETED and self.summaries.random() < OUTCOME_NOTE_SHARE:
+                summary, noted = self.summaries.choice(OUTCOME_NOTES), end
         # reporting.first_time's rule: the first held or still confirmed booking.
         counts = status in (BookingStatus.COMPLETED, BookingStatus.CONFIRMED)
         first_time = counts and client.enterprise_key not in self.seen
@@ -607,6 +648,8 @@ class Builder:
             "cancelled_at": cancelled_at,
             "cancel_reason": cancel_reason,
             "private_notes": notes,
+            "outcome_note": summary,
+            "outcome_noted": noted,
             "stat_region": advisor.region,
             "stat_municipality": client.municipality,
             "stat_enterprise_kind": client.kind,
@@ -616,6 +659,7 @@ class Builder:
             "stat_enterprise_key": client.enterprise_key,
             "stat_person_key": client.person_key,
             "stat_advisor_organisation": advisor.organisation,
+            "stat_women_led": client.women_led,
         }
         # Positional arguments in field order are what Model.__init__ does
         # fastest (a third of the time of keywords); fields not named here

@@ -102,6 +102,25 @@ def test_the_outcome_note_is_recorded_with_its_fact_and_removed_by_emptying_it(s
     assert (emptied.outcome_note, emptied.outcome_noted) == ("", None)
 
 
+def test_the_service_refuses_an_outcome_note_over_5000_characters_and_writes_nothing(
+    sara, anna, frozen_clock
+):
+    from bookings import services
+
+    booking = Booking.objects.get(uid=book(sara, anna).json()["uid"])
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+
+    with pytest.raises(services.BookingError) as refused:
+        services.booking_record_outcome(booking=booking, by=anna.user, attended=True, outcome_note="x" * 5001)
+    services.booking_record_outcome(
+        booking=booking, by=anna.user, attended=False, outcome_note=" " + "x" * 5000 + "\n"
+    )
+
+    assert refused.value.field == "outcome_note"
+    noted = Booking.objects.get(pk=booking.pk)
+    assert (noted.status, len(noted.outcome_note)) == ("no_show", 5000)  # the spaces around do not count
+
+
 def test_erasure_clears_the_outcome_note_and_keeps_the_fact_that_one_was_recorded(sara, anna, frozen_clock):
     from backend.privacy import person_erase
     from bookings import services
@@ -128,3 +147,61 @@ def test_women_led_is_a_statistical_fact_fixed_at_booking(sara, anna):
     enterprise.save()
 
     assert Booking.objects.get(pk=led_by_women.pk).stat_women_led is True
+
+
+def test_the_api_records_the_outcome_note_which_advisor_and_entrepreneur_both_see(sara, anna, frozen_clock):
+    uid = book(sara, anna).json()["uid"]
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+
+    done = client_for(anna.user).post(
+        f"/api/v1/bookings/{uid}/outcome/",
+        {
+            "outcome": "attended",
+            "outcome_note": "Budget klar.\nSöker ESF i maj.",
+            "private_notes": "Hemligt.",
+        },
+        format="json",
+    )
+    kept = client_for(anna.user).post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended"}, format="json"
+    )
+    as_entrepreneur = client_for(sara).get(f"/api/v1/bookings/{uid}/").json()
+    listed = client_for(sara).get("/api/v1/bookings/").json()["results"]
+
+    assert done.status_code == 200
+    assert done.json()["outcome_note"] == "Budget klar.\nSöker ESF i maj."
+    assert done.json()["private_notes"] == "Hemligt."
+    assert kept.json()["outcome_note"] == "Budget klar.\nSöker ESF i maj."  # left out: left as it is
+    assert as_entrepreneur["outcome_note"] == "Budget klar.\nSöker ESF i maj."
+    assert "private_notes" not in as_entrepreneur
+    assert [b["outcome_note"] for b in listed] == ["Budget klar.\nSöker ESF i maj."]
+    assert "Hemligt." not in str(listed)
+    assert Booking.objects.get(uid=uid).outcome_noted == datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("note", ["x" * 5001, "Budget\x00klar", ["a list"], {"a": "dict"}])
+def test_the_api_refuses_a_bad_outcome_note_and_changes_nothing(sara, anna, frozen_clock, note):
+    uid = book(sara, anna).json()["uid"]
+    frozen_clock.move_to(datetime(2027, 3, 2, 10, 0, tzinfo=UTC))
+    client = client_for(anna.user)
+    client.post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "no_show", "outcome_note": "Först."}, format="json"
+    )
+
+    response = client.post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended", "outcome_note": note}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "outcome_note" in response.json()
+    booking = Booking.objects.get(uid=uid)
+    assert (booking.status, booking.outcome_note) == ("no_show", "Först.")
+
+
+def test_the_schema_documents_the_outcome_note(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    assert components["Booking"]["properties"]["outcome_note"]["readOnly"] is True
+    assert "private_notes" not in components["Booking"]["properties"]
+    assert components["Outcome"]["properties"]["outcome_note"]["maxLength"] == 5000

@@ -745,6 +745,7 @@ def test_a_valid_organisation_number_is_stored_normalised_with_the_gender(client
     assert enterprise.org_number == "556016-0680"
     assert list(enterprise.members.all()) == [entrepreneur]
     assert enterprise.municipality_id == "2080"
+    assert enterprise.women_led == "not_stated"  # unanswered is not a no
     assert EntrepreneurProfile.objects.get(user=entrepreneur).gender == "woman"
     assert "Kafé Kvarnen ek. för." in text(client.get("/bookings/enterprise/"))
 
@@ -763,6 +764,32 @@ def test_a_valid_organisation_number_is_stored_normalised_with_the_gender(client
     enterprise.refresh_from_db()
     assert (enterprise.name, enterprise.kind) == ("Kvarnen", "social")
     assert EntrepreneurProfile.objects.get(user=entrepreneur).gender == "not_stated"
+
+
+def test_the_enterprise_says_whether_it_is_led_by_women(client, entrepreneur):
+    client = english(client)
+    client.force_login(entrepreneur)
+    fields = {"name": "Kvarnen", "kind": "social", "municipality": "2080", "gender": "woman"}
+
+    page = text(client.get("/bookings/enterprise/new/"))
+    assert "Is the enterprise led by women?" in page
+    assert "Women own at least half of the enterprise or make up at least half of its management." in page
+    assert re.search(r'<input[^>]*name="women_led"[^>]*value="not_stated"[^>]*checked', page)
+    assert client.post("/bookings/enterprise/new/", {**fields, "women_led": "yes"}).status_code == 302
+    enterprise = Enterprise.objects.get()
+    assert enterprise.women_led == "yes"
+    # The edit form shows the answer as it stands.
+    edit = text(client.get(f"/bookings/enterprise/{enterprise.pk}/"))
+    assert re.search(r'<input[^>]*name="women_led"[^>]*value="yes"[^>]*checked', edit)
+
+    refused = client.post(f"/bookings/enterprise/{enterprise.pk}/", {**fields, "women_led": "maybe"})
+    assert refused.status_code == 400
+    assert 'href="#id_women_led_0"' in refused.content.decode()
+    enterprise.refresh_from_db()
+    assert enterprise.women_led == "yes"
+    client.post(f"/bookings/enterprise/{enterprise.pk}/", {**fields, "women_led": "no"})
+    enterprise.refresh_from_db()
+    assert enterprise.women_led == "no"
 
 
 def test_someone_elses_enterprise_cannot_be_edited(client, enterprise, other_entrepreneur):
@@ -922,6 +949,87 @@ def test_private_notes_stay_with_the_advisor(sara, advisor, entrepreneur, enterp
         sara.post(f"/bookings/{booking.uid}/outcome/", {f"b{booking.pk}-outcome": "no_show"}).status_code
         == 404
     )
+
+
+def test_the_advisor_writes_an_outcome_note_the_entrepreneur_then_reads(
+    sara, advisor, entrepreneur, enterprise, frozen
+):
+    booking = book(entrepreneur, advisor)
+    frozen.move_to(local(2027, 3, 3, 12))
+    sara.force_login(advisor.user)
+
+    form = text(sara.get(f"/bookings/{booking.uid}/outcome/"))
+    assert f'name="b{booking.pk}-outcome_note"' in form
+    assert "The entrepreneur sees it." in form and "Your private notes stay yours alone." in form
+    response = sara.post(
+        f"/bookings/{booking.uid}/outcome/",
+        {
+            f"b{booking.pk}-outcome": "attended",
+            f"b{booking.pk}-outcome_note": "Budgeten är klar.\r\nNästa steg: <b>ansökan</b> till ESF.",
+            f"b{booking.pk}-private_notes": "Hemligt.",
+        },
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.outcome_note == "Budgeten är klar.\nNästa steg: <b>ansökan</b> till ESF."
+    assert booking.outcome_noted == local(2027, 3, 3, 12)
+    # Prefilled with the note as it stands, to correct it.
+    assert (
+        "Nästa steg: &lt;b&gt;ansökan&lt;/b&gt; till ESF.</textarea>"
+        in sara.get(f"/bookings/{booking.uid}/outcome/").content.decode()
+    )
+    # The advisor's own page keeps the note in the form, not as the summary.
+    assert "The advisor's summary" not in text(sara.get(f"/bookings/{booking.uid}/"))
+
+    sara.force_login(entrepreneur)
+    page = sara.get(f"/bookings/{booking.uid}/").content.decode()
+    assert "The advisor's summary" in page
+    # Escaped, its line breaks kept; the private notes never shown.
+    assert "Budgeten är klar.<br>Nästa steg: &lt;b&gt;ansökan&lt;/b&gt; till ESF." in page
+    assert "Hemligt." not in page
+
+
+def test_without_an_outcome_note_the_entrepreneur_sees_no_summary(
+    sara, advisor, entrepreneur, enterprise, frozen
+):
+    booking = book(entrepreneur, advisor)
+    frozen.move_to(local(2027, 3, 3, 12))
+    services.booking_record_outcome(booking=booking, by=advisor.user, attended=True, private_notes="Hemligt.")
+
+    page = text(sara.get(f"/bookings/{booking.uid}/"))
+    assert "The advisor's summary" not in page
+    assert "Hemligt." not in page
+
+
+def test_a_too_long_outcome_note_is_a_form_error_and_changes_nothing(
+    anna, advisor, entrepreneur, enterprise, frozen
+):
+    booking = book(entrepreneur, advisor)
+    frozen.move_to(local(2027, 3, 3, 12))
+    services.booking_record_outcome(booking=booking, by=advisor.user, attended=True, outcome_note="Första.")
+
+    response = anna.post(
+        f"/bookings/{booking.uid}/outcome/",
+        {f"b{booking.pk}-outcome": "no_show", f"b{booking.pk}-outcome_note": "x" * 5001},
+    )
+    # 5,000 characters with line breaks counted once each, as typed, are fine.
+    fits = "\r\n".join(["x" * 999] * 5)
+    assert len(fits.replace("\r\n", "\n")) == 4999
+
+    assert response.status_code == 400
+    assert "Write at most 5,000 characters." in text(response)
+    assert f'href="#id_b{booking.pk}-outcome_note"' in response.content.decode()
+    booking.refresh_from_db()
+    assert (booking.status, booking.outcome_note) == (BookingStatus.COMPLETED, "Första.")
+    assert (
+        anna.post(
+            f"/bookings/{booking.uid}/outcome/",
+            {f"b{booking.pk}-outcome": "attended", f"b{booking.pk}-outcome_note": fits},
+        ).status_code
+        == 302
+    )
+    booking.refresh_from_db()
+    assert len(booking.outcome_note) == 4999
 
 
 def test_the_advisor_page_shows_one_day_from_the_calendar(anna, advisor, entrepreneur, enterprise):
@@ -1114,3 +1222,19 @@ def test_pages_load_htmx_as_an_enhancement_only(sara, advisor):
     step = sara.post("/bookings/new/", describe(advisor), headers={"HX-Request": "true"})
     assert step["HX-Push-Url"] == "false"
     assert "HX-Push-Url" not in sara.post("/bookings/new/", describe(advisor))
+
+
+def test_the_outcome_note_and_the_summary_speak_swedish(client, advisor, entrepreneur, enterprise, frozen):
+    booking = book(entrepreneur, advisor)
+    frozen.move_to(local(2027, 3, 3, 12))
+    services.booking_record_outcome(booking=booking, by=advisor.user, attended=True, outcome_note="Klart.")
+
+    client.force_login(advisor.user)
+    form = text(client.get(f"/bookings/{booking.uid}/outcome/"))
+    client.force_login(entrepreneur)
+    page = text(client.get(f"/bookings/{booking.uid}/"))
+    enterprise_form = text(client.get(f"/bookings/enterprise/{enterprise.pk}/"))
+
+    assert "Vad ni kom fram till" in form and "Företagaren ser det." in form
+    assert "Rådgivarens sammanfattning" in page
+    assert "Leds företaget av kvinnor?" in enterprise_form and "Inte angivet" in enterprise_form

@@ -3,6 +3,7 @@ and `--history-bookings N` for benchmarks."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import timedelta
 from io import StringIO
@@ -28,6 +29,7 @@ from bookings.models import (
     EntrepreneurProfile,
     Feedback,
     Gender,
+    WomenLed,
 )
 from bookings.pseudonyms import enterprise_ref, statistics_keys
 from bookings.validation import normalise_org_number
@@ -152,6 +154,7 @@ def test_the_statistical_facts_are_those_the_booking_service_fixes(history):
         assert b.stat_municipality == b.enterprise.municipality_id
         assert b.stat_enterprise_kind == b.enterprise.kind
         assert b.stat_gender == profiles[b.entrepreneur_id]
+        assert b.stat_women_led == (b.enterprise.women_led == WomenLed.YES)
         assert (b.stat_person_key, b.stat_enterprise_key) == keys_of(b)
         assert 1 <= b.stat_waiting_days <= 30
         assert b.created == b.start - timedelta(days=b.stat_waiting_days)
@@ -159,6 +162,51 @@ def test_the_statistical_facts_are_those_the_booking_service_fixes(history):
         assert local.days == b.stat_waiting_days
     waits = list(history.values_list("stat_waiting_days", flat=True))
     assert sorted(waits)[len(waits) // 2] <= 7  # skewed to short waits
+
+
+def test_most_held_sessions_have_an_outcome_note_written_at_their_end(history):
+    held = history.filter(status=BookingStatus.COMPLETED)
+    noted = held.exclude(outcome_note="")
+
+    assert 0.7 <= noted.count() / held.count() <= 0.9
+    for b in noted:
+        assert b.outcome_note in demo_history.OUTCOME_NOTES
+        assert b.outcome_noted == b.end
+    assert not held.filter(outcome_note="").exclude(outcome_noted=None).exists()
+    # Only a held session has an outcome to write down.
+    assert not history.exclude(status=BookingStatus.COMPLETED).exclude(outcome_note="").exists()
+    assert not history.exclude(status=BookingStatus.COMPLETED).exclude(outcome_noted=None).exists()
+    assert noted.values("outcome_note").distinct().count() >= 5
+
+
+def test_the_enterprises_are_mixed_led_by_women_or_not(history):
+    in_history = Enterprise.objects.filter(bookings__in=history).distinct()
+    assert set(in_history.values_list("women_led", flat=True)) == set(WomenLed.values)
+    assert history.filter(stat_women_led=True).exists() and history.filter(stat_women_led=False).exists()
+    assert Enterprise.objects.get(name="Returhuset Falun ekonomisk förening").women_led == WomenLed.YES
+    assert Enterprise.objects.get(name="Borlänge Matlag AB (SVB)").women_led == WomenLed.NO
+
+
+def test_the_outcome_notes_come_the_same_from_the_same_seed(history):
+    advisor = demo_history.AdvisorFacts.of(Advisor.objects.order_by("pk").first(), [1])
+    client = demo_history.Client(1, 1, "2080", EnterpriseKind.SOCIAL, Gender.WOMAN, "e", "p", True)
+    window = demo_history.Window.ending(timezone.now())
+    start = timezone.now() - timedelta(days=30)
+
+    def build():
+        builder = demo_history.Builder(random.Random(demo_history.SEED), window)
+        for n in range(60):
+            builder.add(
+                advisor, client, start + timedelta(days=n // 4, hours=n % 4), advisor.geometry.lengths[0]
+            )
+        return builder.bookings
+
+    first, again = build(), build()
+    assert [(b.status, b.outcome_note, b.outcome_noted) for b in first] == [
+        (b.status, b.outcome_note, b.outcome_noted) for b in again
+    ]
+    assert any(b.outcome_note for b in first)
+    assert all(b.stat_women_led for b in first)  # from the client's enterprise
 
 
 def test_generated_people_are_obviously_fake_and_cannot_sign_in(history):

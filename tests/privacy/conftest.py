@@ -16,7 +16,7 @@ import time_machine
 from advisors.models import Topic
 from backend.models import ApiToken
 from backend.services import api_token_issue
-from bookings.models import Booking, Enterprise, EnterpriseKind, EntrepreneurProfile, Gender
+from bookings.models import Booking, Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, WomenLed
 from bookings.services import booking_create, booking_give_feedback, booking_record_outcome
 from bookings.waitlist import waitlist_join
 from notifications.feeds import calendar_feed_rotate, notification_settings_save
@@ -47,6 +47,7 @@ def sara(entrepreneur, anna, other_advisor, frozen_clock):
         org_number="769600-0004",
         kind=EnterpriseKind.WORK_INTEGRATING,
         municipality_id="2080",
+        women_led=WomenLed.YES,
     )
     enterprise.members.add(entrepreneur)
     EntrepreneurProfile.objects.create(user=entrepreneur, gender=Gender.WOMAN)
@@ -60,7 +61,13 @@ def sara(entrepreneur, anna, other_advisor, frozen_clock):
         message="We need help with a loan application.",
     )
     frozen_clock.move_to(LATER)
-    booking_record_outcome(booking=held, by=anna.user, attended=True, private_notes="Anna's own notes.")
+    booking_record_outcome(
+        booking=held,
+        by=anna.user,
+        attended=True,
+        private_notes="Anna's own notes.",
+        outcome_note="We went through the budget; Sara applies in May.",
+    )
     booking_give_feedback(booking=held, by=entrepreneur, rating=4, comment="Anna was very helpful.")
     booking_create(
         entrepreneur=entrepreneur,

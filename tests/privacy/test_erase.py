@@ -71,7 +71,9 @@ def test_erasing_removes_the_person_s_data(sara, anna):
     assert not enterprise.members.exists()
     for booking in Booking.objects.all():
         assert (booking.entrepreneur_id, booking.enterprise_id) == (None, None)
-        assert booking.message == booking.private_notes == booking.cancel_reason == ""
+        assert booking.message == booking.private_notes == booking.cancel_reason == booking.outcome_note == ""
+    # That a summary was written is a fact funders count, tied to no one.
+    assert Booking.objects.filter(outcome_noted__isnull=False).exists()
     assert FollowUpAnswer.objects.get().comment == ""
     assert FollowUpAnswer.objects.get().financing  # a fact for statistics, tied to no one
     feedback = Feedback.objects.get()

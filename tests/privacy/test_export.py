@@ -25,12 +25,18 @@ def test_the_export_has_every_app_s_section_about_the_person(sara, anna):
     assert data["entrepreneur_profile"] == {"gender": "woman"}
     assert [e["name"] for e in data["enterprises"]] == ["Returhuset"]
     assert data["enterprises"][0]["org_number"] == "769600-0004"
+    assert data["enterprises"][0]["women_led"] == "yes"
     assert [b["message"] for b in data["bookings"]] == [
         "We need help with a loan application.",
         "Follow-up on the loan.",
     ]
     assert [b["status"] for b in data["bookings"]] == ["completed", "confirmed"]
     assert data["bookings"][0]["advisor"] == "Anna Lindqvist"
+    # The advisor's summary was written for Sara too; the private notes were not.
+    assert [b["outcome_note"] for b in data["bookings"]] == [
+        "We went through the budget; Sara applies in May.",
+        "",
+    ]
     assert data["feedback"][0]["rating"] == 4
     assert data["feedback"][0]["comment"] == "Anna was very helpful."
     assert data["waitlist"][0]["status"] == "waiting"
@@ -55,13 +61,17 @@ def test_the_export_never_holds_the_advisor_s_notes_or_any_secret(sara):
     assert sara.password not in body
 
 
-def test_an_advisor_s_export_has_their_profile_hours_and_own_notes(sara, anna):
+def test_an_advisor_s_export_has_their_profile_hours_and_own_notes_and_outcome_notes(sara, anna):
     data = client_for(anna.user).get(EXPORT).json()
 
     assert data["advisor_profile"]["organisation"] == "Coompanion Dalarna"
     assert data["advisor_profile"]["weekly_hours"][0] == {"weekday": 0, "start": "09:00", "end": "12:00"}
     notes = [b["private_notes"] for b in data["bookings_as_advisor"]]
     assert notes == ["Anna's own notes.", ""]
+    assert [b["outcome_note"] for b in data["bookings_as_advisor"]] == [
+        "We went through the budget; Sara applies in May.",
+        "",
+    ]
     # What Sara wrote is in Sara's export, not in Anna's.
     assert "loan application" not in json.dumps(data)
     assert {m["kind"] for m in data["messages"]} >= {"confirmation"}

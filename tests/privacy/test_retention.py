@@ -36,7 +36,9 @@ def test_months_before_counts_calendar_months_and_keeps_to_short_months():
 def test_old_bookings_are_pseudonymised_new_ones_kept_and_statistics_unchanged(db, settings):
     settings.RETENTION_MONTHS = 36
     history = build_history()  # sessions from January to June 2026
-    Booking.objects.update(message="a message", private_notes="a note", cancel_reason="a reason")
+    Booking.objects.update(
+        message="a message", private_notes="a note", outcome_note="a summary", cancel_reason="a reason"
+    )
     Feedback.objects.update(comment="a comment")
     region = history.region
     before = region_report(region=region, start=FIRST, end=LAST)
@@ -51,10 +53,11 @@ def test_old_bookings_are_pseudonymised_new_ones_kept_and_statistics_unchanged(d
 
     assert changed == old.count()
     assert not old.exclude(entrepreneur=None).exists()
-    assert not old.exclude(message="", private_notes="", cancel_reason="").exists()
+    assert not old.exclude(message="", private_notes="", outcome_note="", cancel_reason="").exists()
     assert not Feedback.objects.filter(booking__in=old).exclude(comment="").exists()
     assert not recent.filter(entrepreneur=None).exists()
     assert not recent.filter(message="").exists()
+    assert not recent.exclude(outcome_note="a summary").exists()
     assert Feedback.objects.filter(booking__in=recent, comment="a comment").exists()
     assert region_figures(region=region, start=FIRST, end=LAST) == raw_before
     assert region_report(region=region, start=FIRST, end=LAST) == before

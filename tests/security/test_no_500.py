@@ -399,8 +399,8 @@ def test_the_waitlist_form_refuses_what_the_database_cannot_take(booked, entrepr
 PARAMETERS = (
     "start", "end", "day", "week", "page", "page_size", "period", "region", "municipality",
     "topic", "mode", "language", "format", "advisor", "duration", "enterprise", "message",
-    "reason", "rating", "comment", "outcome", "private_notes", "email", "password", "code",
-    "timezone", "next", "q", "seats", "delete_date", "kind",
+    "reason", "rating", "comment", "outcome", "private_notes", "outcome_note", "email", "password", "code",
+    "timezone", "next", "q", "seats", "delete_date", "kind", "women_led",
 )  # fmt: skip
 HOSTILE = (
     "financing\x00",

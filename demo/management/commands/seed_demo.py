@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from advisors.models import Advisor, Coordinator, Language, Municipality, Region, Topic, WeeklyHours
 from backend.models import Role, User
-from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm
+from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm, WomenLed
 from demo import history as demo_history
 from reporting.models import Funder, FundingProject
 from reporting.projects import ProjectData, project_save
@@ -183,6 +183,15 @@ ENTREPRENEURS = [
         ],
     ),
 ]
+
+# Whether each demo enterprise is led by women; the others have not said.
+WOMEN_LED = {
+    "Returhuset Falun ekonomisk förening": WomenLed.YES,
+    "Cykelköket": WomenLed.YES,
+    "Borlänge Matlag AB (SVB)": WomenLed.NO,
+    "Ludvika Omsorgskooperativ": WomenLed.YES,
+    "Växjö Snickeri och Service": WomenLed.NO,
+}
 
 
 def advisor_emails() -> list[str]:
@@ -401,6 +410,7 @@ class Command(BaseCommand):
                         "kind": kind,
                         "legal_form": legal_form,
                         "municipality_id": municipality,
+                        "women_led": WOMEN_LED.get(enterprise_name, WomenLed.NOT_STATED),
                     },
                 )
                 enterprise.members.add(user)
