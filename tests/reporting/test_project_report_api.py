@@ -358,3 +358,10 @@ def test_the_schema_documents_the_endpoints():
     assert {"201", "400", "403", "404", "409"} <= set(close["responses"])
     snapshots = paths["/api/v1/funding-projects/{id}/snapshots/"]["get"]
     assert snapshots["operationId"] == "funding_project_snapshots"
+
+
+def test_the_refusals_are_in_swedish(history):
+    response = client_for(history.coordinator.user).get(report_url(history, period=5, format="xlsx"))
+    assert response.json() == {"period": ["Projektet har ingen rapportperiod 5; dess perioder är 1–4."]}
+    refused = client_for(history.coordinator.user).get(report_url(history, period=4, format="xlsx"))
+    assert refused.json() == {"reason": ["Ange varför du exporterar deltagarförteckningen."]}
