@@ -128,8 +128,22 @@ def test_an_unknown_format_is_a_field_error(history):
 
 def test_the_report_reads_in_a_bounded_number_of_queries(history, django_assert_max_num_queries):
     client = client_for(history.coordinator.user)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         assert client.get(report_url(history, period=4)).status_code == 200
+    with django_assert_max_num_queries(17):  # with the ledger, the audit and the declarations
+        url = report_url(history, period=4, format="xlsx", reason="final_report")
+        assert client.get(url).status_code == 200
+
+
+def test_the_snapshots_read_their_sessions_once_whatever_the_number_of_periods(
+    history, django_assert_max_num_queries
+):
+    client = client_for(history.coordinator.user)
+    with time_machine.travel(AFTER_THE_END, tick=False):
+        for number in (1, 2, 3):
+            assert client.post(close_url(history, number)).status_code == 201
+    with django_assert_max_num_queries(12):
+        assert len(client.get(snapshots_url(history)).json()) == 3
 
 
 # --- The workbook ---------------------------------------------------------------------------------
