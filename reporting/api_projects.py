@@ -3,8 +3,23 @@
 - GET, POST /api/v1/funding-projects/: the region's coordinators (their own
   region's projects) and staff (all). For everyone else the endpoint does not
   exist: 404, signed in or not, as for the statistics (invariant 7).
+- GET /api/v1/funding-projects/{id}/report/?period=N[&format=xlsx]: the
+  project's indicators in a reporting period and since its start, exact for
+  the project's owners, with disclosure control for the region's other
+  coordinators. `format=xlsx` is the funder's workbook; for the owners it
+  carries the participant list, which leaves only with a `reason` (and is
+  written in the export ledger). DRF would read `?format=` as a renderer
+  choice: these views negotiate on nothing but JSON (as the statistics do).
+- POST /api/v1/funding-projects/{id}/periods/{n}/close/: the owners close a
+  period that is over into a snapshot (409 when closed, 400 when not over,
+  403 for the region's coordinators without the owner right).
+- GET /api/v1/funding-projects/{id}/snapshots/: the closed periods' values as
+  handed in, and the difference today's values make.
 - GET, PUT /api/v1/enterprises/{id}/de-minimis/: the enterprise's members read
   and declare; its advisors read (PUT: 403); everyone else 404.
+
+A project that is not the caller's to see (another region's, or anyone's
+for those who may not use projects) is not there: 404.
 """
 
 from __future__ import annotations
@@ -12,8 +27,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,6 +37,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,11 +45,36 @@ from rest_framework.views import APIView
 from advisors.models import Advisor, Region, Topic
 from backend import fields
 from backend.models import User
+from backend.openapi import CONFLICT
 
 from . import deminimis, periods
+from .api import JSONOnlyNegotiation
 from .deminimis import MAX_DECLARED_EUR
-from .models import Funder, FundingProject
-from .projects import MAX_PERIODS, ProjectData, may_use_projects, project_save, projects_visible_to
+from .export import XLSX_CONTENT_TYPE
+from .export_projects import project_report_filename, project_report_xlsx
+from .models import ExportReason, Funder, FundingProject, PeriodSnapshot
+from .project_report import (
+    INDICATORS,
+    PROJECT_DEFINITIONS_VERSION,
+    SCOPES,
+    ProjectReport,
+    current_period,
+    live_difference,
+    participant_list_export,
+    period_close,
+    period_of,
+    project_report,
+    project_sessions,
+    shown_values,
+)
+from .projects import (
+    MAX_PERIODS,
+    ProjectData,
+    is_owner,
+    may_use_projects,
+    project_save,
+    projects_visible_to,
+)
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -226,3 +268,250 @@ class DeMinimisView(APIView):
             now=timezone.now(),
         )
         return Response(DeMinimisSerializer(self._state(access)).data)
+
+
+# --- A project's report, its periods' closing and snapshots -----------------------------------
+
+VALUE_HELP = (
+    "A number; for those without the owner right a count of 1 to T-1 enterprises or people is the "
+    'text "<T", and advice hours may be null (hidden).'
+)
+IndicatorValuesSerializer = type(
+    "IndicatorValuesSerializer",
+    (serializers.Serializer,),
+    {key: serializers.JSONField(read_only=True, help_text=VALUE_HELP) for key in INDICATORS},
+)
+
+
+class ScopesSerializer(serializers.Serializer):
+    in_period = IndicatorValuesSerializer(read_only=True)
+    cumulative = IndicatorValuesSerializer(read_only=True)
+
+
+class DifferenceSerializer(serializers.Serializer):
+    """Live minus handed in, for each indicator that changed (null where one of the two is hidden)."""
+
+    in_period = serializers.DictField(child=serializers.JSONField(), read_only=True)
+    cumulative = serializers.DictField(child=serializers.JSONField(), read_only=True)
+
+
+class ReportProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    funder = serializers.ChoiceField(choices=Funder.choices, read_only=True)
+    reference = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True)
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    number = serializers.IntegerField(read_only=True)
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
+    closed = serializers.BooleanField(read_only=True)
+
+
+class ProjectReportSerializer(serializers.Serializer):
+    project = ReportProjectSerializer(read_only=True)
+    period = ReportPeriodSerializer(read_only=True)
+    in_period = IndicatorValuesSerializer(read_only=True)
+    cumulative = IndicatorValuesSerializer(read_only=True)
+    definitions_version = serializers.IntegerField(read_only=True)
+
+
+class SnapshotSerializer(serializers.Serializer):
+    period = serializers.IntegerField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True)
+    closed_by = serializers.EmailField(read_only=True, allow_null=True, help_text="Null when erased.")
+    values = ScopesSerializer(read_only=True, help_text="The values handed in.")
+    live_difference = DifferenceSerializer(read_only=True)
+    definitions_version = serializers.IntegerField(read_only=True)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    period = serializers.CharField(
+        required=False, max_length=10, help_text="The reporting period's number; by default today's."
+    )
+    format = serializers.ChoiceField(choices=["json", "xlsx"], default="json", required=False)
+    reason = serializers.ChoiceField(
+        choices=ExportReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="xlsx for the project's owners: why the participant list leaves Rådtid.",
+    )
+    reason_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='The reason in a few words, when `reason` is "other" (at most 200 characters).',
+    )
+
+
+PROJECT_NOT_FOUND = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="No such project, or not yours to see (another region's; or you are not a coordinator "
+    "or staff).",
+)
+
+
+class ProjectObjectView(APIView):
+    """A view of one project: it is there for those who may see it (404
+    otherwise, before any input is read), and answers JSON whatever
+    `?format=` says (the statistics' JSONOnlyNegotiation)."""
+
+    permission_classes = [AllowAny]  # who may is the projects' business: 404 otherwise
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not may_use_projects(cast(User, request.user)):
+            raise Http404
+
+    def project(self, pk: Any) -> FundingProject:
+        project = projects_visible_to(cast(User, self.request.user)).filter(pk=pk).first()
+        if project is None:
+            raise Http404
+        return project
+
+
+def report_data(report: ProjectReport, *, exact: bool) -> dict[str, Any]:
+    project, period = report.project, report.period
+    values = report.values()
+    return {
+        "project": {
+            "id": project.pk,
+            "name": project.name,
+            "funder": project.funder,
+            "reference": project.reference,
+            "region": project.region_id,
+        },
+        "period": {
+            "number": period.number,
+            "start": period.start,
+            "end": period.end,
+            "closed": period.closed,
+        },
+        **{scope: shown_values(values[scope], exact=exact) for scope in SCOPES},
+        "definitions_version": PROJECT_DEFINITIONS_VERSION,
+    }
+
+
+def snapshot_data(report: ProjectReport, snapshot: PeriodSnapshot, *, exact: bool) -> dict[str, Any]:
+    period = report.period
+    return {
+        "period": period.number,
+        "closed_at": period.closed_at,
+        "closed_by": period.closed_by.email if period.closed_by else None,
+        "values": {scope: shown_values(snapshot.values[scope], exact=exact) for scope in SCOPES},
+        "live_difference": live_difference(report, snapshot, exact=exact),
+        "definitions_version": snapshot.definitions_version,
+    }
+
+
+def closed_reports(project: FundingProject) -> list[tuple[ProjectReport, PeriodSnapshot]]:
+    """Each closed period's live report and snapshot, in order, its sessions
+    read once for them all (six queries, whatever the number of periods)."""
+    snapshots = list(
+        PeriodSnapshot.objects.filter(period__project=project, period__closed=True)
+        .select_related("period__closed_by")
+        .order_by("period__number")
+    )
+    if not snapshots:
+        return []
+    sessions = project_sessions(project, first=project.start, last=snapshots[-1].period.end)
+    return [
+        (
+            ProjectReport(project, snapshot.period, [s for s in sessions if s.day <= snapshot.period.end]),
+            snapshot,
+        )
+        for snapshot in snapshots
+    ]
+
+
+class ProjectReportView(ProjectObjectView):
+    """A funding project's indicators in a reporting period and since the
+    project's start: exact for the project's owners, with the statistics'
+    disclosure control for the region's other coordinators. `format=xlsx`:
+    the funder's workbook; for the owners with the participant list, which
+    needs a `reason` and is written in the export ledger."""
+
+    @extend_schema(
+        operation_id="funding_project_report",
+        parameters=[ReportQuerySerializer],
+        responses={
+            (200, "application/json"): ProjectReportSerializer,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            404: PROJECT_NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse | Response:
+        user = cast(User, request.user)
+        project = self.project(pk)
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number = query.validated_data.get("period")
+        period = current_period(project, periods.today()) if number is None else period_of(project, number)
+        exact = is_owner(user, project)
+        report = project_report(project, period)
+        response: HttpResponse | Response
+        if query.validated_data["format"] == "xlsx":
+            rows = None
+            if exact:
+                rows = participant_list_export(
+                    by=user,
+                    report=report,
+                    reason=query.validated_data["reason"],
+                    reason_text=query.validated_data["reason_text"],
+                )
+            snapshot = PeriodSnapshot.objects.filter(period=period).first() if period.closed else None
+            data = project_report_xlsx(report, exact=exact, participant_rows=rows, snapshot=snapshot)
+            response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+            response["Content-Disposition"] = f'attachment; filename="{project_report_filename(report)}"'
+        else:
+            response = Response(ProjectReportSerializer(report_data(report, exact=exact)).data)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class PeriodCloseView(ProjectObjectView):
+    """Close a reporting period that is over: its values are kept as they are
+    now, whatever later happens to its sessions. The project's owners only."""
+
+    @extend_schema(
+        operation_id="funding_project_period_close",
+        request=None,
+        responses={
+            201: SnapshotSerializer,
+            403: OpenApiResponse(description="You are not one of the project's owners."),
+            404: PROJECT_NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request, pk: int, number: int) -> Response:
+        project = self.project(pk)
+        user = cast(User, request.user)
+        snapshot = period_close(by=user, project=project, number=number, now=timezone.now())
+        period = snapshot.period
+        report = ProjectReport(
+            project, period, project_sessions(project, first=project.start, last=period.end)
+        )
+        body = SnapshotSerializer(snapshot_data(report, snapshot, exact=is_owner(user, project))).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SnapshotListView(ProjectObjectView):
+    """The closed periods, in order: the values handed in (as you may see
+    them) and how today's values differ."""
+
+    @extend_schema(
+        operation_id="funding_project_snapshots",
+        responses={200: SnapshotSerializer(many=True), 404: PROJECT_NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        project = self.project(pk)
+        exact = is_owner(cast(User, request.user), project)
+        items = [snapshot_data(report, snapshot, exact=exact) for report, snapshot in closed_reports(project)]
+        response = Response(SnapshotSerializer(items, many=True).data)
+        patch_cache_control(response, private=True, no_store=True)
+        return response

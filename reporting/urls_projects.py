@@ -19,6 +19,21 @@ urlpatterns = [
 api_urlpatterns = [
     path("funding-projects/", api_projects.FundingProjectListView.as_view(), name="funding-project-list"),
     path(
+        "funding-projects/<int:pk>/report/",
+        api_projects.ProjectReportView.as_view(),
+        name="funding-project-report",
+    ),
+    path(
+        "funding-projects/<int:pk>/periods/<int:number>/close/",
+        api_projects.PeriodCloseView.as_view(),
+        name="funding-project-period-close",
+    ),
+    path(
+        "funding-projects/<int:pk>/snapshots/",
+        api_projects.SnapshotListView.as_view(),
+        name="funding-project-snapshots",
+    ),
+    path(
         "enterprises/<int:pk>/de-minimis/", api_projects.DeMinimisView.as_view(), name="enterprise-de-minimis"
     ),
 ]

@@ -53,7 +53,13 @@ from bookings.models import (
     WaitlistEntry,
 )
 from notifications.feeds import calendar_feed_rotate
-from reporting.models import DeMinimisDeclaration, FundingProject, ProjectBooking
+from reporting.models import (
+    DeMinimisDeclaration,
+    FundingProject,
+    ParticipantListExport,
+    PeriodSnapshot,
+    ProjectBooking,
+)
 from reporting.projects import ProjectData, project_save
 from tests.factories import PASSWORD
 
@@ -203,6 +209,8 @@ def snapshot() -> tuple:
             )
         ),
         list(ProjectBooking.objects.order_by("pk").values_list("booking_id", "project_id")),
+        PeriodSnapshot.objects.count(),
+        ParticipantListExport.objects.count(),
     )
 
 
@@ -560,6 +568,25 @@ MATRIX: dict[str, Row] = {
             "periods": [{"start": "2028-01-01", "end": "2028-12-31"}],
         },
         json=True,
+    ),
+    # Karin's project: Karin (its owner) and staff; for Per, of Kronoberg, it is not there.
+    "v1:funding-project-report": Row(
+        "GET",
+        lambda w, a: reverse("v1:funding-project-report", args=[w.project.pk]) + "?period=1",
+        cells(404, coordinator=200, staff=200),
+    ),
+    # The project's one period ends on 31 December: not over yet, so not closed (400).
+    "v1:funding-project-period-close": Row(
+        "POST",
+        named("v1:funding-project-period-close", lambda w: w.project.pk, lambda w: 1),
+        cells(404, coordinator=400, staff=400),
+        data=lambda w: {},
+        json=True,
+    ),
+    "v1:funding-project-snapshots": Row(
+        "GET",
+        named("v1:funding-project-snapshots", lambda w: w.project.pk),
+        cells(404, coordinator=200, staff=200),
     ),
     "v1:enterprise-de-minimis": Row(
         "GET",
