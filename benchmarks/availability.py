@@ -76,7 +76,8 @@ def bench_endpoints() -> list[Figure]:
     topics = list(Topic.objects.all())
     languages = list(Language.objects.filter(code__in=["sv", "en", "ar", "fi"]))
     users = User.objects.bulk_create(
-        User(email=f"bench{i}@example.se", full_name=f"Rådgivare {i:03d}", role="advisor") for i in range(DIRECTORY_ADVISORS)
+        User(email=f"bench{i}@example.se", full_name=f"Rådgivare {i:03d}", role="advisor")
+        for i in range(DIRECTORY_ADVISORS)
     )
     advisors = Advisor.objects.bulk_create(
         Advisor(user=u, region_id="20", organisation="Coompanion", min_notice_hours=0, horizon_days=365)
