@@ -22,20 +22,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from backend.errors import add_to_form
 from backend.types import AuthenticatedHttpRequest
 
 from . import periods
 from .definitions import english_active, project_definitions
+from .export_projects import project_report_filename, project_report_xlsx
 from .forms_projects import ParticipantExportForm, PeriodCloseForm
 from .models import FundingProject, ParticipantListExport, PeriodSnapshot, ReportingPeriod
 from .project_charts import cumulative_by_period, cumulative_chart, figure
 from .project_report import (
     INDICATORS,
     SCOPES,
+    Participant,
     ProjectReport,
     behind,
     current_period,
     live_difference,
+    participant_list_export,
     period_close,
     period_of,
     project_report,
@@ -231,13 +235,50 @@ def project_report_behind(
     return render(request, "reporting/projects/behind.html", context)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(report: ProjectReport, *, exact: bool, participant_rows: list[Participant] | None) -> HttpResponse:
+    snapshot = _snapshot(report.period) if report.period.closed else None
+    body = project_report_xlsx(report, exact=exact, participant_rows=participant_rows, snapshot=snapshot)
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{project_report_filename(report)}"'
+    return response
+
+
 @login_required
 @require_GET
 def project_report_download(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
-    raise Http404  # the XLSX comes with reporting.export_projects (branch projapi)
+    """The report's indicators and definitions as XLSX, as the viewer sees
+    them (exact for owners); never the participant list."""
+    project = _project(request, pk)
+    report = project_report(project, _period(project, number))
+    return _xlsx(report, exact=is_owner(request.user, project), participant_rows=None)
 
 
 @login_required
 @require_POST
 def project_participants_export(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
-    raise Http404  # the XLSX comes with reporting.export_projects (branch projapi)
+    """An owner downloads the report with the participant list, saying why:
+    the export is in the ledger before the file is made. A refusal shows
+    on the report page with no file and no ledger row (404 for non-owners)."""
+    project = _project(request, pk)
+    if not is_owner(request.user, project):
+        raise Http404
+    period = _period(project, number)
+    form = ParticipantExportForm(request.POST)
+    status = 400
+    if form.is_valid():
+        report = project_report(project, period)
+        try:
+            rows = participant_list_export(
+                by=request.user,
+                report=report,
+                reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
+            )
+        except ProjectError as error:
+            status = add_to_form(form, error)
+        else:
+            return _xlsx(report, exact=True, participant_rows=rows)
+    return _report_page(request, project, period, export_form=form, status=status)

@@ -6,12 +6,14 @@ figures per period; and the participant list's export with its reason."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.utils import translation
+from openpyxl import load_workbook
 
 from backend.models import AuditEntry
 from bookings.models import Booking, BookingStatus
@@ -344,3 +346,73 @@ def test_the_page_never_counts_the_participant_exports_as_anyone_elses(history):
     colleague_page = signed_in(colleague_of(history).user).get(report_url(history, 1)).content.decode()
     assert "Lägesrapport till finansiären" in owner_page
     assert "Lägesrapport till finansiären" not in colleague_page
+
+
+# --- The participant list's export -------------------------------------------------------
+
+
+def export_url(history: History, number: int) -> str:
+    return f"/coordinator/projects/{history.project.pk}/report/{number}/participants/"
+
+
+def workbook(response):
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_owner_exports_the_participant_list_with_a_reason_and_it_is_in_the_ledger(history):
+    client = signed_in(history.coordinator.user)
+    page = client.get(report_url(history, 2)).content.decode()
+    assert "personuppgifter" in page and "loggas" in page
+
+    response = client.post(export_url(history, 2), {"reason": "progress_report"})
+
+    book = workbook(response)
+    assert book.sheetnames[-1] == "Deltagarförteckning"
+    report = project_report(history.project, history.project.periods.get(number=2))
+    export = ParticipantListExport.objects.get()
+    assert (export.by, export.period, export.reason) == (history.coordinator.user, 2, "progress_report")
+    assert export.participants == report.values()["cumulative"]["enterprises_supported"] > 0
+    listed = signed_in(history.coordinator.user).get(report_url(history, 2)).content.decode()
+    assert "Lägesrapport till finansiären" in listed
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({}, "reason"),
+        ({"reason": "curiosity"}, "reason"),
+        ({"reason": "other"}, "reason_text"),
+        ({"reason": "other", "reason_text": "   "}, "reason_text"),
+        ({"reason": "other", "reason_text": "x" * 201}, "reason_text"),
+    ],
+)
+def test_an_export_without_a_good_reason_is_a_form_error_with_no_file_and_no_ledger_row(history, form, field):
+    response = signed_in(history.coordinator.user).post(export_url(history, 2), form)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert response.context["export_form"].errors[field]
+    assert 'id="error-summary"' in response.content.decode()
+    assert not ParticipantListExport.objects.exists()
+    assert not AuditEntry.objects.filter(action="funding_project.participants_exported").exists()
+
+
+def test_other_with_its_words_is_a_reason(history):
+    response = signed_in(history.coordinator.user).post(
+        export_url(history, 1), {"reason": "other", "reason_text": "Revisorns stickprov"}
+    )
+    assert workbook(response)
+    assert ParticipantListExport.objects.get().reason_text == "Revisorns stickprov"
+
+
+def test_others_download_the_indicators_only_and_cannot_export_the_list(history, other_region_coordinator):
+    colleague = signed_in(colleague_of(history).user)
+    url = f"/coordinator/projects/{history.project.pk}/report/2/xlsx/"
+
+    book = workbook(colleague.get(url))
+    assert book.sheetnames == ["Indikatorer", "Definitioner"]
+    assert colleague.post(export_url(history, 2), {"reason": "progress_report"}).status_code == 404
+    assert signed_in(other_region_coordinator.user).get(url).status_code == 404
+    assert not ParticipantListExport.objects.exists()
