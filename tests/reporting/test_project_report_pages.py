@@ -416,3 +416,24 @@ def test_others_download_the_indicators_only_and_cannot_export_the_list(history,
     assert colleague.post(export_url(history, 2), {"reason": "progress_report"}).status_code == 404
     assert signed_in(other_region_coordinator.user).get(url).status_code == 404
     assert not ParticipantListExport.objects.exists()
+
+
+# --- What people are told ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_privacy_notice_says_a_list_handed_in_stays_with_the_funder(db, language):
+    page = Client().get("/privacy/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    said = {
+        "sv": ("i flera år efter att projektet har avslutats", "kan inte hämtas tillbaka", "bara summor"),
+        "en": ("several years after the project ends", "cannot be called back", "only totals"),
+    }[language]
+    for words in said:
+        assert words in page, words
+
+
+def test_the_coordinators_help_explains_the_project_reports(db):
+    page = Client().get("/help/coordinators/").content.decode()
+    assert 'id="project-reports"' in page and 'href="#project-reports"' in page
+    for words in ("stänger du perioden", "exakta tal", "deltagarförteckningen", "loggas"):
+        assert words in page, words
