@@ -196,7 +196,7 @@ def project_period_close(request: AuthenticatedHttpRequest, pk: int, number: int
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _back(project, number)
     try:
         period_close(by=request.user, project=project, number=number, now=timezone.now())
