@@ -149,6 +149,13 @@ def test_another_coordinator_of_the_region_sees_protected_figures_without_links_
     assert shown_values(values["in_period"], exact=False) != values["in_period"], "protection shows"
 
 
+def test_the_project_list_and_the_project_page_link_to_the_report(history):
+    client = signed_in(colleague_of(history).user)
+    url = f'href="/coordinator/projects/{history.project.pk}/report/"'
+    assert url in client.get("/coordinator/projects/").content.decode()
+    assert url in client.get(f"/coordinator/projects/{history.project.pk}/").content.decode()
+
+
 def test_the_period_chosen_by_default_is_todays_and_a_garbage_period_falls_back_with_a_message(history):
     client = signed_in(history.coordinator.user)
     assert client.get(report_url(history)).context["period"].number == 3
