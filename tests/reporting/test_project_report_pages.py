@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -444,3 +446,20 @@ def test_the_coordinators_help_explains_the_project_reports(db):
     assert 'id="project-reports"' in page and 'href="#project-reports"' in page
     for words in ("stänger du perioden", "exakta tal", "deltagarförteckningen", "loggas"):
         assert words in page, words
+
+
+def test_the_report_page_takes_as_many_queries_for_a_few_bookings_as_for_many(history):
+    """One report of the chosen period, whatever the number of its sessions
+    (the chart cuts that report's sessions; it does not count again)."""
+    client = signed_in(history.coordinator.user)
+    client.get(report_url(history, 1))  # the session and the like, once
+    counts = []
+    for number in (1, 4):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(report_url(history, number)).status_code == 200
+        counts.append(len(queries))
+    sessions = [
+        len(project_report(history.project, history.project.periods.get(number=n)).sessions) for n in (1, 4)
+    ]
+    assert sessions[1] > 3 * sessions[0]
+    assert counts[0] == counts[1] <= 15, counts
