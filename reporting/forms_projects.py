@@ -14,7 +14,7 @@ from backend.formfields import DateField, ModelChoiceField, ModelMultipleChoiceF
 from bookings.forms import SiteForm
 
 from .deminimis import MAX_DECLARED_EUR
-from .models import Funder, FundingProject
+from .models import ExportReason, Funder, FundingProject
 from .projects import MAX_PERIODS, ProjectData
 
 
@@ -194,3 +194,28 @@ class OwnerForm(SiteForm):
             .select_related("user")
             .order_by("user__email")
         )
+
+
+class PeriodCloseForm(SiteForm):
+    """Closing a reporting period: the owner confirms, as it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label=_("I have checked the figures, and I know that a closed period cannot be opened again"),
+        error_messages={"required": _("Tick the box to confirm that you want to close the period.")},
+    )
+
+
+class ParticipantExportForm(SiteForm):
+    """Why the participant list leaves Rådtid (reporting.project_report checks it again)."""
+
+    reason = forms.ChoiceField(
+        label=_("Why do you export the participant list?"),
+        choices=[("", _("Choose a reason")), *ExportReason.choices],
+        error_messages={"required": _("Say why you export the participant list.")},
+    )
+    reason_text = forms.CharField(
+        label=_("Which reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when the reason is “Other”: say in a few words why."),
+    )

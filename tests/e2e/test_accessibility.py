@@ -416,6 +416,21 @@ def coordinator_pages(page: Any, site: Any) -> Iterator[str]:
     submit(page, "form.project-form")
     expect(page.locator("h1")).to_have_text("Starkare sociala företag")
     yield "a funding project"
+    page.goto("/coordinator/projects/")
+    page.locator("tr", has_text="Starkare sociala företag i Dalarna").locator("a[href$='/report/']").click()
+    expect(page.locator("#indicators")).to_be_visible()
+    yield "a funding project's report"
+    page.locator("#indicators tr[data-indicator=sessions_held] td a").last.click()
+    expect(page.locator("#behind")).to_be_visible()
+    yield "the bookings behind a figure"
+    page.locator(".back-link a").click()
+    page.select_option("#id_period", "1")  # last year's first half: over, so it can be closed
+    submit(page, "form.stats-period")
+    expect(page.locator("form.close-form")).to_be_visible()
+    yield "a funding project's report, a period that is over"
+    submit(page, "form.export-form")  # no reason given: nothing leaves
+    expect(page.locator("#error-summary")).to_be_visible()
+    yield "the participant list's export, no reason"
     page.goto("/advisor/")
     yield "advisor's page, not for coordinators"
     page.locator("footer a[href='/help/coordinators/']").click()

@@ -382,6 +382,44 @@ MATRIX: dict[str, Row] = {
         signed_in(302, **COORDINATORS_PAGE, other_coordinator=404),
         data=lambda w: {"coordinator": w.project.owners.get().pk},
     ),
+    # The project's report: the region's coordinators and staff; for everyone
+    # else the project does not exist.
+    "projects:report": Row(
+        "GET", named("projects:report", lambda w: w.project.pk), signed_in(404, coordinator=200, staff=200)
+    ),
+    "projects:report_xlsx": Row(
+        "GET",
+        named("projects:report_xlsx", lambda w: w.project.pk, lambda w: 1),
+        signed_in(404, coordinator=200, staff=200),
+    ),
+    # The bookings behind a figure: the owners (Karin, staff), who hold the
+    # participant list and so see the enterprises, never the private notes.
+    "projects:report_behind": Row(
+        "GET",
+        named(
+            "projects:report_behind",
+            lambda w: w.project.pk,
+            lambda w: 1,
+            lambda w: "cumulative",
+            lambda w: "sessions_held",
+        ),
+        signed_in(404, coordinator=200, staff=200),
+        leaks="notes",
+    ),
+    # Closing the period (not over yet: refused with a message, nothing changes).
+    "projects:report_close": Row(
+        "POST",
+        named("projects:report_close", lambda w: w.project.pk, lambda w: 1),
+        signed_in(404, coordinator=302, staff=302),
+        data=lambda w: {"confirm": "on"},
+    ),
+    # The participant list: the owners, with a reason (it is logged).
+    "projects:report_export": Row(
+        "POST",
+        named("projects:report_export", lambda w: w.project.pk, lambda w: 1),
+        signed_in(404, coordinator=200, staff=200),
+        data=lambda w: {"reason": "progress_report"},
+    ),
     # Taking Sara's session out of the project: her advisor alone.
     "projects:booking_project": Row(
         "POST",
