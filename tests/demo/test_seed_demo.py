@@ -86,3 +86,22 @@ def test_dalarna_has_a_funding_project_once(db):
     project = FundingProject.objects.get()
     assert project.region_id == "20" and project.periods.count() == 6
     assert [o.user.email for o in project.owners.all()] == ["coordinator.dalarna@example.se"]
+
+
+def test_the_demo_project_has_figures_and_closed_periods_but_one_left_to_close(db):
+    from django.utils import timezone
+
+    from reporting.models import FundingProject, PeriodSnapshot
+    from reporting.project_report import project_report
+
+    seed()
+    seed()
+    project = FundingProject.objects.get()
+    today = timezone.localdate()
+    over = list(project.periods.filter(end__lt=today).order_by("number"))
+    closed = [p.number for p in over if p.closed]
+
+    assert closed == [p.number for p in over[:-1]] and len(closed) >= 1
+    assert PeriodSnapshot.objects.count() == len(closed)
+    latest = project_report(project, over[-1]).values()["cumulative"]
+    assert latest["enterprises_supported"] > 0 and latest["sessions_held"] > 0

@@ -23,6 +23,7 @@ from backend.models import Role, User
 from bookings.models import Enterprise, EnterpriseKind, EntrepreneurProfile, Gender, LegalForm, WomenLed
 from demo import history as demo_history
 from reporting.models import Funder, FundingProject
+from reporting.project_report import period_close
 from reporting.projects import ProjectData, project_save
 
 # Two intervals a day with a lunch break; Friday mornings only.
@@ -276,6 +277,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Added a year of past bookings: {history[0]} bookings, {history[1]} with feedback."
             )
+        self.close_demo_periods()
         if history_bookings:
             started = clock.monotonic()
             added, feedback = demo_history.seed_bulk_history(
@@ -344,6 +346,21 @@ class Command(BaseCommand):
                 periods=halves,
             ),
         )
+
+    @staticmethod
+    def close_demo_periods() -> None:
+        """Close the demo project's periods that are over but the last one,
+        once its history is in place: the report then shows figures handed
+        in, and an owner still has a period to close. Once: not when any
+        period is closed already."""
+        project = FundingProject.objects.filter(region_id="20").first()
+        if project is None or project.periods.filter(closed=True).exists():
+            return
+        coordinator = Coordinator.objects.get(user__email=COORDINATORS["20"][0])
+        today = timezone.localdate()
+        over = [p.number for p in project.periods.order_by("number") if p.end < today]
+        for number in over[:-1]:
+            period_close(by=coordinator.user, project=project, number=number, now=timezone.now())
 
     def seed_accounts(self, password: str) -> list[tuple[str, str]]:
         # The demo accounts share one password: hashed once, not once each, as
