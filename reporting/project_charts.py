@@ -66,7 +66,7 @@ def cumulative_by_period(report: ProjectReport) -> list[PeriodValues]:
 def period_label(period: ReportingPeriod) -> str:
     return _("Period %(number)s (to %(end)s)") % {
         "number": period.number,
-        "end": date_format(period.end, "j M Y"),
+        "end": date_format(period.end, "j F Y"),
     }
 
 
