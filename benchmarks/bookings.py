@@ -7,8 +7,10 @@ LiveStack); without PostgreSQL it prints a note and passes."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
+import time as clock
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +23,32 @@ ADVISORS = 10
 DAYS = 3  # × 10 one-hour sessions a day (08–18, no buffers) × 10 advisors = 300 bookings
 # (and one more day for the lone client)
 CONTENDERS = 50
+# Past bookings in the database while it is measured (issue 17: a million),
+# spread over the measured advisors, an hour apart, ending before today.
+HISTORY = int(os.environ.get("BOOKING_BENCH_HISTORY", "1000000"))
+
+# One INSERT … SELECT: a million rows in well under a minute, where the ORM
+# would take many. Completed sessions, each enterprise about five times, so
+# the first-time check and the slots query meet a real history.
+HISTORY_SQL = """
+INSERT INTO bookings_booking (
+    uid, advisor_id, start, "end", duration, blocked_start, blocked_end, topic_id, mode, location,
+    meeting_url, phone, message, status, sequence, created, updated, cancel_reason, private_notes,
+    outcome_note, stat_region, stat_municipality, stat_enterprise_kind, stat_gender, stat_first_time,
+    stat_waiting_days, stat_enterprise_key, stat_person_key, stat_advisor_organisation, stat_women_led,
+    stat_version
+)
+SELECT gen_random_uuid(), a.id, t.start, t.start + interval '1 hour', 60, t.start, t.start + interval '1 hour',
+    %s, 'video', '', '', '', '', 'completed', 0, t.start - interval '7 days', t.start, '', '', '',
+    a.region_id, '2080', 'work_integrating', 'not_stated', false, 7,
+    'history-e-' || (n %% %s), 'history-p-' || (n %% %s), a.organisation, false, 1
+FROM generate_series(0, %s - 1) AS n
+JOIN (SELECT id, region_id, organisation, row_number() OVER (ORDER BY id) - 1 AS k
+      FROM advisors_advisor WHERE id = ANY(%s)) AS a ON a.k = n %% %s
+CROSS JOIN LATERAL (
+    SELECT date_trunc('hour', now()) - interval '2 days' - (n / %s) * interval '1 hour' AS start
+) AS t
+"""
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -44,6 +72,30 @@ def _booking(stack, person: str, advisor: str, start: datetime):
         "mode": "video",
     }
     return Call("POST", "/api/v1/bookings/", body, person)
+
+
+HISTORY_PARAMS = ("topic", "enterprises", "enterprises", "count", "advisors", "per", "per")
+
+
+def seed_history(stack) -> Figure:
+    """HISTORY past bookings for the measured advisors, then ANALYZE."""
+    started = clock.monotonic()
+    advisors = [stack.advisors[f"advisor{a}"] for a in range(ADVISORS)]
+    topic = stack.sql("SELECT id FROM advisors_topic WHERE slug = %s", [stack.topic])[0][0]
+    values = {
+        "topic": topic,
+        "count": HISTORY,
+        "enterprises": max(HISTORY // 5, 1),
+        "advisors": advisors,
+        "per": len(advisors),
+    }
+    stack.sql(HISTORY_SQL, [values[name] for name in HISTORY_PARAMS])
+    stack.sql("ANALYZE bookings_booking")
+    rows = stack.sql("SELECT count(*) FROM bookings_booking")[0][0]
+    print(
+        f"  ({rows:,} bookings in the database, the history written in {clock.monotonic() - started:.0f} s)"
+    )
+    return Figure("bookings in the database while measured", rows, "rows", f">= {HISTORY:,}", rows >= HISTORY)
 
 
 def bench_throughput(stack) -> list[Figure]:
@@ -136,5 +188,5 @@ def run() -> bool:
             env={"BOOKING_MAX_UPCOMING": "100"},  # 50 people make 300 bookings: 6 each
         ) as stack,
     ):
-        figures = bench_throughput(stack) + bench_contention(stack)
+        figures = [seed_history(stack), *bench_throughput(stack), *bench_contention(stack)]
     return report(title, figures)
