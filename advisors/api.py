@@ -93,6 +93,31 @@ class SlotQuerySerializer(serializers.Serializer):
         return {"start": start, "end": end, "duration": duration}
 
 
+# What a directory page reads of an advisor: its card (AdvisorSerializer) and
+# the rules of its next free time (selectors.advisor_rules).
+DIRECTORY_COLUMNS = (
+    "title",
+    "organisation",
+    "region__code",
+    "region__name",
+    "user__full_name",
+    "offers_in_person",
+    "offers_phone",
+    "offers_video",
+    "session_lengths",
+    "timezone",
+    "slot_step",
+    "buffer_before",
+    "buffer_after",
+    "min_notice_hours",
+    "horizon_days",
+    "max_per_day",
+    "closed_on_public_holidays",
+    "date_overrides",
+    "time_off",
+)
+
+
 class AdvisorViewSet(viewsets.ReadOnlyModelViewSet):
     """Active advisors, with filters, each with their next free time."""
 
@@ -110,8 +135,13 @@ class AdvisorViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         filters = DirectoryFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        # Topics and languages as values (directory_names), not prefetched instances.
-        advisors = selectors.advisor_directory(**filters.validated_data).prefetch_related(None)
+        # Topics and languages as values (directory_names), not prefetched
+        # instances; of the rows only what the page and the slot engine read.
+        advisors = (
+            selectors.advisor_directory(**filters.validated_data)
+            .prefetch_related(None)
+            .only(*DIRECTORY_COLUMNS)
+        )
         page = self.paginate_queryset(advisors)
         context = {
             **self.get_serializer_context(),

@@ -258,15 +258,21 @@ class AdvisorSerializer(serializers.ModelSerializer):
         fields above stay declared for the schema. Topics and languages come
         from the context's `names` (selectors.directory_names) when the view
         gives them, else from the advisor's prefetched relations."""
-        english = (get_language() or "sv").startswith("en")
         names = self.context.get("names", {}).get(advisor.pk)
         if names is None:
+            english = (get_language() or "sv").startswith("en")
             names = {
                 "topics": [
-                    {"slug": t.slug, "name_sv": t.name_sv, "name_en": t.name_en} for t in advisor.topics.all()
+                    {
+                        "slug": t.slug,
+                        "name": t.name_en if english else t.name_sv,
+                        "name_sv": t.name_sv,
+                        "name_en": t.name_en,
+                    }
+                    for t in advisor.topics.all()
                 ],
                 "languages": [
-                    {"code": lang.code, "name_sv": lang.name_sv, "name_en": lang.name_en}
+                    {"code": lang.code, "name": lang.name_en if english else lang.name_sv}
                     for lang in advisor.languages.all()
                 ],
             }
@@ -276,19 +282,8 @@ class AdvisorSerializer(serializers.ModelSerializer):
             "title": advisor.title,
             "organisation": advisor.organisation,
             "region": self.get_region(advisor),
-            "topics": [
-                {
-                    "slug": t["slug"],
-                    "name": t["name_en"] if english else t["name_sv"],
-                    "name_sv": t["name_sv"],
-                    "name_en": t["name_en"],
-                }
-                for t in names["topics"]
-            ],
-            "languages": [
-                {"code": lang["code"], "name": lang["name_en"] if english else lang["name_sv"]}
-                for lang in names["languages"]
-            ],
+            "topics": names["topics"],
+            "languages": names["languages"],
             "meeting_modes": list(advisor.meeting_modes),
             "session_lengths": list(advisor.session_lengths),
             "timezone": advisor.timezone,
