@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from django.db.models import Count, F, Max, Sum
+from django.db.models import CharField, Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -129,10 +129,20 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     months = sorted(fingerprints)
     if not months:
         return {}
-    since, until = period_bounds(months[0], month_end(months[-1]))
-    read = (
-        Booking.objects.filter(stat_region=region_code, start__gte=since, start__lt=until)
-        .annotate(fact_month=TruncMonth("start", tzinfo=REPORT_ZONE))
+    # Only the stale months' bookings, read once, as a stream: a change in
+    # January and one in December must not load the ten months between.
+    bookings = Booking.objects.filter(_months(months), stat_region=region_code)
+    numbers_of = _numbers(region_code, bookings)
+    person_numbers = {key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.PERSON}
+    enterprise_numbers = {
+        key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.ENTERPRISE
+    }
+    sizes = (
+        max(person_numbers.values(), default=0) // 8 + 1,
+        max(enterprise_numbers.values(), default=0) // 8 + 1,
+    )
+    rows = (
+        bookings.annotate(fact_month=TruncMonth("start", tzinfo=REPORT_ZONE))
         .order_by()
         .values_list(
             "fact_month",
@@ -150,28 +160,11 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
             "duration",
             "feedback__rating",
         )
+        .iterator(chunk_size=5000)
     )
-    # The rows and groupings of reporting.tallies.read_tallies (GROUPINGS, FACTS), here
-    # from each booking of the stale months (months between them are read too).
-    month_of = {}
-    for value in {r[0] for r in read}:
-        month_of[value] = local_month(value)
-    rows = [r for r in read if month_of[r[0]] in fingerprints]
-    numbers_of = _numbers(
-        region_code,
-        {
-            StatisticsKey.Kind.PERSON: {r[7] for r in rows},
-            StatisticsKey.Kind.ENTERPRISE: {r[8] for r in rows},
-        },
-    )
-    person_numbers = {key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.PERSON}
-    enterprise_numbers = {
-        key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.ENTERPRISE
-    }
-    sizes = (
-        max(person_numbers.values(), default=0) // 8 + 1,
-        max(enterprise_numbers.values(), default=0) // 8 + 1,
-    )
+    # The rows and groupings of reporting.tallies.read_tallies (GROUPINGS, FACTS),
+    # here from each booking of the stale months.
+    month_of: dict = {}
 
     by_month: dict[date, dict[tuple[str, str], _Slot]] = {m: {} for m in months}
     # A booking's classes and additive numbers depend on few of its facts: worked out once each.
@@ -193,7 +186,10 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
         minutes,
         rating,
     ) in rows:
-        month = month_of[month]
+        local = month_of.get(month)
+        if local is None:
+            local = month_of[month] = local_month(month)
+        month = local
         slots = by_month[month]
         facts = (status, first_time, minutes, rating)
         known = kinds.get(facts)
@@ -276,40 +272,71 @@ def feedback_changed(sender, instance, **kwargs) -> None:
 # --- Numbers for keys ---------------------------------------------------------------------
 
 
-def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, str], int]:
-    """The region's number for each (kind, key), giving new keys the next free
-    numbers of their kind. Two builds at once may pick the same numbers: the
-    unique constraints keep one, and the other tries again above it. One
-    query when every key has its number, four when some are new."""
-    wanted = {(kind, key) for kind, of_kind in keys.items() for key in of_kind}
-    if not wanted:
-        return {}
+def _months(months: Sequence[date]) -> Q:
+    """Sessions starting in any of these months (local time), runs of
+    consecutive months as one range each."""
+    ranges: list[list[date]] = []
+    for month in sorted(months):
+        if ranges and add_months(ranges[-1][1], 1) == month:
+            ranges[-1][1] = month
+        else:
+            ranges.append([month, month])
+    found = Q(pk__in=[])
+    for first, last in ranges:
+        since, until = period_bounds(first, month_end(last))
+        found |= Q(start__gte=since, start__lt=until)
+    return found
+
+
+KEY_FIELDS: dict[str, str] = {
+    StatisticsKey.Kind.PERSON: "stat_person_key",
+    StatisticsKey.Kind.ENTERPRISE: "stat_enterprise_key",
+}
+
+
+def _numbers(region_code: str, bookings: QuerySet[Booking]) -> dict[tuple[str, str], int]:
+    """The region's number for each person's and enterprise's key of these
+    bookings, giving new keys the next free numbers of their kind. The keys
+    are matched in the database (a semi-join), so neither the region's keys
+    nor the bookings' are sent back and forth. Two builds at once may pick the
+    same numbers: the unique constraints keep one, and the other tries again
+    above it. Two queries when every key has its number, four when some are new."""
     region_keys = StatisticsKey.objects.filter(region=region_code)
 
-    def read() -> dict[tuple[str, str], int]:
-        # All of the region's keys: a month of a big region asks for tens of
-        # thousands, and a list that long costs more to send than the rest.
-        return {
-            (kind, key): number
-            for kind, key, number in region_keys.values_list("kind", "key", "number")
-            if (kind, key) in wanted
-        }
+    def of_kind(kind: str) -> QuerySet:
+        return bookings.order_by().values(KEY_FIELDS[kind])
 
-    known = read()
+    def read() -> dict[tuple[str, str], int]:
+        person, enterprise = (
+            region_keys.filter(kind=kind, key__in=of_kind(kind)).values_list("kind", "key", "number")
+            for kind in KEY_FIELDS
+        )
+        return {(kind, key): number for kind, key, number in person.union(enterprise, all=True)}
+
     for _attempt in range(10):
-        missing = sorted(wanted - set(known))
-        if not missing:
-            return known
-        top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
-        new: list[StatisticsKey] = []
-        next_number: dict[str, int] = {}
-        for kind, key in missing:
-            number = next_number.get(kind, top.get(kind, -1) + 1)
-            next_number[kind] = number + 1
-            new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
-        StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
-        # Ours, or another build's for the same keys under other numbers.
+        person, enterprise = (
+            of_kind(kind)
+            .exclude(**{f"{field}__in": region_keys.filter(kind=kind).values("key")})
+            .annotate(kind=Value(kind, output_field=CharField()))
+            .values_list("kind", field)
+            .distinct()
+            for kind, field in KEY_FIELDS.items()
+        )
+        missing = sorted(person.union(enterprise, all=True))
+        if missing:
+            top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
+            new: list[StatisticsKey] = []
+            next_number: dict[str, int] = {}
+            for kind, key in missing:
+                number = next_number.get(kind, top.get(kind, -1) + 1)
+                next_number[kind] = number + 1
+                new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
+            StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
+        # Ours, or another build's for the same keys under other numbers; a
+        # key whose number another build took meanwhile is numbered again.
         known = read()
+        if all(pair in known for pair in missing):
+            return known
     raise RuntimeError("Could not number the statistics keys; other builds kept taking the numbers.")
 
 

@@ -14,6 +14,7 @@ from bookings.models import Booking, BookingStatus, Feedback
 from reporting import periods, rollups
 from reporting.models import StatisticsKey, StatisticsMonth
 from reporting.selectors import region_figures
+from tests import factories
 from tests.reporting.test_statistics import FIRST, LAST, booking_for, build_history, local, save_bookings
 
 # The months are built and read by SQL (local months by TruncMonth, figures by
@@ -211,14 +212,30 @@ def test_the_nightly_task_is_on_the_beat_schedule_and_builds_the_months(history,
     assert date(2026, 8, 1) not in built()  # booked ahead, after the current month: left for later
 
 
+def numbers_of(region: str, people: list[str], enterprises: list[str]) -> dict:
+    """rollups._numbers for bookings with these keys (people and enterprises
+    paired in order, the last enterprise again for the rest of the people)."""
+    advisor = factories.AdvisorFactory(region_id=region)
+    made = [
+        factories.BookingFactory(
+            advisor=advisor,
+            start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC) + timedelta(hours=2 * n),
+            stat_person_key=person,
+            stat_enterprise_key=enterprises[min(n, len(enterprises) - 1)],
+        )
+        for n, person in enumerate(people)
+    ]
+    return rollups._numbers(region, Booking.objects.filter(pk__in=[b.pk for b in made]))
+
+
 def test_numbers_are_given_once_per_region_and_kind_and_never_reused(db):
-    numbers = rollups._numbers("20", {"p": {"a", "b"}, "e": {"a"}})
-    again = rollups._numbers("20", {"p": {"b", "c"}, "e": {"x"}})
-    other_region = rollups._numbers("07", {"p": {"a"}})
+    numbers = numbers_of("20", ["a", "b"], ["a"])
+    again = numbers_of("20", ["b", "c"], ["x"])
+    other_region = numbers_of("07", ["a"], ["a"])
 
     assert numbers == {("p", "a"): 0, ("p", "b"): 1, ("e", "a"): 0}
     assert again == {("p", "b"): 1, ("p", "c"): 2, ("e", "x"): 1}
-    assert other_region == {("p", "a"): 0}
+    assert other_region == {("p", "a"): 0, ("e", "a"): 0}
     assert StatisticsKey.objects.filter(region="20").count() == 5
 
 
@@ -231,12 +248,12 @@ def test_numbers_taken_meanwhile_by_another_build_are_tried_again_above_them(db,
     def another_build_first(objs, **kwargs):
         if not calls:
             real([StatisticsKey(region="20", kind="p", key="z", number=0)])
-        calls.append([o.key for o in objs])
+        calls.append([o.key for o in objs if o.kind == "p"])
         return real(objs, **kwargs)
 
     monkeypatch.setattr(StatisticsKey.objects, "bulk_create", another_build_first)
 
-    assert rollups._numbers("20", {"p": {"y"}}) == {("p", "y"): 1}
+    assert {k: n for k, n in numbers_of("20", ["y"], ["ey"]).items() if k[0] == "p"} == {("p", "y"): 1}
     assert calls == [["y"], ["y"]]
 
 
@@ -255,10 +272,10 @@ def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(another_build_first):
-        numbers = rollups._numbers("20", {"p": {"y"}})
+        numbers = numbers_of("20", ["y"], ["ey"])
 
-    assert done and numbers == {("p", "y"): 0}
-    assert StatisticsKey.objects.filter(region="20").count() == 1
+    assert done and numbers == {("p", "y"): 0, ("e", "ey"): 0}
+    assert StatisticsKey.objects.filter(region="20", kind="p").count() == 1
 
 
 def test_a_month_s_data_reads_back_as_written():
@@ -293,3 +310,21 @@ def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
     assert classes(BookingStatus.NO_SHOW, True, 30, None) == ((0, 2, 3), (0, 2, 3), (1, 0, 1, 0, 0, 30, 0, 0))
     assert classes(BookingStatus.CONFIRMED, True, 60, None) == ((0, 3), (0, 3), (1, 0, 0, 0, 0, 60, 0, 0))
     assert classes(BookingStatus.CANCELLED, True, 60, None) == ((0,), (0,), (1, 0, 0, 1, 0, 0, 0, 0))
+
+
+def test_a_build_reads_only_the_stale_months_not_the_ones_between(db):
+    # Stale: January, February and December; June between them is not read.
+    advisor = factories.AdvisorFactory(region_id="20")
+    starts = {
+        "jan": datetime(2026, 1, 1, 0, 30, tzinfo=UTC),  # 01:30 on 1 January, Swedish time
+        "feb": datetime(2026, 2, 27, 9, 0, tzinfo=UTC),
+        "jun": datetime(2026, 6, 15, 9, 0, tzinfo=UTC),
+        "dec": datetime(2026, 12, 31, 22, 30, tzinfo=UTC),  # 23:30 on 31 December
+        "next": datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # 00:30 on 1 January 2027
+    }
+    made = {name: factories.BookingFactory(advisor=advisor, start=start) for name, start in starts.items()}
+    stale = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 12, 1)]
+
+    read = set(Booking.objects.filter(rollups._months(stale)).values_list("pk", flat=True))
+
+    assert read == {made[name].pk for name in ("jan", "feb", "dec")}
