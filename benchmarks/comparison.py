@@ -53,7 +53,7 @@ TARGET_DAY = 3  # × faster for one day
 
 def working_hours(first_day: date, days: int) -> list[tuple[date, int]]:
     """Every (day, hour) slot start of Monday–Friday 09–17 in `days` days from `first_day`."""
-    found = []
+    found: list[tuple[date, int]] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         if day.weekday() < 5:
@@ -366,7 +366,7 @@ def measure(their_url: str, staff: int, our_url: str, advisor: int, first_day: d
     def their_day(d: date) -> list[str]:
         response = theirs.get(
             f"{their_url}/appointment/ajax/available_slots/",
-            params={"selected_date": d.isoformat(), "staff_member": staff},
+            params={"selected_date": d.isoformat(), "staff_member": str(staff)},
             timeout=60,
         )
         # A day without free slots (a weekend, a full day) is answered 400
@@ -379,7 +379,7 @@ def measure(their_url: str, staff: int, our_url: str, advisor: int, first_day: d
     def our_days(start: date, end: date) -> list[dict]:
         response = ours.get(
             f"{our_url}/api/v1/advisors/{advisor}/slots/",
-            params={"start": start.isoformat(), "end": end.isoformat(), "duration": 60},
+            params={"start": start.isoformat(), "end": end.isoformat(), "duration": "60"},
             timeout=60,
         )
         response.raise_for_status()
