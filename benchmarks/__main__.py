@@ -12,7 +12,7 @@ def main() -> int:
     setup_django()
     from django.db import connection
 
-    from . import availability, bookings, outbox, statistics
+    from . import availability, bookings, comparison, outbox, statistics
 
     print(f"Rådtid benchmarks on {connection.vendor}")
     with throwaway_database():
@@ -20,6 +20,7 @@ def main() -> int:
     ok = bookings.run() and ok  # its own database and server
     ok = outbox.run() and ok  # its own database, broker database, worker and SMTP server
     ok = statistics.run() and ok  # its own PostgreSQL database
+    ok = comparison.run() and ok  # django-appointment in a throwaway venv; both servers of its own
     print("\nall targets met" if ok else "\nsome targets missed")
     return 0 if ok else 1
 
