@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from django.db.models import CharField, Count, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -316,7 +316,9 @@ def _numbers(region_code: str, bookings: QuerySet[Booking]) -> dict[tuple[str, s
     for _attempt in range(10):
         person, enterprise = (
             of_kind(kind)
-            .exclude(**{f"{field}__in": region_keys.filter(kind=kind).values("key")})
+            # NOT EXISTS, an anti-join: NOT IN over a subquery can be planned
+            # as a scan of the region's keys for every booking.
+            .exclude(Exists(region_keys.filter(kind=kind, key=OuterRef(field))))
             .annotate(kind=Value(kind, output_field=CharField()))
             .values_list("kind", field)
             .distinct()
