@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -132,7 +132,17 @@ def build_months(region_code: str, fingerprints: Mapping[date, str]) -> dict[dat
     # Only the stale months' bookings, read once, as a stream: a change in
     # January and one in December must not load the ten months between.
     bookings = Booking.objects.filter(_months(months), stat_region=region_code)
-    numbers_of = _numbers(region_code, bookings)
+    # The months' keys first (two short columns), numbered from the region's
+    # keys; then the rows, streamed.
+    people, enterprises = set(), set()
+    for person_key, enterprise_key in bookings.order_by().values_list(
+        "stat_person_key", "stat_enterprise_key"
+    ):
+        people.add(person_key)
+        enterprises.add(enterprise_key)
+    numbers_of = _numbers(
+        region_code, {StatisticsKey.Kind.PERSON: people, StatisticsKey.Kind.ENTERPRISE: enterprises}
+    )
     person_numbers = {key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.PERSON}
     enterprise_numbers = {
         key: n for (kind, key), n in numbers_of.items() if kind == StatisticsKey.Kind.ENTERPRISE
@@ -288,57 +298,40 @@ def _months(months: Sequence[date]) -> Q:
     return found
 
 
-KEY_FIELDS: dict[str, str] = {
-    StatisticsKey.Kind.PERSON: "stat_person_key",
-    StatisticsKey.Kind.ENTERPRISE: "stat_enterprise_key",
-}
-
-
-def _numbers(region_code: str, bookings: QuerySet[Booking]) -> dict[tuple[str, str], int]:
-    """The region's number for each person's and enterprise's key of these
-    bookings, giving new keys the next free numbers of their kind. The keys
-    are matched in the database (a semi-join), so neither the region's keys
-    nor the bookings' are sent back and forth. Two builds at once may pick the
-    same numbers: the unique constraints keep one, and the other tries again
-    above it. Two queries when every key has its number, four when some are new."""
+def _numbers(region_code: str, keys: Mapping[str, set[str]]) -> dict[tuple[str, str], int]:
+    """The region's number for each (kind, key), giving new keys the next free
+    numbers of their kind. Two builds at once may pick the same numbers: the
+    unique constraints keep one, and the other tries again above it. One
+    query when every key has its number, four when some are new."""
+    wanted = {(kind, key) for kind, of_kind in keys.items() for key in of_kind}
+    if not wanted:
+        return {}
     region_keys = StatisticsKey.objects.filter(region=region_code)
 
-    def of_kind(kind: str) -> QuerySet:
-        return bookings.order_by().values(KEY_FIELDS[kind])
-
     def read() -> dict[tuple[str, str], int]:
-        person, enterprise = (
-            region_keys.filter(kind=kind, key__in=of_kind(kind)).values_list("kind", "key", "number")
-            for kind in KEY_FIELDS
-        )
-        return {(kind, key): number for kind, key, number in person.union(enterprise, all=True)}
+        # All of the region's keys: a month of a big region asks for tens of
+        # thousands, and a list that long costs more to send than the rest.
+        return {
+            (kind, key): number
+            for kind, key, number in region_keys.values_list("kind", "key", "number")
+            if (kind, key) in wanted
+        }
 
+    known = read()
     for _attempt in range(10):
-        person, enterprise = (
-            of_kind(kind)
-            # NOT EXISTS, an anti-join: NOT IN over a subquery can be planned
-            # as a scan of the region's keys for every booking.
-            .exclude(Exists(region_keys.filter(kind=kind, key=OuterRef(field))))
-            .annotate(kind=Value(kind, output_field=CharField()))
-            .values_list("kind", field)
-            .distinct()
-            for kind, field in KEY_FIELDS.items()
-        )
-        missing = sorted(person.union(enterprise, all=True))
-        if missing:
-            top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
-            new: list[StatisticsKey] = []
-            next_number: dict[str, int] = {}
-            for kind, key in missing:
-                number = next_number.get(kind, top.get(kind, -1) + 1)
-                next_number[kind] = number + 1
-                new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
-            StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
-        # Ours, or another build's for the same keys under other numbers; a
-        # key whose number another build took meanwhile is numbered again.
-        known = read()
-        if all(pair in known for pair in missing):
+        missing = sorted(wanted - set(known))
+        if not missing:
             return known
+        top = dict(region_keys.values("kind").annotate(top=Max("number")).values_list("kind", "top"))
+        new: list[StatisticsKey] = []
+        next_number: dict[str, int] = {}
+        for kind, key in missing:
+            number = next_number.get(kind, top.get(kind, -1) + 1)
+            next_number[kind] = number + 1
+            new.append(StatisticsKey(region=region_code, kind=kind, key=key, number=number))
+        StatisticsKey.objects.bulk_create(new, ignore_conflicts=True)
+        # Ours, or another build's for the same keys under other numbers.
+        known = read()
     raise RuntimeError("Could not number the statistics keys; other builds kept taking the numbers.")
 
 

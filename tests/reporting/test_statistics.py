@@ -713,7 +713,8 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
     # follow-up); building them takes six more. From the bookings: seven, and
     # on PostgreSQL one more that sets up the big query (no JIT, more memory).
     assert warm[0] == warm[1] == 8
-    assert cold[0] == cold[1] <= 14
+    # 15: a stale month's keys are read before its rows, so that the rows can stream.
+    assert cold[0] == cold[1] <= 15
     assert from_bookings[0] == from_bookings[1] <= 8
     with django_assert_max_num_queries(20):
         region_report(region=region, start=FIRST, end=LAST)
