@@ -47,7 +47,7 @@ from .definitions import FOLLOW_UP_LABELS, FOLLOW_UP_OUTCOMES, english_active, l
 from .measures import BREAKDOWNS, GENDER_KEYS, WITH_OFFERED, WITH_UNMET, percentile_of_counts, round_half_up
 from .offered import offered_hours
 from .periods import REPORT_ZONE, month_key, month_keys, period_bounds, whole_months
-from .rollups import tallies_of_months
+from .rollups import tallies_of_period
 from .suppression import suppress_report, suppression_threshold
 from .tallies import GROUPINGS, Tally, read_tallies
 
@@ -114,7 +114,7 @@ def region_figures(
     unmet = _unmet_demand(region, start, end)
     names = ("totals", *breakdowns)
     if settings.STATISTICS_MONTHLY_ROLLUPS and whole_months(start, end) is not None:
-        tallies = tallies_of_months(region.code, start, end, names)
+        tallies = tallies_of_period(region.code, start, end, names)
     else:
         tallies = read_tallies(bookings, region.code, {name: GROUPINGS[name] for name in names})
     coverage_of = len(in_region)

@@ -264,36 +264,60 @@ def test_a_key_numbered_meanwhile_by_another_build_keeps_that_number(db):
 
 def test_a_month_s_data_reads_back_as_written():
     slot = rollups._Slot((3, 2))
-    for bitmap in slot.bitmaps[:2]:
-        bitmap[0] |= 1
-    slot.bitmaps[0][2] |= 1 << 1  # number 17
-    for c in (0, 1, 5):
-        slot.bitmaps[5 + c][1] |= 1 << 1  # number 9
-    slot.waiting[3] = [2, 1, 0, 1, 60, 60, 4, 1]
+    # Person 0 held a first-time session of enterprise 9, rated; person 17 cancelled one.
+    slot.people[rollups.PERSON_STATES[BookingStatus.COMPLETED]][0] |= 1
+    slot.people[rollups.RATED][0] |= 1
+    slot.people[rollups.PERSON_STATES[BookingStatus.CANCELLED]][2] |= 1 << 1  # number 17
+    slot.enterprises[rollups.HELD_FIRST][1] |= 1 << 1  # number 9
+    slot.enterprises[rollups.ENTERPRISE_RATED][1] |= 1 << 1
+    slot.numbers = [
+        rollups._additive_numbers(BookingStatus.COMPLETED, True, 60, 4),
+        rollups._additive_numbers(BookingStatus.CANCELLED, True, 60, None),
+    ]
+    slot.counts = {(3, 0): 1, (3, 1): 1}
     slot.covered.add("2080")
     data = rollups._write({("by_topic", "7"): slot, ("by_mode", "video"): rollups._Slot()})
 
     [(key, bitmaps, by_waiting, covered)] = rollups._read(data, {"by_topic"})
 
     assert key == ("by_topic", "7")
-    assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == 1 and bitmaps[2] == 0
-    assert bitmaps[5] == bitmaps[6] == bitmaps[5 + 5] == 1 << 9 and bitmaps[5 + 6] == 0
+    assert bitmaps[0] == 1 | 1 << 17 and bitmaps[1] == bitmaps[2] == bitmaps[3] == bitmaps[4] == 1
+    people = len(rollups.PEOPLE_CLASSES)
+    assert bitmaps[people : people + 6] == [1 << 9] * 6 and bitmaps[people + 6] == 0
     assert by_waiting == [[3, 2, 1, 0, 1, 60, 60, 4, 1]]
     assert covered == ["2080"]
 
 
-def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
-    classes = rollups._classes_and_numbers
-
-    assert classes(BookingStatus.COMPLETED, True, 60, 4) == (
-        (0, 1, 2, 3, 4),
-        (0, 1, 2, 3, 4, 5),
-        (1, 1, 0, 0, 60, 60, 4, 1),
+def classes_of(status, first_time=True, rating=None):
+    """The people and enterprise classes (indexes into PEOPLE_CLASSES and
+    ENTERPRISE_CLASSES) that one booking's person and enterprise are in."""
+    slot = rollups._Slot((1, 1))
+    person, enterprise, rated, _ = rollups._states(status, first_time, 60, rating, 0)
+    slot.people[person][0] |= 1
+    slot.enterprises[enterprise][0] |= 1
+    if rated:
+        slot.people[rollups.RATED][0] |= 1
+        slot.enterprises[rollups.ENTERPRISE_RATED][0] |= 1
+    bitmaps = slot.classes()
+    people = len(rollups.PEOPLE_CLASSES)
+    return (
+        tuple(c for c in range(people) if bitmaps[c]),
+        tuple(c for c in range(len(rollups.ENTERPRISE_CLASSES)) if bitmaps[people + c]),
     )
-    assert classes(BookingStatus.COMPLETED, False, 45, None)[1] == (0, 1, 2, 3, 6)
-    assert classes(BookingStatus.NO_SHOW, True, 30, None) == ((0, 2, 3), (0, 2, 3), (1, 0, 1, 0, 0, 30, 0, 0))
-    assert classes(BookingStatus.CONFIRMED, True, 60, None) == ((0, 3), (0, 3), (1, 0, 0, 0, 0, 60, 0, 0))
-    assert classes(BookingStatus.CANCELLED, True, 60, None) == ((0,), (0,), (1, 0, 0, 1, 0, 0, 0, 0))
+
+
+def test_a_booking_s_classes_follow_its_status_first_time_and_rating():
+    numbers = rollups._additive_numbers
+
+    assert classes_of(BookingStatus.COMPLETED, True, 4) == ((0, 1, 2, 3, 4), (0, 1, 2, 3, 4, 5))
+    assert numbers(BookingStatus.COMPLETED, True, 60, 4) == (1, 1, 0, 0, 60, 60, 4, 1)
+    assert classes_of(BookingStatus.COMPLETED, False)[1] == (0, 1, 2, 3, 6)
+    assert classes_of(BookingStatus.NO_SHOW) == ((0, 2, 3), (0, 2, 3))
+    assert numbers(BookingStatus.NO_SHOW, True, 30, None) == (1, 0, 1, 0, 0, 30, 0, 0)
+    assert classes_of(BookingStatus.CONFIRMED) == ((0, 3), (0, 3))
+    assert numbers(BookingStatus.CONFIRMED, True, 60, None) == (1, 0, 0, 0, 0, 60, 0, 0)
+    assert classes_of(BookingStatus.CANCELLED) == ((0,), (0,))
+    assert numbers(BookingStatus.CANCELLED, True, 60, None) == (1, 0, 0, 1, 0, 0, 0, 0)
 
 
 def test_a_build_reads_only_the_stale_months_not_the_ones_between(db):
