@@ -72,11 +72,29 @@ def test_a_person_with_sessions_in_several_months_counts_once(history, settings)
     assert report == from_bookings(history.region, settings)
 
 
-def test_a_period_that_is_not_whole_months_is_read_from_the_bookings(history, settings):
-    figures = from_months(history.region, FIRST, LAST - timedelta(days=1))
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (FIRST, LAST - timedelta(days=1)),  # whole months but the last day
+        (FIRST + timedelta(days=1), LAST),  # but the first day
+        (date(2026, 2, 10), date(2026, 5, 20)),  # parts of months at both ends
+        (date(2026, 3, 23), date(2026, 4, 5)),  # two parts, no whole month between (summer time begins)
+        (date(2026, 3, 9), date(2026, 3, 15)),  # a week inside a month
+        (date(2025, 12, 15), date(2026, 1, 31)),  # part of a month, then a whole one
+    ],
+)
+def test_a_period_not_of_whole_months_joins_its_whole_months_and_the_days_at_its_ends(
+    history, settings, start, end
+):
+    figures = from_months(history.region, start, end)
 
-    assert not StatisticsMonth.objects.exists()
-    assert figures == from_bookings(history.region, settings, FIRST, LAST - timedelta(days=1))
+    assert figures == from_bookings(history.region, settings, start, end)
+    # Only whole months are stored; the days at the ends are read from their bookings.
+    assert set(built()) == {
+        m
+        for m in periods.months_of(start, end)
+        if m >= start and periods.month_end(m) <= end and date(2025, 11, 1) <= m <= date(2026, 8, 1)
+    }
 
 
 def march_booking() -> Booking:

@@ -689,12 +689,12 @@ def test_grouping_bits_are_those_of_postgresql_s_grouping():
 
 
 @pytest.mark.services  # figures by SQL, grouping sets on PostgreSQL
-def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
+def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_queries, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     region = Region.objects.get(code="20")
-    cold, warm, from_bookings = [], [], []
+    cold, warm, not_whole, from_bookings = [], [], [], []
     for size, seed in ((20, 1), (300, 2)):
         build_small = random.Random(seed)
         places = list(Municipality.objects.filter(region_id="20").values_list("code", flat=True))[:4]
@@ -705,9 +705,16 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
             with CaptureQueriesContext(connection) as queries:
                 region_report(region=region, start=FIRST, end=LAST)
             counts.append(len(queries))
-        with CaptureQueriesContext(connection) as queries:  # not whole months: read from the bookings
+        with CaptureQueriesContext(
+            connection
+        ) as queries:  # not whole months: the last days from the bookings
+            region_report(region=region, start=FIRST, end=LAST - timedelta(days=1))
+        not_whole.append(len(queries))
+        settings.STATISTICS_MONTHLY_ROLLUPS = False
+        with CaptureQueriesContext(connection) as queries:  # no rollups: read from the bookings
             region_report(region=region, start=FIRST, end=LAST - timedelta(days=1))
         from_bookings.append(len(queries))
+        settings.STATISTICS_MONTHLY_ROLLUPS = True
     # Read from the months: eight (municipalities, topics, the advisors and
     # their hours, the waitlist, the months' fingerprints, the months, the
     # follow-up); building them takes six more. From the bookings: seven, and
@@ -715,6 +722,9 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
     assert warm[0] == warm[1] == 8
     # 15: a stale month's keys are read before its rows, so that the rows can stream.
     assert cold[0] == cold[1] <= 15
+    # The whole months from the rollups, the rest of the last month from its
+    # bookings: their keys, the region's numbers, the rows.
+    assert not_whole[0] == not_whole[1] == 8 + 3
     assert from_bookings[0] == from_bookings[1] <= 8
     with django_assert_max_num_queries(20):
         region_report(region=region, start=FIRST, end=LAST)
