@@ -18,13 +18,6 @@ from bookings.models import Booking, BookingStatus, Gender
 
 from .periods import REPORT_ZONE
 
-# PostgreSQL's memory for each of the report's hash tables, for its one query:
-# a year of a region with 500,000 bookings needs about 150 MB for its people
-# and as much for its enterprises; the default 4 MB spills to disk. Only
-# coordinators ask for reports, seldom at once.
-STATISTICS_WORK_MEM = "256MB"
-
-
 # The groupings the report reads, by the expression each groups on. The
 # totals group on the region, the same for every booking read.
 GROUPINGS = {
@@ -209,9 +202,11 @@ def read_tallies(
     with own, connection.cursor() as cursor:
         if grouping_sets:
             # The planner prices this query high enough to JIT-compile its many
-            # expressions, which takes longer than running it; and its hash
-            # tables (a year of a big region's people) should not spill to disk.
-            cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{STATISTICS_WORK_MEM}'")
+            # expressions, which takes longer than running it. work_mem stays
+            # the server's: with the monthly rollups on (the default) reports
+            # do not run this query, and without them a big period spills to
+            # disk rather than taking a backend past a gigabyte (issue 17).
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, [*base_params, *params])
         rows = cursor.fetchall()
 

@@ -718,7 +718,7 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
     # Read from the months: eight (municipalities, topics, the advisors and
     # their hours, the waitlist, the months' fingerprints, the months, the
     # follow-up); building them takes six more. From the bookings: seven, and
-    # on PostgreSQL one more that sets up the big query (no JIT, more memory).
+    # on PostgreSQL one more that sets up the big query (no JIT).
     assert warm[0] == warm[1] == 8
     # 15: a stale month's keys are read before its rows, so that the rows can stream.
     assert cold[0] == cold[1] <= 15
