@@ -195,7 +195,7 @@ class AdvisorSlotsView(GenericAPIView):
         ),
     )
     def get(self, request, pk: int):
-        advisor = selectors.bookable_advisors().filter(pk=pk).first()
+        advisor = selectors.bookable_advisor_for_slots(pk)
         if advisor is None:
             raise Http404
         query = SlotQuerySerializer(data=request.query_params, context={"advisor": advisor})

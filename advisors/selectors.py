@@ -10,8 +10,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 
+from backend import sql
+
 from .availability import Booked, Interval, Rules, Slot, free_slots, local_to_utc
-from .busy import booked_intervals, clock_times, external_busy_intervals
+from .busy import booked_intervals, external_busy_intervals
 from .models import Advisor, Municipality, Region, Topic, WeeklyHours
 
 
@@ -20,6 +22,42 @@ def bookable_advisors() -> QuerySet[Advisor]:
     (a coordinator deactivating an advisor's account also closes their calendar).
     `Advisor.is_bookable` is the same rule for a row already loaded."""
     return Advisor.objects.filter(is_active=True, user__is_active=True)
+
+
+# What the slot engine and the slots API read of an advisor (advisor_rules,
+# SlotQuerySerializer): no more, since every slots request reads it.
+SLOT_COLUMNS = (
+    "id",
+    "timezone",
+    "session_lengths",
+    "slot_step",
+    "buffer_before",
+    "buffer_after",
+    "min_notice_hours",
+    "horizon_days",
+    "max_per_day",
+    "closed_on_public_holidays",
+    "date_overrides",
+    "time_off",
+)
+
+
+MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
+
+
+def bookable_advisor_for_slots(pk: int) -> Advisor | None:
+    """The bookable advisor `pk` (the rule of bookable_advisors()) with only
+    SLOT_COLUMNS loaded, or None: one hand-written query (backend/sql.py says why)."""
+    from backend.models import User
+
+    if not 0 < pk <= MAX_ID:
+        return None  # no such row; SQLite's driver would refuse the number
+    columns = ", ".join(f"a.{c}" for c in SLOT_COLUMNS)
+    query = (
+        f"SELECT {columns} FROM {sql.table(Advisor)} a JOIN {sql.table(User)} u ON u.id = a.user_id"  # noqa: S608 - fixed text
+        " WHERE a.id = %s AND a.is_active = %s AND u.is_active = %s"
+    )
+    return next(iter(Advisor.objects.raw(query, [pk, True, True])), None)
 
 
 def advisor_of(user) -> Advisor | None:
@@ -61,11 +99,18 @@ NEXT_AVAILABLE_DAYS = 62
 
 
 def weekly_hours_by_advisor(advisor_ids: Sequence[int]) -> dict[int, dict[int, list[tuple[time, time]]]]:
-    """Weekly hours of many advisors as plain tuples: one query, no model instances."""
+    """Weekly hours of many advisors as plain tuples: one query, hand-written
+    (backend/sql.py says why), no model instances."""
     found: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-    rows = WeeklyHours.objects.filter(advisor_id__in=advisor_ids).order_by("weekday", "start")
-    for advisor_id, weekday, start, end in clock_times(rows, "advisor_id", "weekday", "start", "end", keys=2):
-        found[advisor_id][weekday].append((start, end))
+    if not advisor_ids:
+        return found
+    query = (
+        f'SELECT advisor_id, weekday, start, "end" FROM {sql.table(WeeklyHours)}'  # noqa: S608 - fixed text
+        f" WHERE advisor_id IN ({sql.placeholders(len(advisor_ids))}) ORDER BY weekday, start"
+    )
+    clock = sql.clock
+    for advisor_id, weekday, start, end in sql.rows(query, list(advisor_ids)):
+        found[advisor_id][weekday].append((clock(start), clock(end)))
     return found
 
 

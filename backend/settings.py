@@ -240,9 +240,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # index without them and answers the same queries from the table, so its
     # warning about them (models.W040, printed by every migrate) asks nothing of us.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
-else:
-    _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
-    _db["CONN_HEALTH_CHECKS"] = True
+# A connection is reused across requests: opening one costs more than the
+# slots request it serves (on SQLite too, whose connect runs the PRAGMAs above).
+_db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

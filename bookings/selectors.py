@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from advisors.availability import Booked
+from backend import sql
 from backend.models import User
 
 from . import rules
@@ -21,30 +22,41 @@ def booked_source(
     """What blocks the advisors' slots in [start, end), as the slot engine wants
     it (registered with advisors.busy in BookingsConfig.ready): their active
     bookings and the slots held for the waitlist, in one query. `exclude` holds
-    booking ids (a booking being moved) and ("waitlist", entry id) keys."""
-    from .waitlist import waitlist_held_rows  # waitlist builds on the services, which build on this
+    booking ids (a booking being moved) and ("waitlist", entry id) keys.
 
+    Hand-written SQL (backend/sql.py says why), equal to
+    `Booking.objects.filter(...).exclude(status=CANCELLED)` over the same
+    window (tests/bookings/test_booked_source.py)."""
+    from .waitlist import waitlist_held_sql  # waitlist builds on the services, which build on this
+
+    if not advisor_ids:
+        return {}
+    ids = list(advisor_ids)
     booking_ids = [key for key in exclude if isinstance(key, int)]
-    bookings = (
-        # The blocked range overlaps the window; its end is bounded on both
-        # sides (a blocked range is never longer than MAX_BLOCKED), so the
-        # (advisor, blocked_end) index reads the window's bookings, not the
-        # advisor's whole history.
-        Booking.objects.filter(
-            advisor_id__in=advisor_ids,
-            blocked_end__gt=start,
-            blocked_end__lt=end + rules.MAX_BLOCKED,
-            blocked_start__lt=end,
-        )
-        .exclude(status=BookingStatus.CANCELLED)
-        .exclude(pk__in=booking_ids)
-        .order_by()
-        .values_list("advisor_id", "start", "end", "blocked_start", "blocked_end")
+    leave_out = f" AND id NOT IN ({sql.placeholders(len(booking_ids))})" if booking_ids else ""
+    held, held_params = waitlist_held_sql(ids, start, end, exclude)
+    # The blocked range overlaps the window; its end is bounded on both sides
+    # (a blocked range is never longer than MAX_BLOCKED), so the (advisor,
+    # blocked_end) index reads the window's bookings, not the advisor's history.
+    query = (
+        f'SELECT advisor_id, start, "end", blocked_start, blocked_end FROM {sql.table(Booking)}'  # noqa: S608 - fixed text
+        f" WHERE advisor_id IN ({sql.placeholders(len(ids))})"
+        " AND blocked_end > %s AND blocked_end < %s AND blocked_start < %s AND status <> %s"
+        f"{leave_out} UNION ALL {held}"
     )
-    rows = bookings.union(waitlist_held_rows(advisor_ids, start, end, exclude), all=True)
+    params = [
+        *ids,
+        sql.moment_param(start),
+        sql.moment_param(end + rules.MAX_BLOCKED),
+        sql.moment_param(end),
+        BookingStatus.CANCELLED.value,
+        *booking_ids,
+        *held_params,
+    ]
     found: dict[int, list[Booked]] = defaultdict(list)
-    for advisor_id, *times in rows:
-        found[advisor_id].append(Booked(*times))
+    moment = sql.moment
+    for advisor_id, *times in sql.rows(query, params):
+        found[advisor_id].append(Booked(*map(moment, times)))
     return found
 
 

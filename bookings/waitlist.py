@@ -4,7 +4,7 @@ When an advisor, or a topic in a region, has no free time in the next
 WAITLIST_DAYS days, an entrepreneur may join its waitlist. A cancelled booking
 frees a slot; the first in line (oldest waiting entry) is offered that exact
 slot and has until `offer_expires_at` to claim it. While the offer is open the
-slot is *held*: `waitlist_held_rows`, part of the booked source, makes it
+slot is *held*: `waitlist_held_sql`, part of the booked source, makes it
 busy for everyone, the holder included, until the offer is claimed (the entry
 turns booked in the same transaction as the booking is made), withdrawn, or
 expired by the beat task `bookings.tasks.expire_waitlist_offers`, which passes
@@ -16,14 +16,14 @@ BookingError, so `bookings.api.refusal` answers them) and write an audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +37,7 @@ from advisors.selectors import (
     next_available,
     slot_check,
 )
+from backend import sql
 from backend.audit import audit
 from backend.errors import ErrorKind
 from backend.models import User
@@ -78,35 +79,33 @@ class WaitlistConflict(WaitlistError):
 # --- Selectors ---------------------------------------------------------------
 
 
-def waitlist_held_rows(
-    advisor_ids: Collection[int], start: datetime, end: datetime, exclude: Collection[object] = ()
-) -> QuerySet:
-    """(advisor id, start, end) of the slots held by open offers of these
-    advisors overlapping [start, end), as a values_list queryset (so a booked
-    source may UNION it with its own). A key ("waitlist", entry pk) in
-    `exclude` leaves that entry's hold out.
+def waitlist_held_sql(
+    advisor_ids: Sequence[int], start: datetime, end: datetime, exclude: Collection[object] = ()
+) -> tuple[str, list[object]]:
+    """SQL and its parameters for (advisor id, start, end, NULL, NULL) of the
+    slots held by open offers of these advisors overlapping [start, end), so
+    a booked source may UNION it with its own rows (no stored blocked range:
+    the engine widens a hold by today's buffers). A key ("waitlist", entry pk)
+    in `exclude` leaves that entry's hold out.
 
     A hold lasts while the entry is `offered`, up to a minute past its deadline
     until the sweep expires it: so the next in line, not the quickest visitor,
     gets the slot."""
     skip = [key[1] for key in exclude if isinstance(key, tuple) and len(key) == 2 and key[0] == "waitlist"]
-    rows = WaitlistEntry.objects.filter(
-        status=WaitlistStatus.OFFERED,
-        offered_advisor_id__in=advisor_ids,
-        offered_start__lt=end,
-        offered_end__gt=start,
+    leave_out = f" AND id NOT IN ({sql.placeholders(len(skip))})" if skip else ""
+    query = (
+        f"SELECT offered_advisor_id, offered_start, offered_end, NULL, NULL FROM {sql.table(WaitlistEntry)}"  # noqa: S608 - fixed text
+        f" WHERE status = %s AND offered_advisor_id IN ({sql.placeholders(len(advisor_ids))})"
+        f" AND offered_start < %s AND offered_end > %s{leave_out}"
     )
-    if skip:
-        rows = rows.exclude(pk__in=skip)
-    # No stored blocked range: the engine widens a hold by today's buffers.
-    no_range = Value(None, output_field=DateTimeField())
-    return (
-        rows.order_by()
-        .annotate(held_blocked_start=no_range, held_blocked_end=no_range)
-        .values_list(
-            "offered_advisor_id", "offered_start", "offered_end", "held_blocked_start", "held_blocked_end"
-        )
-    )
+    params = [
+        WaitlistStatus.OFFERED.value,
+        *advisor_ids,
+        sql.moment_param(end),
+        sql.moment_param(start),
+        *skip,
+    ]
+    return query, params
 
 
 def waitlist_entries_of(user: User) -> QuerySet[WaitlistEntry]:

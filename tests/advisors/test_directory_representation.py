@@ -94,11 +94,13 @@ def test_a_directory_page_reads_in_a_fixed_number_of_queries(advisors, client, d
 
 
 @pytest.mark.services  # SQLite's text and PostgreSQL's driver are read differently
-def test_the_fast_reads_of_datetimes_and_clock_times_equal_djangos(advisors):
+def test_the_hand_written_reads_of_busy_times_and_weekly_hours_equal_djangos(advisors):
+    from collections import defaultdict
     from datetime import UTC, datetime, time, timedelta
 
-    from advisors.busy import clock_times, instants
+    from advisors.busy import external_busy_intervals
     from advisors.models import ExternalBusy, WeeklyHours
+    from advisors.selectors import weekly_hours_by_advisor
 
     start = datetime(2027, 3, 2, 8, 15, 30, 123456, tzinfo=UTC)
     ExternalBusy.objects.create(advisor=advisors[0], start=start, end=start + timedelta(hours=1))
@@ -106,12 +108,25 @@ def test_the_fast_reads_of_datetimes_and_clock_times_equal_djangos(advisors):
         advisor=advisors[1], start=start.replace(microsecond=0), end=start + timedelta(days=1)
     )
     WeeklyHours.objects.create(advisor=advisors[2], weekday=6, start=time(18, 30), end=time(0))  # to midnight
+    ids = [a.pk for a in advisors]
 
-    busy = ExternalBusy.objects.order_by("pk")
-    hours = WeeklyHours.objects.order_by("pk")
-    fast_busy = list(instants(busy, "advisor_id", "start", "end"))
-    fast_hours = list(clock_times(hours, "advisor_id", "weekday", "start", "end", keys=2))
+    fast_busy = external_busy_intervals(ids, start - timedelta(days=1), start + timedelta(days=2))
+    fast_hours = weekly_hours_by_advisor(ids)
 
-    assert fast_busy == list(busy.values_list("advisor_id", "start", "end")) and len(fast_busy) == 2
-    assert all(moment.tzinfo is not None for row in fast_busy for moment in row[1:])
-    assert fast_hours == list(hours.values_list("advisor_id", "weekday", "start", "end")) and fast_hours
+    djangos_busy = defaultdict(list)
+    for advisor_id, busy_start, busy_end in ExternalBusy.objects.values_list("advisor_id", "start", "end"):
+        djangos_busy[advisor_id].append((busy_start, busy_end))
+    assert {k: [(i.start, i.end) for i in v] for k, v in fast_busy.items()} == djangos_busy
+    assert sum(len(v) for v in fast_busy.values()) == 2
+    assert all(
+        moment.tzinfo is not None for v in fast_busy.values() for i in v for moment in (i.start, i.end)
+    )
+    djangos_hours = defaultdict(lambda: defaultdict(list))
+    for advisor_id, weekday, h_start, h_end in WeeklyHours.objects.order_by("weekday", "start").values_list(
+        "advisor_id", "weekday", "start", "end"
+    ):
+        djangos_hours[advisor_id][weekday].append((h_start, h_end))
+    assert fast_hours == djangos_hours and fast_hours[advisors[2].pk][6] == [(time(18, 30), time(0))]
+    # A window the busy times miss, and no advisors: nothing.
+    assert external_busy_intervals(ids, start + timedelta(days=2), start + timedelta(days=3)) == {}
+    assert external_busy_intervals([], start, start + timedelta(days=1)) == {}

@@ -1,5 +1,6 @@
 """What the slot engine is told blocks an advisor's time (bookings.selectors.booked_source):
-the blocked ranges overlapping the window, read with both ends of the range bounded."""
+the blocked ranges overlapping the window, read with both ends of the range bounded.
+Hand-written SQL, so every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bookings import rules
-from bookings.models import BookingStatus
+from bookings.models import Booking, BookingStatus
 from bookings.selectors import booked_source
 from tests import factories
+
+# SQLite's stored text and PostgreSQL's driver are read differently (backend/sql.py).
+pytestmark = pytest.mark.services
 
 WINDOW = (datetime(2027, 3, 2, 0, 0, tzinfo=UTC), datetime(2027, 3, 3, 0, 0, tzinfo=UTC))
 
@@ -61,3 +65,30 @@ def test_the_longest_blocked_range_is_the_longest_session_with_both_buffers(advi
     # A range that long, starting before the window and ending in it, is found.
     found = booked_source([advisor.pk], datetime(2027, 3, 1, 20, 0, tzinfo=UTC), WINDOW[1])[advisor.pk]
     assert [b.start for b in found] == [longest.start]
+
+
+def test_the_hand_written_read_equals_the_orms_for_many_advisors(advisor):
+    other = factories.AdvisorFactory()
+    odd = datetime(2027, 3, 2, 9, 15, 30, 123456, tzinfo=UTC)  # seconds and microseconds survive
+    rows = [
+        booking(advisor, odd, before=15, after=10),
+        booking(advisor, datetime(2027, 3, 2, 13, 0, tzinfo=UTC), status=BookingStatus.COMPLETED),
+        booking(other, datetime(2027, 3, 2, 10, 0, tzinfo=UTC), minutes=45),
+        booking(other, datetime(2027, 3, 2, 12, 0, tzinfo=UTC), status=BookingStatus.CANCELLED),
+        booking(other, datetime(2027, 3, 4, 12, 0, tzinfo=UTC)),  # after the window
+    ]
+    left_out = booking(other, datetime(2027, 3, 2, 15, 0, tzinfo=UTC))
+
+    found = booked_source([advisor.pk, other.pk], *WINDOW, exclude=[left_out.pk])
+
+    expected: dict[int, list[tuple]] = {}
+    for b in Booking.objects.filter(pk__in=[r.pk for r in rows], start__lt=WINDOW[1]).exclude(
+        status=BookingStatus.CANCELLED
+    ):
+        expected.setdefault(b.advisor_id, []).append((b.start, b.end, b.blocked_start, b.blocked_end))
+    assert {k: sorted(tuple(x) for x in v) for k, v in found.items()} == {
+        k: sorted(v) for k, v in expected.items()
+    }
+    first = min(b.start for b in found[advisor.pk])
+    assert first == odd and first.tzinfo is not None
+    assert booked_source([], *WINDOW) == {}
