@@ -197,22 +197,31 @@ def free_slots(
             d = b.start.astimezone(zone).date()
             per_day[d] = per_day.get(d, 0) + 1
 
-    found: set[Slot] = set()
+    # Days in order, and a day's slots in order, so the slots come out sorted
+    # (a day's intervals end by its midnight, before the next day's begin).
+    found: list[Slot] = []
     day = max(first_day, earliest.astimezone(zone).date())
     last_day = min(last_day, latest.astimezone(zone).date())
     while day <= last_day:
         if rules.max_per_day is None or per_day.get(day, 0) < rules.max_per_day:
-            for interval in sorted(working_intervals(rules, day)):
+            intervals = sorted(working_intervals(rules, day))
+            day_slots: list[Slot] = []
+            for interval in intervals:
                 start = max(interval.start, _first_on_grid(interval.start, earliest, step))
                 while start + length <= interval.end and start <= latest:
                     if blocks.clear(start, start + length):
-                        found.add(Slot(start, start + length))
+                        day_slots.append(Slot(start, start + length))
                     start += step
+            if len(intervals) > 1:
+                # A day's intervals may overlap or sit off each other's grid:
+                # each slot once, in order (sorting, not hashing, aware datetimes).
+                day_slots.sort()
+                day_slots = [s for i, s in enumerate(day_slots) if i == 0 or s != day_slots[i - 1]]
+            found.extend(day_slots)
             if limit is not None and len(found) >= limit:
                 break
         day += timedelta(days=1)
-    slots = sorted(found)
-    return slots[:limit] if limit is not None else slots
+    return found[:limit] if limit is not None else found
 
 
 def _blocked_range(before: timedelta, after: timedelta):

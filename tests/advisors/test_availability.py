@@ -54,6 +54,19 @@ def test_weekly_hours_give_slots_on_the_step_grid_with_the_break_as_a_gap():
     ]
 
 
+def test_overlapping_intervals_of_a_day_give_each_slot_once_in_order():
+    tuesday = date(2027, 3, 9)
+    same_grid = rules(weekly_hours={1: [(time(10), time(12)), (time(9), time(11))]})
+    off_grid = rules(weekly_hours={1: [(time(9, 30), time(11, 30)), (time(9), time(11))]})
+
+    assert local_starts(slots_on(tuesday, same_grid)) == [
+        f"2027-03-09 {h}" for h in ("09:00", "10:00", "11:00")
+    ]
+    assert local_starts(slots_on(tuesday, off_grid)) == [
+        f"2027-03-09 {h}" for h in ("09:00", "09:30", "10:00", "10:30")
+    ]
+
+
 def test_a_monday_0900_rule_gives_a_0900_local_slot_on_both_sides_of_the_spring_change():
     before, after = date(2027, 3, 22), date(2027, 4, 5)  # 2027-03-29 is Easter Monday
     r = rules(weekly_hours={0: [(time(9), time(12))]})

@@ -50,7 +50,9 @@ def test_only_the_api_docs_allow_inline_styles_and_never_inline_scripts(client, 
 def test_our_templates_have_no_inline_script_style_or_handlers():
     offenders = []
     for template in ROOT.glob("**/templates/**/*.html"):
-        if ".venv" in template.parts or "email" in template.parts:
+        if template.relative_to(ROOT).parts[0] in {".venv", "var"}:
+            continue  # installed packages, and make bench's throwaway venv in var/
+        if "email" in template.parts:
             continue  # mail is not shown under the site's policy
         text = template.read_text()
         for pattern in (r"<script(?![^>]*\ssrc=)[^>]*>", r"<style", r"\sstyle=", r"\son[a-z]+="):
