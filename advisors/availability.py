@@ -198,7 +198,8 @@ def free_slots(
             per_day[d] = per_day.get(d, 0) + 1
 
     # Days in order, and a day's slots in order, so the slots come out sorted
-    # (a day's intervals end by its midnight, before the next day's begin).
+    # (a day's intervals end by its midnight, before the next day's begin, but
+    # for a gap across midnight: see below).
     found: list[Slot] = []
     day = max(first_day, earliest.astimezone(zone).date())
     last_day = min(last_day, latest.astimezone(zone).date())
@@ -217,7 +218,12 @@ def free_slots(
                 # each slot once, in order (sorting, not hashing, aware datetimes).
                 day_slots.sort()
                 day_slots = [s for i, s in enumerate(day_slots) if i == 0 or s != day_slots[i - 1]]
-            found.extend(day_slots)
+            if found and day_slots and day_slots[0] <= found[-1]:
+                # A spring-forward gap across midnight (America/Nuuk) moves the
+                # end of one day's hours into the next: the rare overlap of days.
+                found = sorted(set(found + day_slots))
+            else:
+                found.extend(day_slots)
             if limit is not None and len(found) >= limit:
                 break
         day += timedelta(days=1)

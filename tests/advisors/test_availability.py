@@ -67,6 +67,25 @@ def test_overlapping_intervals_of_a_day_give_each_slot_once_in_order():
     ]
 
 
+def test_a_spring_gap_across_midnight_gives_each_slot_once_in_order():
+    # America/Nuuk jumped from Saturday 2025-03-29 23:00 to Sunday 00:00: Saturday's
+    # 23:00-23:30 is read past the gap, where Sunday's first hour begins.
+    r = rules(
+        timezone="America/Nuuk",
+        weekly_hours={5: [(time(22), time(23, 30))], 6: [(time(0), time(1))]},
+        closed_on_public_holidays=False,
+        slot_step=30,
+    )
+    slots = free_slots(
+        r,
+        duration=30,
+        first_day=date(2025, 3, 29),
+        last_day=date(2025, 3, 30),
+        now=datetime(2025, 3, 1, tzinfo=UTC),
+    )
+    assert slots == sorted(set(slots)) and len(slots) == 4
+
+
 def test_a_monday_0900_rule_gives_a_0900_local_slot_on_both_sides_of_the_spring_change():
     before, after = date(2027, 3, 22), date(2027, 4, 5)  # 2027-03-29 is Easter Monday
     r = rules(weekly_hours={0: [(time(9), time(12))]})
