@@ -425,6 +425,15 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
         help_text=_("Leave empty for no limit."),
     )
     closed_on_public_holidays = forms.BooleanField(label=_("Closed on public holidays"), required=False)
+    interpreter_lead_days = forms.IntegerField(
+        label=_("Notice for an interpreter (working days)"),
+        min_value=0,
+        max_value=validation.INTERPRETER_LEAD_DAYS_MAX,
+        required=False,  # left out (a page from before it was asked): kept as it is
+        help_text=_(
+            "A session where someone needs an interpreter can be booked this many working days ahead at the earliest."
+        ),
+    )
     busy_calendar_url = forms.CharField(
         label=_("Busy calendar (ICS link)"),
         max_length=1000,
@@ -445,7 +454,12 @@ class SettingsForm(ErrorSummaryMixin, forms.Form):
             zones.insert(0, advisor.timezone)
         cast(forms.ChoiceField, self.fields["timezone"]).choices = [(z, z.replace("_", " ")) for z in zones]
         self.stored_lengths = list(advisor.session_lengths)
+        self.stored_lead_days = advisor.interpreter_lead_days
         cast(SessionLengthsField, self.fields["session_lengths"]).offer(self.stored_lengths)
+
+    def clean_interpreter_lead_days(self) -> int:
+        value = self.cleaned_data["interpreter_lead_days"]
+        return self.stored_lead_days if value is None else value
 
     def clean_session_lengths(self) -> list[int]:
         # The first length is the one offered by default (the API's order):

@@ -6,9 +6,12 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from . import validation
 
 
 class Region(models.Model):
@@ -150,6 +153,13 @@ class Advisor(models.Model):
         _("maximum sessions a day"), null=True, blank=True, default=6
     )
     closed_on_public_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    # An interpreter service needs notice: a session with an interpreter
+    # starts no sooner than this many working days ahead (bookings.needs).
+    interpreter_lead_days = models.PositiveSmallIntegerField(
+        _("working days' notice for an interpreter"),
+        default=5,
+        validators=[MaxValueValidator(validation.INTERPRETER_LEAD_DAYS_MAX)],
+    )
     date_overrides = models.JSONField(
         _("date overrides"),
         default=list,

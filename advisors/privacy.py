@@ -48,6 +48,7 @@ def export_advisor(user: User) -> dict[str, Any] | None:
         "horizon_days": advisor.horizon_days,
         "max_per_day": advisor.max_per_day,
         "closed_on_public_holidays": advisor.closed_on_public_holidays,
+        "interpreter_lead_days": advisor.interpreter_lead_days,
         "weekly_hours": [
             {"weekday": h.weekday, "start": h.start.strftime("%H:%M"), "end": h.end.strftime("%H:%M")}
             for h in WeeklyHours.objects.filter(advisor=advisor).order_by("weekday", "start")

@@ -150,6 +150,12 @@ class AvailabilitySerializer(serializers.Serializer):
     horizon_days = serializers.IntegerField(min_value=1, max_value=validation.HORIZON_DAYS_MAX)
     max_per_day = serializers.IntegerField(min_value=1, max_value=validation.MAX_PER_DAY_MAX, allow_null=True)
     closed_on_public_holidays = serializers.BooleanField()
+    interpreter_lead_days = serializers.IntegerField(
+        min_value=0,
+        max_value=validation.INTERPRETER_LEAD_DAYS_MAX,
+        required=False,
+        help_text="Working days' notice a session with an interpreter needs (default 5).",
+    )
     busy_calendar_url = serializers.CharField(
         max_length=1000,
         allow_null=True,
@@ -199,6 +205,7 @@ class AvailabilitySerializer(serializers.Serializer):
             "horizon_days": advisor.horizon_days,
             "max_per_day": advisor.max_per_day,
             "closed_on_public_holidays": advisor.closed_on_public_holidays,
+            "interpreter_lead_days": advisor.interpreter_lead_days,
             "busy_calendar_url": advisor.busy_calendar_url or None,
             "busy_calendar_status": {
                 "last_checked": advisor.busy_calendar_checked_at,

@@ -22,6 +22,7 @@ SETTINGS_FIELDS = (
     "horizon_days",
     "max_per_day",
     "closed_on_public_holidays",
+    "interpreter_lead_days",
 )
 
 

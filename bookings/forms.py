@@ -18,6 +18,7 @@ from backend import limits
 from backend.formfields import DateField, ErrorLinksMixin, PhoneField
 from backend.phone import normalise_phone
 
+from . import needs
 from .models import Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
 from .services import MESSAGE_MAX, OUTCOME_NOTE_MAX
 from .validation import normalise_org_number
@@ -124,6 +125,26 @@ class DescribeForm(SiteForm):
         help_text=_("For a session by phone: the advisor calls you on this number."),
     )
 
+    # What the person needs to take part (bookings.needs), all optional.
+    interpreter_language = forms.ChoiceField(
+        label=_("Interpreter"),
+        required=False,
+        choices=[("", _("No interpreter")), *needs.INTERPRETER_LANGUAGES],
+        help_text=_("The advisor books the interpreter, which takes a few working days."),
+        error_messages={"invalid_choice": _("Choose one of the interpreter languages offered.")},
+    )
+    step_free = forms.BooleanField(label=needs.FLAGS[0][1], required=False)
+    hearing_loop = forms.BooleanField(label=needs.FLAGS[1][1], required=False)
+    companion = forms.BooleanField(label=needs.FLAGS[2][1], required=False)
+    easy_read = forms.BooleanField(label=needs.FLAGS[3][1], required=False)
+    needs_other = forms.CharField(
+        label=_("Anything else you need to take part? (optional)"),
+        required=False,
+        max_length=needs.OTHER_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Write at most 500 characters.")},
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -170,6 +191,17 @@ class DescribeForm(SiteForm):
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])
+
+    def chosen_needs(self) -> dict[str, Any]:
+        """The needs answered, as bookings.needs keeps them."""
+        data = self.cleaned_data
+        return needs.clean_needs(
+            {
+                "interpreter_language": data.get("interpreter_language") or None,
+                **{name: bool(data.get(name)) for name in needs.FLAG_NAMES},
+                "other": data.get("needs_other", ""),
+            }
+        )
 
     def chosen_enterprise(self) -> Enterprise:
         if "enterprise" in self.fields:

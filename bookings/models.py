@@ -136,6 +136,9 @@ class Booking(models.Model):
     meeting_url = models.URLField(_("video meeting link"), blank=True)
     phone = models.CharField(_("phone number"), max_length=30, blank=True)
     message = models.TextField(_("what you would like help with"), max_length=2000, blank=True)
+    # What the person needs to take part (bookings.needs): theirs, cleared
+    # with what they wrote; stat_needs below keeps only the kinds.
+    needs = models.JSONField(_("needs"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
@@ -167,6 +170,7 @@ class Booking(models.Model):
     stat_person_key = models.CharField(max_length=64, editable=False)
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
     stat_women_led = models.BooleanField(default=False, editable=False)
+    stat_needs = models.JSONField(default=list, editable=False)  # bookings.needs.KINDS
     # Raised by every save: with the count and the ids it tells the monthly
     # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)

@@ -83,6 +83,7 @@ def export_bookings(user: User) -> list[dict[str, Any]]:
             "organisation": b.advisor.organisation,
             "enterprise": b.enterprise.name if b.enterprise else None,
             "message": b.message,
+            "needs": b.needs,
             "outcome_note": b.outcome_note,
         }
         for b in bookings.order_by("start", "pk")

@@ -9,9 +9,35 @@ from advisors.models import MeetingMode, Topic
 from advisors.selectors import bookable_advisors
 from backend.fields import InstantField
 
-from . import rules
+from . import needs, rules
 from .models import Booking, Enterprise
 from .services import OUTCOME_NOTE_MAX
+
+
+class NeedsSerializer(serializers.Serializer):
+    """What the person needs to take part (bookings.needs). Missing keys are
+    no need; unknown keys are refused."""
+
+    interpreter_language = serializers.ChoiceField(
+        choices=[code for code, _label in needs.INTERPRETER_LANGUAGES],
+        allow_null=True,
+        required=False,
+        help_text='An interpreter in this language ("sgn-SE": Swedish sign language); '
+        "needs the advisor's lead time in working days.",
+    )
+    step_free = serializers.BooleanField(required=False, default=False)
+    hearing_loop = serializers.BooleanField(required=False, default=False)
+    companion = serializers.BooleanField(
+        required=False, default=False, help_text="A companion or supervisor."
+    )
+    easy_read = serializers.BooleanField(required=False, default=False)
+    other = serializers.CharField(required=False, allow_blank=True, default="", max_length=needs.OTHER_MAX)
+
+    def to_internal_value(self, data):
+        try:
+            return needs.clean_needs(data)
+        except needs.NeedsError as error:
+            raise serializers.ValidationError({error.field: [str(error.message)]}) from None
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -32,6 +58,7 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="The advisor's summary of what the session covered and agreed; empty if none.",
     )
+    needs = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
 
     class Meta:
@@ -54,6 +81,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "enterprise",
             "cancel_reason",
             "outcome_note",
+            "needs",
             "feedback",
             "created",
         ]
@@ -71,6 +99,11 @@ class BookingSerializer(serializers.ModelSerializer):
     def get_enterprise(self, booking: Booking) -> dict | None:
         e = booking.enterprise
         return {"id": e.pk, "name": e.name} if e else None
+
+    @extend_schema_field(NeedsSerializer)
+    def get_needs(self, booking: Booking) -> dict:
+        # Stored as given, or {} for none (and once erased): always the whole shape.
+        return needs.as_shown(booking.needs)
 
     def get_feedback(self, booking: Booking) -> dict | None:
         feedback = getattr(booking, "feedback", None)
@@ -120,6 +153,7 @@ class OwnEnterpriseField(serializers.PrimaryKeyRelatedField):
 
 
 class BookingCreateSerializer(serializers.Serializer):
+    needs = NeedsSerializer(required=False, help_text="What the person needs to take part; default: nothing.")
     advisor = serializers.PrimaryKeyRelatedField(queryset=bookable_advisors())
     start = InstantField(help_text="ISO 8601 with offset, one of the advisor's free slots.")
     duration = serializers.IntegerField(

@@ -8,6 +8,7 @@ sends the bookings signal that notifications listens to.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from advisors.selectors import SlotCheck, slot_check
 from backend.audit import audit
 from backend.errors import DomainError, ErrorKind
 from backend.models import User
+from backend.moments import day_text
 from backend.phone import normalise_phone
 
 from . import rules, signals
@@ -38,6 +40,7 @@ from .models import (
     WaitlistEntry,
     WomenLed,
 )
+from .needs import NeedsError, clean_needs, interpreter_earliest, kinds_of
 from .pseudonyms import enterprise_ref, statistics_keys
 from .validation import normalise_org_number
 
@@ -160,9 +163,13 @@ def booking_create(
     message: str = "",
     enterprise: Enterprise | None = None,
     phone: str = "",
+    needs: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Book `start` (aware) for `duration` minutes with `advisor`.
+
+    `needs` (bookings.needs) are what the person needs to take part; an
+    interpreter needs the advisor's lead time (check_needs).
 
     A session by phone needs a number to call (phone_for_session): the one
     given is kept on the person's account, where the advisor reads it
@@ -204,6 +211,7 @@ def booking_create(
         if not advisor.is_bookable:
             raise BookingError(_("This advisor does not take bookings at the moment."), field="advisor")
         _check_topic_and_mode(advisor, topic, mode)
+        needs = check_needs(advisor=advisor, start=start, needs=needs, now=now)
         number = phone_for_session(entrepreneur=entrepreneur, mode=mode, phone=phone)
         check_slot(advisor, start=start, duration=duration, now=now)
 
@@ -230,6 +238,8 @@ def booking_create(
             meeting_url=advisor.meeting_url if mode == "video" else "",
             phone=advisor.phone if mode == "phone" else "",
             message=message,
+            needs=needs if kinds_of(needs) else {},  # no need: nothing to keep or clear
+            stat_needs=kinds_of(needs),
             stat_region=advisor.region_id,
             stat_municipality=enterprise.municipality_id,
             stat_enterprise_kind=enterprise.kind,
@@ -252,6 +262,33 @@ def booking_create(
         )
         signals.booking_created.send(sender=Booking, booking=booking, by=entrepreneur)
     return booking
+
+
+def check_needs(
+    *, advisor: Advisor, start: datetime, needs: Mapping[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    """`needs` cleaned (bookings.needs.clean_needs), or BookingError on the
+    field "needs": needs that cannot be read, or an interpreter for a session
+    sooner than the advisor's lead time allows (the reason says from when)."""
+    try:
+        cleaned = clean_needs(needs)
+    except NeedsError as error:
+        raise BookingError(error.message, field="needs") from None
+    if cleaned["interpreter_language"]:
+        earliest = interpreter_earliest(advisor, now)
+        if start < earliest:
+            raise BookingError(
+                _(
+                    "An interpreter has to be booked %(days)s working days ahead. Choose a time on "
+                    "%(day)s or later, or book without an interpreter."
+                )
+                % {
+                    "days": advisor.interpreter_lead_days,
+                    "day": day_text(timezone.localtime(earliest, advisor.zone).date()),
+                },
+                field="needs",
+            )
+    return cleaned
 
 
 def _check_topic_and_mode(advisor: Advisor, topic: Topic, mode: str) -> None:
@@ -510,7 +547,7 @@ ERASED_ENTERPRISE_NAME = "—"
 def person_bookings_erase(*, user: User, now: datetime) -> None:
     """Remove what the bookings app holds about `user` as an entrepreneur: the
     link from their bookings and waitlist entries, what they wrote (messages,
-    feedback and follow-up comments), the advisors' notes about them, their profile and
+    needs, feedback and follow-up comments), the advisors' notes about them, their profile and
     their enterprises' details (an enterprise others still belong to only
     loses them as a member). The stat_* facts, the times, status, topic and
     ratings stay, so every statistics total is unchanged (invariant 5)."""
@@ -521,6 +558,7 @@ def person_bookings_erase(*, user: User, now: datetime) -> None:
         entrepreneur=None,
         enterprise=None,
         message="",
+        needs={},
         private_notes="",
         outcome_note="",
         cancel_reason="",
@@ -540,7 +578,7 @@ def person_bookings_erase(*, user: User, now: datetime) -> None:
 def bookings_pseudonymise(*, now: datetime | None = None) -> int:
     """Retention: bookings that ended more than settings.RETENTION_MONTHS ago
     lose what ties them to a person (the entrepreneur and enterprise, the
-    message, the advisor's private notes and outcome note, the cancellation reason, the
+    message and needs, the advisor's private notes and outcome note, the cancellation reason, the
     feedback and follow-up comments); the facts statistics count stay. Safe to run twice or
     at once: each update only touches rows with something left to clear.
     Returns the number of bookings changed."""
@@ -555,6 +593,7 @@ def bookings_pseudonymise(*, now: datetime | None = None) -> int:
                 Q(entrepreneur__isnull=False)
                 | Q(enterprise__isnull=False)
                 | ~Q(message="")
+                | ~Q(needs={})
                 | ~Q(private_notes="")
                 | ~Q(outcome_note="")
                 | ~Q(cancel_reason="")
@@ -564,6 +603,7 @@ def bookings_pseudonymise(*, now: datetime | None = None) -> int:
                 entrepreneur=None,
                 enterprise=None,
                 message="",
+                needs={},
                 private_notes="",
                 outcome_note="",
                 cancel_reason="",

@@ -59,6 +59,8 @@ from .forms import (
     SlotForm,
 )
 from .models import Booking, BookingStatus
+from .needs import described as needs_described
+from .needs import interpreter_earliest
 
 PAST_PER_PAGE = 20
 
@@ -283,8 +285,22 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     except services.BookingError as error:
         return _flow_response(request, "describe.html", context, status=add_to_form(form, error))
+    try:
+        chosen_needs = services.check_needs(advisor=advisor, start=start, needs=form.chosen_needs(), now=now)
+    except services.BookingError as error:
+        # Said at the interpreter field, with a way to times far enough ahead.
+        form.add_error("interpreter_language", str(error.message))
+        context["later_times_url"] = (
+            reverse("directory:advisor", args=[advisor.pk])
+            + "?"
+            + urlencode(
+                {"start": timezone.localtime(interpreter_earliest(advisor, now), advisor.zone).date()}
+            )
+        )
+        return _flow_response(request, "describe.html", context, status=400)
     context |= {
         "phone": phone,
+        "needs": needs_described(chosen_needs),
         "topic": form.cleaned_data["topic"],
         "mode": mode,
         "mode_label": MeetingMode(mode).label,
@@ -315,6 +331,7 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             message=form.cleaned_data["message"],
             enterprise=form.chosen_enterprise(),
             phone=phone,
+            needs=chosen_needs,
             now=now,
         )
     except services.SlotTaken:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django import template
 
-from bookings import rules
+from bookings import needs, rules
 from bookings.models import Booking
 
 register = template.Library()
@@ -26,3 +26,9 @@ def can_give_feedback(booking: Booking, now: datetime) -> bool:
 @register.filter
 def phone_to_call(booking: Booking) -> str:
     return rules.phone_to_call(booking)
+
+
+@register.filter
+def needs_described(booking: Booking) -> list:
+    """The booking's needs in words (bookings.needs.described)."""
+    return needs.described(booking.needs)

@@ -1,0 +1,190 @@
+"""What a person needs to take part (bookings.needs): given at booking, shown
+to the person and their advisor, an interpreter only with the advisor's lead
+time, the kinds kept as a statistical fact that outlives erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from advisors.models import Advisor
+from backend.models import AuditEntry
+from bookings import needs
+from bookings.models import Booking
+from bookings.services import bookings_pseudonymise, person_bookings_erase
+from tests.bookings.api import NOW, TUESDAY_0900, book
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+# NOW is Monday 1 March 2027; five working days later is Monday 8 March, so
+# an interpreter can come from Tuesday 9 March on.
+MONDAY_8_0900 = "2027-03-08T09:00:00+01:00"
+TUESDAY_9_0900 = "2027-03-09T09:00:00+01:00"
+ARABIC = {"interpreter_language": "ar"}
+
+
+# --- The value -----------------------------------------------------------------------------
+
+
+def test_missing_keys_are_no_need_and_the_text_is_tidied():
+    assert needs.clean_needs(None) == needs.no_needs()
+    assert needs.clean_needs({"step_free": True, "other": "  Ledarhund\r\nkommer med  "}) == {
+        "interpreter_language": None,
+        "step_free": True,
+        "hearing_loop": False,
+        "companion": False,
+        "easy_read": False,
+        "other": "Ledarhund\nkommer med",
+    }
+    assert needs.kinds_of(needs.clean_needs({"interpreter_language": "sgn-SE", "easy_read": True})) == [
+        "interpreter",
+        "easy_read",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"interpreter_language": "klingon"}, "interpreter_language"),
+        ({"interpreter_language": 7}, "interpreter_language"),
+        ({"step_free": "yes"}, "step_free"),
+        ({"hearing_loop": 1}, "hearing_loop"),
+        ({"other": "x" * 501}, "other"),
+        ({"other": "a\x00b"}, "other"),
+        ({"other": ["list"]}, "other"),
+        ({"wheelchair": True}, "wheelchair"),
+        (["step_free"], "needs"),
+    ],
+)
+def test_needs_that_cannot_be_read_name_the_key(data, field):
+    with pytest.raises(needs.NeedsError) as raised:
+        needs.clean_needs(data)
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("today", "days", "first"),
+    [
+        (date(2027, 3, 1), 5, date(2027, 3, 9)),  # Monday: Tuesday next week
+        (date(2027, 3, 5), 5, date(2027, 3, 13)),  # Friday: the weekend does not count
+        (date(2027, 3, 24), 5, date(2027, 4, 3)),  # Good Friday and Easter Monday do not count
+        (date(2027, 3, 1), 1, date(2027, 3, 3)),
+    ],
+)
+def test_the_lead_time_counts_working_days(anna, today, days, first):
+    anna.interpreter_lead_days = days
+    now = datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=10)
+    earliest = needs.interpreter_earliest(anna, now)
+    assert earliest.astimezone(anna.zone).date() == first
+    assert earliest.astimezone(anna.zone).hour == 0
+
+
+def test_no_lead_time_is_now(anna):
+    anna.interpreter_lead_days = 0
+    assert needs.interpreter_earliest(anna, NOW) == NOW
+
+
+def test_the_needs_in_words():
+    assert [str(n) for n in needs.described({"interpreter_language": "sgn-SE", "hearing_loop": True})] == [
+        "Tolk: svenskt teckenspråk",
+        "Hörslinga",
+    ]
+    assert needs.described({}) == []
+
+
+# --- Booking with needs through the API ---------------------------------------------------
+
+
+def test_a_booking_keeps_the_needs_and_their_kinds(sara, anna):
+    response = book(sara, anna, needs={"step_free": True, "companion": True, "other": "Ledarhund"})
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["needs"] == {
+        "interpreter_language": None,
+        "step_free": True,
+        "hearing_loop": False,
+        "companion": True,
+        "easy_read": False,
+        "other": "Ledarhund",
+    }
+    booking = Booking.objects.get()
+    assert booking.stat_needs == ["step_free", "companion", "other"]
+    # The advisor sees them too.
+    seen = client_for(anna.user).get(f"/api/v1/bookings/{booking.uid}/").json()
+    assert seen["needs"]["step_free"] and seen["needs"]["other"] == "Ledarhund"
+
+
+def test_without_needs_nothing_is_stored_and_the_whole_shape_is_shown(sara, anna):
+    response = book(sara, anna)
+
+    assert response.json()["needs"] == needs.no_needs()
+    booking = Booking.objects.get()
+    assert booking.needs == {} and booking.stat_needs == []
+
+
+def test_an_interpreter_inside_the_lead_time_is_a_400_saying_from_when(sara, anna):
+    response = book(sara, anna, start=MONDAY_8_0900, needs=ARABIC)
+
+    assert response.status_code == 400
+    reason = response.json()["needs"][0]
+    assert "5 arbetsdagar" in reason and "tisdag 9 mars" in reason, reason
+    assert Booking.objects.count() == 0 and not AuditEntry.objects.exists()
+    # The same time without an interpreter, and a time after the lead time with one, are fine.
+    assert book(sara, anna, start=TUESDAY_9_0900, needs=ARABIC).status_code == 201
+    assert book(sara, anna, start=TUESDAY_0900).status_code == 201
+
+
+def test_the_advisors_lead_time_decides(sara, anna):
+    Advisor.objects.filter(pk=anna.pk).update(interpreter_lead_days=0)
+    assert book(sara, anna, start=TUESDAY_0900, needs={"interpreter_language": "sgn-SE"}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"interpreter_language": "xx"},
+        {"step_free": "ja"},
+        {"unknown": True},
+        {"other": "x" * 501},
+        "step_free",
+    ],
+)
+def test_needs_that_cannot_be_read_are_a_400_and_change_nothing(sara, anna, bad):
+    response = book(sara, anna, start=TUESDAY_9_0900, needs=bad)
+
+    assert response.status_code == 400, response.content
+    assert "needs" in response.json()
+    assert Booking.objects.count() == 0
+
+
+def test_the_advisor_sets_the_lead_time_through_the_api(anna):
+    advisor = client_for(anna.user)
+    assert advisor.get("/api/v1/me/availability/").json()["interpreter_lead_days"] == 5
+
+    changed = advisor.patch("/api/v1/me/availability/", {"interpreter_lead_days": 10}, format="json")
+    too_long = advisor.patch("/api/v1/me/availability/", {"interpreter_lead_days": 31}, format="json")
+
+    assert changed.status_code == 200 and changed.json()["interpreter_lead_days"] == 10
+    assert too_long.status_code == 400 and "interpreter_lead_days" in too_long.json()
+    anna.refresh_from_db()
+    assert anna.interpreter_lead_days == 10
+
+
+# --- Erasure and retention -----------------------------------------------------------------
+
+
+def test_erasure_and_retention_clear_the_needs_and_keep_their_kinds(sara, ahmed, anna, frozen_clock):
+    book(sara, anna, start=TUESDAY_9_0900, needs={**ARABIC, "other": "Rullstol"})
+    book(ahmed, anna, start=TUESDAY_0900, needs={"easy_read": True})
+    saras, ahmeds = Booking.objects.get(entrepreneur=sara), Booking.objects.get(entrepreneur=ahmed)
+
+    person_bookings_erase(user=sara, now=NOW)
+    saras.refresh_from_db()
+    assert saras.needs == {} and saras.stat_needs == ["interpreter", "other"]
+
+    frozen_clock.move_to(datetime(2030, 6, 1, tzinfo=UTC))
+    assert bookings_pseudonymise() >= 1
+    ahmeds.refresh_from_db()
+    assert ahmeds.needs == {} and ahmeds.stat_needs == ["easy_read"]
