@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from django.http import Http404
@@ -16,6 +17,7 @@ from backend import throttling
 from backend.fields import DateField
 
 from . import selectors
+from .availability import interpreter_earliest
 from .models import Advisor, MeetingMode
 from .serializers import (
     AdvisorDetailSerializer,
@@ -72,6 +74,11 @@ class SlotQuerySerializer(serializers.Serializer):
     duration = serializers.IntegerField(
         required=False, min_value=1, help_text="Minutes (default: the first offered)."
     )
+    interpreter = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only times far enough ahead for an interpreter (the advisor's interpreter_lead_days).",
+    )
 
     def validate(self, attrs):
         today = timezone.localdate()
@@ -90,7 +97,12 @@ class SlotQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"duration": _("This advisor offers sessions of %(offered)s minutes.") % {"offered": offered}}
             )
-        return {"start": start, "end": end, "duration": duration}
+        return {
+            "start": start,
+            "end": end,
+            "duration": duration,
+            "interpreter": attrs.get("interpreter", False),
+        }
 
 
 # What a directory page reads of an advisor: its card (AdvisorSerializer) and
@@ -201,8 +213,13 @@ class AdvisorSlotsView(GenericAPIView):
         query = SlotQuerySerializer(data=request.query_params, context={"advisor": advisor})
         query.is_valid(raise_exception=True)
         first_day, last_day, duration = (query.validated_data[k] for k in ("start", "end", "duration"))
+        now = timezone.now()
+        rules = selectors.advisor_rules(advisor)
+        if query.validated_data["interpreter"]:
+            earliest = interpreter_earliest(advisor.zone, advisor.interpreter_lead_days, now)
+            rules = dataclasses.replace(rules, min_notice=max(rules.min_notice, earliest - now))
         slots = selectors.advisor_slots(
-            advisor, first_day=first_day, last_day=last_day, duration=duration, now=timezone.now()
+            advisor, first_day=first_day, last_day=last_day, duration=duration, now=now, rules=rules
         )
         zone = advisor.zone
         return Response(

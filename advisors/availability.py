@@ -103,6 +103,27 @@ def is_public_holiday(day: date) -> bool:
     return day in swedish_closed_days(day.year)
 
 
+def working_days_after(day: date, count: int) -> date:
+    """The `count`th working day after `day` (Monday–Friday, not a Swedish
+    public holiday or eve)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not is_public_holiday(day):
+            count -= 1
+    return day
+
+
+def interpreter_earliest(zone: ZoneInfo, lead_days: int, now: datetime) -> datetime:
+    """The earliest start of a session with an interpreter: the beginning of
+    the day after `lead_days` working days from today in `zone` (booked on a
+    Monday with 5: from Tuesday next week, so the interpreter service has five
+    whole working days); `now` itself without a lead time."""
+    if lead_days == 0:
+        return now
+    first = working_days_after(now.astimezone(zone).date(), lead_days) + timedelta(days=1)
+    return local_to_utc(first, time(0), zone)
+
+
 def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     """A local wall-clock time as an aware UTC datetime. fold=0 gives the first
     occurrence of an ambiguous time; a non-existent time is read with the offset

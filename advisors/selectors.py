@@ -37,6 +37,7 @@ SLOT_COLUMNS = (
     "horizon_days",
     "max_per_day",
     "closed_on_public_holidays",
+    "interpreter_lead_days",
     "date_overrides",
     "time_off",
 )

@@ -18,14 +18,14 @@ starts no sooner than the advisor's `interpreter_lead_days` working days
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from advisors.availability import is_public_holiday, local_to_utc
+from advisors.availability import interpreter_earliest as earliest_for_interpreter
 from advisors.models import Advisor
 
 # The interpreter languages a person may ask for: BCP 47 codes, Swedish sign
@@ -150,24 +150,7 @@ def described(needs: Mapping[str, Any] | None) -> list[Any]:
     return found
 
 
-def working_days_after(day: date, count: int) -> date:
-    """The `count`th working day after `day` (Monday–Friday, not a Swedish
-    public holiday or eve)."""
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and not is_public_holiday(day):
-            count -= 1
-    return day
-
-
 def interpreter_earliest(advisor: Advisor, now: datetime | None = None) -> datetime:
-    """The earliest start of a session with an interpreter: the beginning of
-    the day after the advisor's lead time in working days, counted from
-    today in the advisor's time zone (booked on a Monday with 5 days: from
-    Tuesday next week, so the interpreter service has five whole working days)."""
-    now = now or timezone.now()
-    if advisor.interpreter_lead_days == 0:
-        return now
-    today = timezone.localtime(now, advisor.zone).date()
-    first = working_days_after(today, advisor.interpreter_lead_days) + timedelta(days=1)
-    return local_to_utc(first, time(0), advisor.zone)
+    """The earliest start of a session with an interpreter with `advisor`
+    (advisors.availability.interpreter_earliest with the advisor's lead time)."""
+    return earliest_for_interpreter(advisor.zone, advisor.interpreter_lead_days, now or timezone.now())

@@ -188,3 +188,26 @@ def test_erasure_and_retention_clear_the_needs_and_keep_their_kinds(sara, ahmed,
     assert bookings_pseudonymise() >= 1
     ahmeds.refresh_from_db()
     assert ahmeds.needs == {} and ahmeds.stat_needs == ["easy_read"]
+
+
+# --- Free times for an interpreter ------------------------------------------------------
+
+
+def test_the_slots_for_an_interpreter_start_after_the_lead_time(anna, client, django_assert_max_num_queries):
+    url = f"/api/v1/advisors/{anna.pk}/slots/?start=2027-03-02&end=2027-03-12&duration=60"
+
+    every = {s["start"][:10] for s in client.get(url).json()["slots"]}
+    with django_assert_max_num_queries(4):
+        for_interpreter = client.get(url + "&interpreter=true")
+    days = {s["start"][:10] for s in for_interpreter.json()["slots"]}
+
+    assert "2027-03-02" in every and "2027-03-08" in every
+    assert days and min(days) == "2027-03-09", sorted(days)
+    assert days <= every
+    assert client.get(url + "&interpreter=maybe").status_code == 400
+
+
+def test_a_slot_offered_for_an_interpreter_can_be_booked_with_one(sara, anna, client):
+    url = f"/api/v1/advisors/{anna.pk}/slots/?start=2027-03-02&end=2027-03-12&duration=60&interpreter=1"
+    first = client.get(url).json()["slots"][0]["start"]
+    assert book(sara, anna, start=first, needs=ARABIC).status_code == 201
