@@ -117,16 +117,7 @@ DIRECTORY_COLUMNS = (
     "offers_phone",
     "offers_video",
     "session_lengths",
-    "timezone",
-    "slot_step",
-    "buffer_before",
-    "buffer_after",
-    "min_notice_hours",
-    "horizon_days",
-    "max_per_day",
-    "closed_on_public_holidays",
-    "date_overrides",
-    "time_off",
+    *selectors.RULE_COLUMNS,
 )
 
 

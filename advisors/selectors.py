@@ -24,12 +24,10 @@ def bookable_advisors() -> QuerySet[Advisor]:
     return Advisor.objects.filter(is_active=True, user__is_active=True)
 
 
-# What the slot engine and the slots API read of an advisor (advisor_rules,
-# SlotQuerySerializer): no more, since every slots request reads it.
-SLOT_COLUMNS = (
-    "id",
+# What advisor_rules reads of an advisor: the columns a read that feeds the
+# slot engine loads (SLOT_COLUMNS here, the directory's in advisors.api).
+RULE_COLUMNS = (
     "timezone",
-    "session_lengths",
     "slot_step",
     "buffer_before",
     "buffer_after",
@@ -37,10 +35,13 @@ SLOT_COLUMNS = (
     "horizon_days",
     "max_per_day",
     "closed_on_public_holidays",
-    "interpreter_lead_days",
     "date_overrides",
     "time_off",
 )
+# What the slots API reads of an advisor (the rules, the session lengths
+# SlotQuerySerializer checks, the interpreter's lead time): no more, since
+# every slots request reads it.
+SLOT_COLUMNS = ("id", "session_lengths", "interpreter_lead_days", *RULE_COLUMNS)
 
 
 MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
