@@ -47,7 +47,7 @@ INTERPRETER_LANGUAGES: tuple[tuple[str, Any], ...] = (
     ("ro", _("Romanian")),
     ("es", _("Spanish")),
     ("fr", _("French")),
-    ("en", _("English")),
+    ("en", pgettext_lazy("interpreter language", "English")),
     ("fi", _("Finnish")),
     ("th", _("Thai")),
     ("zh", _("Chinese")),
