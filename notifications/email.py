@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backend.models import User
-from bookings import rules
+from bookings import needs, rules
 from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
 from bookings.models import Booking
 
@@ -178,6 +178,8 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
             "intro": intro,
             "is_advisor": message.recipient == Recipient.ADVISOR,
             "phone_to_call": rules.phone_to_call(booking) if message.recipient == Recipient.ADVISOR else "",
+            # What the person needs to take part, for the advisor to prepare (in the mail's language).
+            "needs": needs.described(booking.needs) if message.recipient == Recipient.ADVISOR else [],
             "start": timezone.localtime(booking.start, zone),
             "end": timezone.localtime(booking.end, zone),
             "zone": zone,

@@ -344,6 +344,21 @@ def test_the_invite_never_carries_the_message(read, sara, anna):
         assert "Hemligt" not in read(mailed_to(who).ics).description
 
 
+def test_the_advisors_mail_says_what_the_person_needs_and_no_invite_carries_it(read, sara, anna):
+    anna.interpreter_lead_days = 0
+    anna.save(update_fields=["interpreter_lead_days"])
+    needs = {"interpreter_language": "sgn-SE", "step_free": True, "other": "Ledarhund"}
+    factories.book(sara, anna, TUESDAY_10, mode="video", needs=needs)
+    deliver()
+
+    advisors, saras = mailed_to(anna.user), mailed_to(sara)
+    assert "Behov för att kunna delta:" in advisors.body
+    assert "- Tolk: svenskt teckenspråk" in advisors.body and "- Ledarhund" in advisors.body
+    assert "Ledarhund" not in saras.body
+    for mailed in (advisors, saras):
+        assert "Ledarhund" not in read(mailed.ics).description
+
+
 # --- Add to Google / Outlook ------------------------------------------------------------------
 
 ADD_TO = re.compile(r'href="(/bookings/[0-9a-f-]+/add-to/([a-z0-9]+)/)"')
