@@ -79,11 +79,13 @@ def free_times(
     duration: int | None = None,
     exclude: Collection[object] = (),
     leave_out: datetime | None = None,
+    not_before: datetime | None = None,
 ) -> FreeTimes:
     """The picker for `advisor` from the query `data` (`start` or `week`, and
     `duration` unless `duration` is fixed, as for a booking being moved).
     Bookings in `exclude` do not block times; `leave_out` (the moved booking's
-    own start) is not offered. Three queries after the advisor row."""
+    own start) is not offered, nor any time before `not_before` (a booking
+    with an interpreter: its lead time). Three queries after the advisor row."""
     zone = advisor.zone
     today = now.astimezone(zone).date()
     latest_day = today + timedelta(days=advisor.horizon_days)
@@ -111,7 +113,7 @@ def free_times(
             now=now,
             exclude=exclude,
         )
-        if slot.start != leave_out
+        if slot.start != leave_out and (not_before is None or slot.start >= not_before)
     ]
     first_day = slots[0].start.astimezone(zone).date() if slots else asked
     last_day = first_day + timedelta(days=PICKER_DAYS - 1)

@@ -265,11 +265,12 @@ def booking_create(
 
 
 def check_needs(
-    *, advisor: Advisor, start: datetime, needs: Mapping[str, Any] | None, now: datetime
+    *, advisor: Advisor, start: datetime, needs: Mapping[str, Any] | None, now: datetime, field: str = "needs"
 ) -> dict[str, Any]:
-    """`needs` cleaned (bookings.needs.clean_needs), or BookingError on the
-    field "needs": needs that cannot be read, or an interpreter for a session
-    sooner than the advisor's lead time allows (the reason says from when)."""
+    """`needs` cleaned (bookings.needs.clean_needs), or BookingError: needs
+    that cannot be read (on "needs"), or an interpreter for a session sooner
+    than the advisor's lead time allows, the reason saying from when (on
+    `field`: "start" when a booking is moved)."""
     try:
         cleaned = clean_needs(needs)
     except NeedsError as error:
@@ -286,7 +287,7 @@ def check_needs(
                     "days": advisor.interpreter_lead_days,
                     "day": day_text(timezone.localtime(earliest, advisor.zone).date()),
                 },
-                field="needs",
+                field=field,
             )
     return cleaned
 
@@ -318,6 +319,8 @@ def check_move(booking: Booking, *, by: User, start: datetime, duration: int, no
         if booking.status != BookingStatus.CONFIRMED:
             raise StateConflict(_("This booking is cancelled or has taken place and cannot be moved."))
         raise StateConflict(_("This session has already started and cannot be moved."))
+    # The needs hold wherever the session goes: an interpreter needs the lead time.
+    check_needs(advisor=booking.advisor, start=start, needs=booking.needs, now=now, field="start")
     check_slot(booking.advisor, start=start, duration=duration, now=now, exclude=[booking.pk])
 
 

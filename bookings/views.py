@@ -408,6 +408,10 @@ def _move_times(booking: Booking, data: Any, now: datetime) -> FreeTimes:
         duration=booking.duration,
         exclude=[booking.pk],
         leave_out=booking.start,
+        # An interpreter needs the advisor's lead time wherever the session goes.
+        not_before=interpreter_earliest(booking.advisor, now)
+        if booking.needs.get("interpreter_language")
+        else None,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.test import Client
 
 from advisors.models import Advisor
 from backend.models import AuditEntry
@@ -211,3 +212,33 @@ def test_a_slot_offered_for_an_interpreter_can_be_booked_with_one(sara, anna, cl
     url = f"/api/v1/advisors/{anna.pk}/slots/?start=2027-03-02&end=2027-03-12&duration=60&interpreter=1"
     first = client.get(url).json()["slots"][0]["start"]
     assert book(sara, anna, start=first, needs=ARABIC).status_code == 201
+
+
+# --- Moving a booking with an interpreter --------------------------------------------------
+
+
+def test_a_booking_with_an_interpreter_moves_only_to_a_time_after_the_lead_time(sara, anna):
+    uid = book(sara, anna, start=TUESDAY_9_0900, needs=ARABIC).json()["uid"]
+    move = client_for(sara)
+
+    sooner = move.post(f"/api/v1/bookings/{uid}/reschedule/", {"start": MONDAY_8_0900}, format="json")
+    later = move.post(
+        f"/api/v1/bookings/{uid}/reschedule/", {"start": "2027-03-10T09:00:00+01:00"}, format="json"
+    )
+
+    assert sooner.status_code == 400 and "tisdag 9 mars" in sooner.json()["start"][0]
+    assert later.status_code == 200, later.json()
+    assert Booking.objects.get(uid=uid).start.isoformat() == "2027-03-10T08:00:00+00:00"
+
+
+def test_the_move_page_offers_a_booking_with_an_interpreter_only_times_after_the_lead_time(sara, anna):
+    interpreted = book(sara, anna, start=TUESDAY_9_0900, needs=ARABIC).json()["uid"]
+    plain = book(sara, anna, start="2027-03-09T10:00:00+01:00").json()["uid"]
+    page = Client()
+    page.force_login(sara)
+
+    offered = page.get(f"/bookings/{interpreted}/reschedule/?start=2027-03-02").content.decode()
+    other = page.get(f"/bookings/{plain}/reschedule/?start=2027-03-02").content.decode()
+
+    assert "2027-03-02T" not in offered and "2027-03-09T" in offered
+    assert "2027-03-02T" in other
