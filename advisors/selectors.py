@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 
 from backend import sql
+from backend.models import User
 
 from .availability import Booked, Interval, Rules, Slot, free_slots, local_to_utc
 from .busy import booked_intervals, external_busy_intervals
@@ -50,8 +51,6 @@ MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
 def bookable_advisor_for_slots(pk: int) -> Advisor | None:
     """The bookable advisor `pk` (the rule of bookable_advisors()) with only
     SLOT_COLUMNS loaded, or None: one hand-written query (backend/sql.py says why)."""
-    from backend.models import User
-
     if not 0 < pk <= MAX_ID:
         return None  # no such row; SQLite's driver would refuse the number
     columns = ", ".join(f"a.{c}" for c in SLOT_COLUMNS)

@@ -133,10 +133,10 @@ class DescribeForm(SiteForm):
         help_text=_("The advisor books the interpreter, which takes a few working days."),
         error_messages={"invalid_choice": _("Choose one of the interpreter languages offered.")},
     )
-    step_free = forms.BooleanField(label=needs.FLAGS[0][1], required=False)
-    hearing_loop = forms.BooleanField(label=needs.FLAGS[1][1], required=False)
-    companion = forms.BooleanField(label=needs.FLAGS[2][1], required=False)
-    easy_read = forms.BooleanField(label=needs.FLAGS[3][1], required=False)
+    step_free = forms.BooleanField(label=needs.FLAG_LABELS["step_free"], required=False)
+    hearing_loop = forms.BooleanField(label=needs.FLAG_LABELS["hearing_loop"], required=False)
+    companion = forms.BooleanField(label=needs.FLAG_LABELS["companion"], required=False)
+    easy_read = forms.BooleanField(label=needs.FLAG_LABELS["easy_read"], required=False)
     needs_other = forms.CharField(
         label=_("Anything else you need to take part? (optional)"),
         required=False,

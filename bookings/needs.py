@@ -53,7 +53,7 @@ INTERPRETER_LANGUAGES: tuple[tuple[str, Any], ...] = (
     ("zh", _("Chinese")),
     ("am", _("Amharic")),
 )
-LANGUAGE_CODES = frozenset(code for code, _label in INTERPRETER_LANGUAGES)
+LANGUAGE_LABELS = dict(INTERPRETER_LANGUAGES)
 
 # The needs that are a yes or a no, in the order pages show them.
 FLAGS: tuple[tuple[str, Any], ...] = (
@@ -63,9 +63,12 @@ FLAGS: tuple[tuple[str, Any], ...] = (
     ("easy_read", _("Easy-to-read material")),
 )
 FLAG_NAMES = tuple(name for name, _label in FLAGS)
+FLAG_LABELS = dict(FLAGS)
 OTHER_MAX = 500
-# The kinds of need statistics count (Booking.stat_needs).
-KINDS = ("interpreter", *FLAG_NAMES, "other")
+# The kinds of need statistics count (Booking.stat_needs), each with the key
+# of the needs value that holds it, in the order they are kept.
+_KIND_KEYS = {"interpreter": "interpreter_language", **{name: name for name in FLAG_NAMES}, "other": "other"}
+KINDS = tuple(_KIND_KEYS)
 
 
 class NeedsError(ValueError):
@@ -95,7 +98,7 @@ def clean_needs(data: Mapping[str, Any] | None) -> dict[str, Any]:
     needs = no_needs()
     language = data.get("interpreter_language")
     if language not in (None, ""):
-        if not isinstance(language, str) or language not in LANGUAGE_CODES:
+        if not isinstance(language, str) or language not in LANGUAGE_LABELS:
             raise NeedsError(_("Choose one of the interpreter languages offered."), "interpreter_language")
         needs["interpreter_language"] = language
     for name in FLAG_NAMES:
@@ -122,17 +125,11 @@ def as_shown(stored: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def kinds_of(needs: Mapping[str, Any]) -> list[str]:
     """The kinds of need in a cleaned needs value, as statistics keep them."""
-    found = []
-    if needs.get("interpreter_language"):
-        found.append("interpreter")
-    found.extend(name for name in FLAG_NAMES if needs.get(name))
-    if needs.get("other"):
-        found.append("other")
-    return found
+    return [kind for kind, key in _KIND_KEYS.items() if needs.get(key)]
 
 
 def language_label(code: str | None) -> Any:
-    return dict(INTERPRETER_LANGUAGES).get(code or "", code or "")
+    return LANGUAGE_LABELS.get(code or "", code or "")
 
 
 def described(needs: Mapping[str, Any] | None) -> list[Any]:

@@ -16,7 +16,8 @@ from .services import OUTCOME_NOTE_MAX
 
 class NeedsSerializer(serializers.Serializer):
     """What the person needs to take part (bookings.needs). Missing keys are
-    no need; unknown keys are refused."""
+    no need; unknown keys are refused. The fields document the shape (the
+    schema); bookings.needs.clean_needs reads the value, as the pages do."""
 
     interpreter_language = serializers.ChoiceField(
         choices=[code for code, _label in needs.INTERPRETER_LANGUAGES],
