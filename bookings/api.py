@@ -98,6 +98,7 @@ class BookingViewSet(viewsets.GenericViewSet):
             attended=body.validated_data["outcome"] == "attended",
             private_notes=body.validated_data.get("private_notes"),
             outcome_note=body.validated_data.get("outcome_note"),
+            needs_not_met=body.validated_data.get("needs_not_met"),
         )
         return self.show(self.get_object())
 

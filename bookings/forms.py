@@ -19,7 +19,7 @@ from backend.formfields import DateField, ErrorLinksMixin, PhoneField
 from backend.phone import normalise_phone
 
 from . import needs
-from .models import Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
+from .models import Booking, Enterprise, EnterpriseKind, Gender, LegalForm, WomenLed
 from .services import MESSAGE_MAX, OUTCOME_NOTE_MAX
 from .validation import normalise_org_number
 
@@ -394,6 +394,23 @@ class OutcomeForm(SiteForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Write at most 10,000 characters.")},
     )
+
+    needs_not_met = forms.MultipleChoiceField(
+        label=_("Needs that could not be met"),
+        help_text=_("Tick what you could not arrange. The statistics count it, never who it was."),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the booking's own needs can go unmet; without any, no question.
+        if booking.stat_needs:
+            cast(forms.MultipleChoiceField, self.fields["needs_not_met"]).choices = [
+                (kind, needs.kind_described(kind, booking.needs)) for kind in booking.stat_needs
+            ]
+        else:
+            del self.fields["needs_not_met"]
 
     def clean_outcome_note(self) -> str:
         # Counted as the advisor typed it: a line break is one character,

@@ -171,6 +171,9 @@ class Booking(models.Model):
     stat_advisor_organisation = models.CharField(max_length=150, editable=False)
     stat_women_led = models.BooleanField(default=False, editable=False)
     stat_needs = models.JSONField(default=list, editable=False)  # bookings.needs.KINDS
+    # The kinds of stat_needs the advisor recorded as not met, with the
+    # outcome: kinds only, so it outlives erasure like the facts above.
+    needs_not_met = models.JSONField(default=list, blank=True, editable=False)
     # Raised by every save: with the count and the ids it tells the monthly
     # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)

@@ -69,6 +69,12 @@ OTHER_MAX = 500
 # of the needs value that holds it, in the order they are kept.
 _KIND_KEYS = {"interpreter": "interpreter_language", **{name: name for name in FLAG_NAMES}, "other": "other"}
 KINDS = tuple(_KIND_KEYS)
+# Each kind in a few words, for reports and for the advisor's "could not be met".
+KIND_LABELS: dict[str, Any] = {
+    "interpreter": _("Interpreter"),
+    **FLAG_LABELS,
+    "other": _("Other needs"),
+}
 
 
 class NeedsError(ValueError):
@@ -128,23 +134,37 @@ def kinds_of(needs: Mapping[str, Any]) -> list[str]:
     return [kind for kind, key in _KIND_KEYS.items() if needs.get(key)]
 
 
+def clean_not_met(value: Any, kinds: list[str]) -> list[str]:
+    """The kinds of need recorded as not met, or NeedsError: each must be one
+    of the booking's `kinds` (Booking.stat_needs). In the order of KINDS."""
+    if not isinstance(value, list | tuple) or not all(isinstance(kind, str) for kind in value):
+        raise NeedsError(_("Give the needs not met as a list of kinds of need."), "needs_not_met")
+    strange = [kind for kind in value if kind not in kinds]
+    if strange:
+        raise NeedsError(
+            _("This booking has no need of the kind “%(kind)s”.") % {"kind": strange[0]}, "needs_not_met"
+        )
+    return [kind for kind in KINDS if kind in value]
+
+
+def kind_described(kind: str, needs: Mapping[str, Any] | None) -> Any:
+    """One kind of a booking's needs in words: the language of an interpreter
+    and the words of other needs when they are still kept, else the kind's label."""
+    needs = needs or {}
+    if kind == "interpreter" and needs.get("interpreter_language"):
+        return _("Interpreter: %(language)s") % {"language": language_label(needs["interpreter_language"])}
+    if kind == "other" and needs.get("other"):
+        return needs["other"]
+    return KIND_LABELS[kind]
+
+
 def language_label(code: str | None) -> Any:
     return LANGUAGE_LABELS.get(code or "", code or "")
 
 
 def described(needs: Mapping[str, Any] | None) -> list[Any]:
     """The needs in words, for pages and mails: ["Interpreter: Arabic", "Step-free access", …]."""
-    if not needs:
-        return []
-    found: list[Any] = []
-    if needs.get("interpreter_language"):
-        found.append(
-            _("Interpreter: %(language)s") % {"language": language_label(needs["interpreter_language"])}
-        )
-    found.extend(label for name, label in FLAGS if needs.get(name))
-    if needs.get("other"):
-        found.append(needs["other"])
-    return found
+    return [kind_described(kind, needs) for kind in kinds_of(needs or {})]
 
 
 def interpreter_earliest(advisor: Advisor, now: datetime | None = None) -> datetime:

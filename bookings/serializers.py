@@ -60,6 +60,11 @@ class BookingSerializer(serializers.ModelSerializer):
         help_text="The advisor's summary of what the session covered and agreed; empty if none.",
     )
     needs = serializers.SerializerMethodField()
+    needs_not_met = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The kinds of need the advisor recorded as not met (bookings.needs.KINDS).",
+    )
     feedback = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,6 +88,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "outcome_note",
             "needs",
+            "needs_not_met",
             "feedback",
             "created",
         ]
@@ -193,6 +199,13 @@ class OutcomeSerializer(serializers.Serializer):
         required=False,
         help_text="What the session covered and agreed; the entrepreneur sees it. Left out: kept as it is; "
         "empty: removed.",
+    )
+    needs_not_met = serializers.ListField(
+        child=serializers.ChoiceField(choices=needs.KINDS),
+        allow_empty=True,
+        required=False,
+        help_text="The kinds of the booking's needs that could not be met (interpreter, step_free, "
+        "hearing_loop, companion, easy_read, other); the statistics count them. Left out: kept as it is.",
     )
 
 

@@ -8,7 +8,7 @@ sends the bookings signal that notifications listens to.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from .models import (
     WaitlistEntry,
     WomenLed,
 )
-from .needs import NeedsError, clean_needs, interpreter_earliest, kinds_of
+from .needs import NeedsError, clean_needs, clean_not_met, interpreter_earliest, kinds_of
 from .pseudonyms import enterprise_ref, statistics_keys
 from .validation import normalise_org_number
 
@@ -402,14 +402,18 @@ def booking_record_outcome(
     attended: bool,
     private_notes: str | None = None,
     outcome_note: str | None = None,
+    needs_not_met: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """The advisor records whether the session was held, private notes only
-    they will see, and the outcome note the entrepreneur sees too (what the
-    session covered and agreed: the documented support a funder counts).
-    Allowed once the session has started, and again to correct it; never for
-    a cancelled booking. None leaves a note as it is; "" removes it. A note
-    over OUTCOME_NOTE_MAX characters is refused, and nothing is written."""
+    they will see, the outcome note the entrepreneur sees too (what the
+    session covered and agreed: the documented support a funder counts), and
+    which of the person's needs could not be met (kinds of the booking's
+    needs, which the statistics count). Allowed once the session has started,
+    and again to correct it; never for a cancelled booking. None leaves a note
+    or the needs not met as they are; "" removes a note, [] the needs not met.
+    A note over OUTCOME_NOTE_MAX characters, or a need the booking does not
+    have, is refused, and nothing is written."""
     now = now or timezone.now()
     if outcome_note is not None:
         outcome_note = outcome_note.strip()
@@ -423,8 +427,16 @@ def booking_record_outcome(
             if booking.status == BookingStatus.CANCELLED:
                 raise StateConflict(_("This booking was cancelled."))
             raise BookingError(_("The session has not started yet."), field="attended")
+        if needs_not_met is not None:
+            try:
+                needs_not_met = clean_not_met(needs_not_met, booking.stat_needs)
+            except NeedsError as error:
+                raise BookingError(error.message, field=error.field) from None
         booking.status = BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW
         fields = ["status", "updated"]
+        if needs_not_met is not None and needs_not_met != booking.needs_not_met:
+            booking.needs_not_met = needs_not_met
+            fields.append("needs_not_met")
         if private_notes is not None:
             booking.private_notes = private_notes
             fields.append("private_notes")
@@ -433,7 +445,13 @@ def booking_record_outcome(
             booking.outcome_noted = now if outcome_note else None
             fields += ["outcome_note", "outcome_noted"]
         booking.save(update_fields=fields)
-        audit("booking.outcome", subject=booking, actor=by, attended=attended)
+        audit(
+            "booking.outcome",
+            subject=booking,
+            actor=by,
+            attended=attended,
+            needs_not_met=booking.needs_not_met,
+        )
         signals.booking_completed.send(sender=Booking, booking=booking, by=by, attended=attended)
     return booking
 

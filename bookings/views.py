@@ -388,13 +388,17 @@ def booking_detail(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
 
 
 def _outcome_form(booking: Booking, data: Any = None) -> OutcomeForm:
-    initial = {"private_notes": booking.private_notes, "outcome_note": booking.outcome_note}
+    initial = {
+        "private_notes": booking.private_notes,
+        "outcome_note": booking.outcome_note,
+        "needs_not_met": booking.needs_not_met,
+    }
     if booking.status == BookingStatus.COMPLETED:
         initial["outcome"] = "attended"
     elif booking.status == BookingStatus.NO_SHOW:
         initial["outcome"] = "no_show"
     # One form a booking on the advisor's list: the prefix keeps ids unique.
-    return OutcomeForm(data, initial=initial, prefix=f"b{booking.pk}")
+    return OutcomeForm(data, initial=initial, prefix=f"b{booking.pk}", booking=booking)
 
 
 def _move_times(booking: Booking, data: Any, now: datetime) -> FreeTimes:
@@ -587,6 +591,8 @@ def booking_outcome(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse
                     attended=form.cleaned_data["outcome"] == "attended",
                     private_notes=form.cleaned_data["private_notes"],
                     outcome_note=form.cleaned_data["outcome_note"],
+                    # Left as it is when the booking has no needs to ask about.
+                    needs_not_met=form.cleaned_data.get("needs_not_met"),
                 )
             except services.BookingError as error:
                 status = add_to_form(form, error)

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -54,6 +55,7 @@ from advisors.models import Advisor, MeetingMode, Municipality, Topic, WeeklyHou
 from advisors.selectors import weekly_hours_by_advisor
 from backend.audit import audit
 from backend.models import Role, User
+from bookings import needs
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -94,6 +96,26 @@ FEEDBACK_SHARE = 0.6
 # the rest of the history as it was.
 OUTCOME_NOTE_SHARE = 0.8
 OUTCOME_NOTE_SEED = 1604
+# About one booking in twelve asks for something to take part, from a generator
+# of its own (so the rest of the history is the same with or without them);
+# the weights follow what advice organisations see most: an interpreter, then
+# step-free access. Now and then a need could not be met.
+NEEDS_SEED = 1812
+NEEDS_SHARE = 0.08
+NEEDS_NOT_MET_SHARE = 0.15
+NEEDS_DRAWN: tuple[tuple[dict[str, Any], float], ...] = (
+    ({"interpreter_language": "ar"}, 3),
+    ({"interpreter_language": "so"}, 2),
+    ({"interpreter_language": "ti"}, 1),
+    ({"interpreter_language": "sgn-SE"}, 1),
+    ({"step_free": True}, 3),
+    ({"hearing_loop": True}, 1),
+    ({"companion": True}, 2),
+    ({"easy_read": True}, 2),
+    ({"companion": True, "easy_read": True}, 1),
+    ({"interpreter_language": "fa", "easy_read": True}, 1),
+    ({"other": "Behöver pauser under mötet."}, 1),
+)
 
 # Fewer sessions in the summer and around Christmas, more in spring and autumn.
 MONTH_FACTOR = {
@@ -582,6 +604,7 @@ class Builder:
         self.bookings: list[Booking] = []
         self.feedback: list[tuple[Booking, int, str, datetime]] = []
         self.summaries = random.Random(OUTCOME_NOTE_SEED)  # noqa: S311 - demo data, not secrets
+        self.needs = random.Random(NEEDS_SEED)  # noqa: S311 - demo data, not secrets
         self.columns = [(f.attname, f) for f in Booking._meta.concrete_fields]
 
     def add(
@@ -626,6 +649,13 @@ class Builder:
         if counts:
             self.seen.add(client.enterprise_key)
         mode = rng.choices(advisor.modes, advisor.mode_weights)[0]
+        asked, kinds, not_met = {}, [], []
+        if self.needs.random() < NEEDS_SHARE:
+            drawn = self.needs.choices([n for n, _w in NEEDS_DRAWN], [w for _n, w in NEEDS_DRAWN])[0]
+            asked = needs.clean_needs(drawn)
+            kinds = needs.kinds_of(asked)
+            if status == BookingStatus.COMPLETED and self.needs.random() < NEEDS_NOT_MET_SHARE:
+                not_met = kinds[:1]
         values = {
             "advisor_id": advisor.id,
             "entrepreneur_id": client.user_id,
@@ -641,6 +671,8 @@ class Builder:
             "meeting_url": advisor.meeting_url if mode == MeetingMode.VIDEO else "",
             "phone": advisor.phone if mode == MeetingMode.PHONE else "",
             "message": rng.choice(MESSAGES),
+            "needs": asked,
+            "needs_not_met": not_met,
             "status": status,
             "sequence": sequence,
             "created": created,
@@ -660,6 +692,7 @@ class Builder:
             "stat_person_key": client.person_key,
             "stat_advisor_organisation": advisor.organisation,
             "stat_women_led": client.women_led,
+            "stat_needs": kinds,
         }
         # Positional arguments in field order are what Model.__init__ does
         # fastest (a third of the time of keywords); fields not named here

@@ -255,7 +255,12 @@ def charts(report: dict, names: dict[str, str]) -> dict[str, Chart]:
     gender = grouped_chart("chart-gender", _("Women and men side by side"), groups)
     if women and men:
         gender.legend = [("women", women["label"]), ("men", men["label"])]
-    return {"months": months, "topics": topics, "municipalities": places, "gender": gender}
+    needs = bar_chart(
+        "chart-needs",
+        _("Bookings by need to take part"),
+        [(r["label"], *item("bookings", r)) for r in report["by_need"]],
+    )
+    return {"months": months, "topics": topics, "municipalities": places, "gender": gender, "needs": needs}
 
 
 GENDER_MEASURES = ("unique_people", "sessions_held", "advice_hours", "first_time_enterprises", "unmet_demand")

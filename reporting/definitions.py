@@ -286,6 +286,26 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "sv": "Organisationen som rådgivaren arbetade för när bokningen gjordes.",
         "en": "The organisation the advisor worked for when the booking was made.",
     },
+    "by_need": {
+        "kind": "breakdown",
+        "name_sv": "Per behov för att delta",
+        "name_en": "By need to take part",
+        "sv": "Bokningar där personen bad om tolk (talat språk eller teckenspråk), tillgänglighet utan trappsteg, "
+        "hörslinga, att en ledsagare eller handledare följer med, lättläst material eller något annat. En bokning "
+        "med flera behov räknas på varje rad, en utan behov på ingen.",
+        "en": "Bookings where the person asked for an interpreter (a spoken language or sign language), step-free "
+        "access, a hearing loop, a companion or supervisor coming along, easy-to-read material or something else. "
+        "A booking with several needs counts in each of their rows, one without any in none.",
+    },
+    "by_need_not_met": {
+        "kind": "breakdown",
+        "name_sv": "Behov som inte tillgodosågs",
+        "name_en": "Needs that could not be met",
+        "sv": "Bokningar där rådgivaren, när utfallet registrerades, angav att behovet inte kunde tillgodoses "
+        "(till exempel att ingen tolk fanns). Samma rader som per behov.",
+        "en": "Bookings where the advisor, recording the outcome, said the need could not be met (for example "
+        "that no interpreter could be found). The same rows as by need.",
+    },
     "hidden": {
         "kind": "note",
         "name_sv": "Dolda uppgifter",

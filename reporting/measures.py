@@ -16,6 +16,8 @@ BREAKDOWNS = (
     "by_gender",
     "by_mode",
     "by_advisor_organisation",
+    "by_need",
+    "by_need_not_met",
 )
 
 # The figures of the totals and of every row, in the order exports show them.

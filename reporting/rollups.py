@@ -28,8 +28,9 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import connections
 from django.db.models import Count, DateField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -64,7 +65,9 @@ ENTERPRISE_STATES: dict[str, int] = {NO_SHOW: 2, CONFIRMED: 3, CANCELLED: 4}
 ENTERPRISE_RATED = 5
 # The layout of a month's data (`_write`), part of its fingerprint: months
 # stored in an older layout are stale, so built again when next read.
-ROLLUP_FORMAT = 2
+ROLLUP_FORMAT = 3
+# A list of kinds of need without any, as the database drivers give it (JSON text).
+NO_NEEDS = "[]"
 # The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
 GENDER_ROWS: dict[str, str] = {Gender.WOMAN: "women", Gender.MAN: "men"}
 
@@ -221,6 +224,8 @@ def _slots_of(
             "stat_waiting_days",
             "duration",
             "fact_rating",
+            "stat_needs",
+            "needs_not_met",
         )
     )
     by_month: dict[date, dict[tuple[str, str], _Slot]] = {m: {} for m in months}
@@ -234,13 +239,19 @@ def _slots_of(
         "by_mode",
         "by_advisor_organisation",
     )
+    # The groupings by a list of kinds of need (reporting.tallies.LISTED), in
+    # the order of the row's last two values.
+    listed_groupings = ("by_need", "by_need_not_met")
     month_of: dict = {}
 
     def new_slot() -> _Slot:
         return _Slot(sizes)
 
-    # Per month, per grouping: its slots by key.
+    # Per month, per grouping: its slots by key (the listed groupings' apart).
     slots_of: dict[date, tuple[dict, ...]] = {}
+    listed_of: dict[date, tuple[defaultdict, ...]] = {}
+    # The kinds in a list's driver value (JSON text), read once each.
+    kinds_in: dict[Any, list[str]] = {NO_NEEDS: []}
     # A booking's states and additive numbers depend on few of its facts: worked out once each.
     kinds: dict[tuple, tuple[int, int, bool, int]] = {}
     for (
@@ -258,6 +269,8 @@ def _slots_of(
         waiting_days,
         minutes,
         rating,
+        needs,
+        not_met,
     ) in rows:
         local = month_of.get(month)
         if local is None:
@@ -274,6 +287,7 @@ def _slots_of(
                 {region_code: totals},
                 *(defaultdict(new_slot) for _ in groupings),
             )
+            listed_of[month] = tuple(defaultdict(new_slot) for _ in listed_groupings)
         facts = (status, first_time, minutes, rating)
         known = kinds.get(facts)
         if known is None:
@@ -284,7 +298,7 @@ def _slots_of(
         enterprise_byte, enterprise_bit = enterprise >> 3, 1 << (enterprise & 7)
         counted = (waiting_days, facts_id)
         covers = municipality if status == HELD and municipality.startswith(region_code) else None
-        for slots, key in zip(
+        targets: Iterable[tuple[Mapping[str, _Slot], str]] = zip(
             per_grouping,
             (
                 region_code,
@@ -296,8 +310,17 @@ def _slots_of(
                 organisation,
             ),
             strict=True,
-        ):
-            slot = slots[key]
+        )
+        if needs != NO_NEEDS:
+            # A booking with needs is also in the row of each kind (both lists).
+            by_need, by_not_met = listed_of[month]
+            targets = [
+                *targets,
+                *((by_need, k) for k in _kinds(kinds_in, needs)),
+                *((by_not_met, k) for k in _kinds(kinds_in, not_met)),
+            ]
+        for of_grouping, key in targets:
+            slot = of_grouping[key]
             slot.people[person_state][person_byte] |= person_bit
             slot.enterprises[enterprise_state][enterprise_byte] |= enterprise_bit
             if rated:
@@ -311,13 +334,27 @@ def _slots_of(
         numbers[facts_id] = _additive_numbers(*facts)
     for month, per_grouping in slots_of.items():
         slots = by_month[month]
-        for name, of_grouping in zip(groupings, per_grouping[1:], strict=True):
+        for name, of_grouping in (
+            *zip(groupings, per_grouping[1:], strict=True),
+            *zip(listed_groupings, listed_of[month], strict=True),
+        ):
             for key, slot in of_grouping.items():
                 slots[(name, key)] = slot
         slots[("by_month", f"{month:%Y-%m}")] = slots[("totals", region_code)]
         for slot in slots.values():
             slot.numbers = numbers
     return by_month
+
+
+def _kinds(known: dict[Any, list[str]], value: Any) -> list[str]:
+    """The kinds of need in a list field's driver value (JSON text; a list
+    from a driver that reads JSON), read once per distinct value."""
+    if not isinstance(value, str):
+        return list(value)
+    found = known.get(value)
+    if found is None:
+        found = known[value] = json.loads(value)
+    return found
 
 
 def refresh_months(*, months: int = 13, today: date | None = None) -> int:

@@ -4,13 +4,15 @@ access to advice (DESIGN.md, "The statistics report"; issue 6).
 Two steps, kept apart on purpose:
 
 - `region_figures` reads the exact figures, aggregated in SQL: one query
-  for the totals and every breakdown (reporting.tallies: distinct people
-  and enterprises counted in two grouping steps, waiting days as a histogram from
-  which the median and 90th percentile are exact; no booking row leaves the
-  database), one for the waitlist, and the hours the advisors offered, from
-  the slot engine's working intervals, and one for the outcome follow-up.
-  Seven queries in all, whatever the number of bookings or advisors (eight
-  on PostgreSQL: one sets up the big query). With the monthly rollups on
+  for the totals and every breakdown by one key a booking, and one for the
+  breakdowns by needs, where a booking counts in a row per need
+  (reporting.tallies: distinct people and enterprises counted in two
+  grouping steps, waiting days as a histogram from which the median and 90th
+  percentile are exact; no booking row leaves the database), one for the
+  waitlist, and the hours the advisors offered, from the slot engine's
+  working intervals, and one for the outcome follow-up. Eight queries in
+  all, whatever the number of bookings or advisors (nine on PostgreSQL: one
+  sets up the big queries). With the monthly rollups on
   (the default), the same tallies come from them instead (reporting.rollups:
   eight queries for whole months, six more for months that changed, three
   for each part of a month at the period's ends, read from its bookings),
@@ -42,6 +44,7 @@ from django.db.models.functions import Cast, Concat, TruncMonth
 from django.utils.dates import MONTHS
 
 from advisors.models import MeetingMode, Municipality, Region, Topic
+from bookings import needs
 from bookings.models import Booking, EnterpriseKind, Gender, WaitlistEntry
 
 from .definitions import FOLLOW_UP_LABELS, FOLLOW_UP_OUTCOMES, english_active, label_text
@@ -293,6 +296,9 @@ def _keys_and_labels(
     if name == "by_advisor_organisation":
         keys = sorted(seen | set(offered["by_advisor_organisation"]))
         return keys, {k: k for k in keys}
+    if name in ("by_need", "by_need_not_met"):
+        keys = list(needs.KINDS) + sorted(k for k in seen if k not in needs.KINDS)
+        return keys, {k: str(needs.KIND_LABELS.get(k, k)) for k in keys}
     raise ValueError(name)
 
 

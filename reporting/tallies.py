@@ -4,16 +4,16 @@ one query for the totals and every breakdown (`tallies`). Monthly rollups
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Case, F, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast, TruncMonth
 
-from bookings import rules
+from bookings import needs, rules
 from bookings.models import Booking, BookingStatus, Gender
 
 from .periods import REPORT_ZONE
@@ -33,7 +33,13 @@ GROUPINGS = {
     ),
     "by_mode": F("mode"),
     "by_advisor_organisation": F("stat_advisor_organisation"),
+    "by_need": "stat_needs",
+    "by_need_not_met": "needs_not_met",
 }
+# Groupings by a list of kinds of need (a JSON list field, named above): a
+# booking is in the row of each kind its list holds, so one with two needs is
+# in two rows and one without any in none.
+LISTED = {"by_need": needs.KINDS, "by_need_not_met": needs.KINDS}
 # Groupings whose keys seldom change between one person's (or enterprise's)
 # bookings: PostgreSQL reads them in one grouping by person and all of them,
 # about one row a person, and groups that apart in a second step. Only a matter
@@ -69,7 +75,9 @@ class Tally:
 def read_tallies(
     bookings: QuerySet[Booking], region_code: str, groupings: Mapping[str, Any] = GROUPINGS
 ) -> dict[str, dict[str, Tally]]:
-    """Every grouping's tallies in one query, aggregated in the database.
+    """Every grouping's tallies, aggregated in the database: one query for
+    the groupings by one key a booking, and one more for those by a list of
+    kinds (LISTED), if any are asked for.
 
     Four kinds of rows per grouping ("arms"): people, enterprises, covered
     municipalities and bookings by waiting days. Distinct people and
@@ -82,13 +90,84 @@ def read_tallies(
     On PostgreSQL each arm is one GROUP BY GROUPING SETS over all groupings, so
     a year of a big region is read four times rather than 32 (SQLite has no
     grouping sets: there each arm is a UNION ALL of one GROUP BY per grouping).
-    Both give the same rows, which the tests check on both databases."""
-    connection = connections[bookings.db]
-    columns = {f"g{i}": expression for i, expression in enumerate(groupings.values())}
-    base = bookings.values(**columns, **FACTS)
-    base_sql, base_params = base.query.get_compiler(using=bookings.db).as_sql()
-    names = ", ".join([*columns, *(name.removeprefix("fact_") for name in FACTS)])
+    Both give the same rows, which the tests check on both databases.
 
+    The listed groupings are read from the bookings with any need, a row of
+    them per kind in one of their lists ("by_need:interpreter", …), as one
+    grouping of those keys."""
+    connection = connections[bookings.db]
+    plain = {name: e for name, e in groupings.items() if name not in LISTED}
+    listed = [name for name in groupings if name in LISTED]
+    queries: list[tuple[str, list, list[str]]] = []
+    if plain:
+        columns = {f"g{i}": expression for i, expression in enumerate(plain.values())}
+        base = bookings.values(**columns, **FACTS)
+        base_sql, base_params = base.query.get_compiler(using=bookings.db).as_sql()
+        queries.append(
+            (
+                *_arms_sql(connection.vendor, base_sql, list(base_params), list(plain), region_code),
+                list(plain),
+            )
+        )
+    if listed:
+        base_sql, base_params = _listed_base(bookings, {name: groupings[name] for name in listed})
+        queries.append(
+            (*_arms_sql(connection.vendor, base_sql, base_params, ["listed"], region_code), ["listed"])
+        )
+
+    grouping_sets = connection.vendor == "postgresql"
+    # SET LOCAL needs a transaction: our own, or the caller's (then the
+    # settings last until the caller's ends, harmless for what follows).
+    own = transaction.atomic(using=bookings.db) if connection.get_autocommit() else nullcontext()
+    found: dict[str, dict[str, Tally]] = {name: {} for name in groupings}
+    with own, connection.cursor() as cursor:
+        if grouping_sets:
+            # The planner prices these queries high enough to JIT-compile their
+            # many expressions, which takes longer than running them. work_mem
+            # stays the server's: with the monthly rollups on (the default)
+            # reports do not run them, and without them a big period spills to
+            # disk rather than taking a backend past a gigabyte (issue 17).
+            cursor.execute("SET LOCAL jit = off")
+        for sql, params, names_by_index in queries:
+            cursor.execute(sql, params)
+            for name, key, tally in _tallies_of(cursor.fetchall(), names_by_index, grouping_sets):
+                if name == "listed":
+                    name, key = key.split(":", 1)
+                found[name][key] = tally
+    return found
+
+
+def _listed_base(bookings: QuerySet[Booking], fields: Mapping[str, str]) -> tuple[str, list]:
+    """The rows of the listed groupings (`fields`: name, list field): the
+    bookings with any need, once per kind in each list, keyed
+    "name:kind", with the FACTS. A kind is found in a list's JSON text by its
+    quoted name, the same text on both databases."""
+    lists = {f"l{i}": Cast(field, TextField()) for i, field in enumerate(fields.values())}
+    # A booking without a need has nothing in any list (needs_not_met is a part of stat_needs).
+    inner = bookings.exclude(stat_needs=[]).values(**lists, **FACTS)
+    inner_sql, inner_params = inner.query.get_compiler(using=bookings.db).as_sql()
+    kinds, kind_params = [], []
+    for i, name in enumerate(fields):
+        for kind in LISTED[name]:
+            escaped = kind.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            kinds.append("SELECT %s AS k, %s AS pattern, %s AS l")
+            kind_params += [f"{name}:{kind}", f'%"{escaped}"%', i]
+    which = " ".join(f"WHEN {i} THEN x.l{i}" for i in range(len(fields)))
+    facts = ", ".join(f"x.{name}" for name in FACTS)
+    sql = (
+        f"SELECT kinds.k, {facts} FROM ({inner_sql}) AS x "  # noqa: S608 - names from FACTS, values are parameters
+        f"JOIN ({' UNION ALL '.join(kinds)}) AS kinds ON (CASE kinds.l {which} END) LIKE kinds.pattern ESCAPE '\\'"
+    )
+    return sql, [*inner_params, *kind_params]
+
+
+def _arms_sql(
+    vendor: str, base_sql: str, base_params: list, names_by_index: list[str], region_code: str
+) -> tuple[str, list]:
+    """The query of read_tallies over `base_sql`, whose columns are g0, g1, …
+    (the groupings `names_by_index`, in order) and then the FACTS."""
+    columns = [f"g{i}" for i in range(len(names_by_index))]
+    names = ", ".join([*columns, *(name.removeprefix("fact_") for name in FACTS)])
     (held,) = rules.HELD
     no_show, cancelled, booked = BookingStatus.NO_SHOW, BookingStatus.CANCELLED, rules.BOOKED
     flags = (
@@ -145,11 +224,10 @@ def read_tallies(
             "SUM(m_booked), SUM(r_sum), SUM(r_n)",
         },
     ]
-    grouping_sets = connection.vendor == "postgresql"
+    grouping_sets = vendor == "postgresql"
     ctes, parts, params, cte_params = [], [], [], []
     every = ", ".join(columns)
-    names_by_index = list(groupings)
-    together = [f"g{names_by_index.index(name)}" for name in READ_TOGETHER if name in groupings]
+    together = [f"g{names_by_index.index(name)}" for name in READ_TOGETHER if name in names_by_index]
     alone = [c for c in columns if c not in together]
     for a, arm in enumerate(arms):
         by: str = arm["by"]
@@ -196,26 +274,20 @@ def read_tallies(
         )
     sql = f"WITH b ({names}) AS ({base_sql}){''.join(f', {c}' for c in ctes)} " + " UNION ALL ".join(parts)
     params = [*cte_params, *params]
-    # SET LOCAL needs a transaction: our own, or the caller's (then the
-    # settings last until the caller's ends, harmless for what follows).
-    own = transaction.atomic(using=bookings.db) if connection.get_autocommit() else nullcontext()
-    with own, connection.cursor() as cursor:
-        if grouping_sets:
-            # The planner prices this query high enough to JIT-compile its many
-            # expressions, which takes longer than running it. work_mem stays
-            # the server's: with the monthly rollups on (the default) reports
-            # do not run this query, and without them a big period spills to
-            # disk rather than taking a backend past a gigabyte (issue 17).
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*base_params, *params])
-        rows = cursor.fetchall()
+    return sql, [*base_params, *params]
 
+
+def _tallies_of(
+    rows: list[tuple], names_by_index: list[str], grouping_sets: bool
+) -> Iterator[tuple[str, str, Tally]]:
+    """The tallies in the rows of an `_arms_sql` query: (grouping, key, tally)."""
+    columns = [f"g{i}" for i in range(len(names_by_index))]
     if grouping_sets:
         index_of = {_grouping([c], columns): i for i, c in enumerate(columns)}
-    found: dict[str, dict[str, Tally]] = {name: {} for name in groupings}
+    found: dict[tuple[str, str], Tally] = {}
     for g, arm, key, waiting, *numbers in rows:
         index = index_of[g] if grouping_sets else g
-        tally = found[names_by_index[index]].setdefault(key, Tally())
+        tally = found.setdefault((names_by_index[index], key), Tally())
         numbers = [int(n or 0) for n in numbers]
         if arm == 0:
             tally.people = tuple(numbers[:5])
@@ -225,7 +297,8 @@ def read_tallies(
             tally.covered = numbers[0]
         else:
             tally.by_waiting.append((int(waiting), *numbers))
-    return found
+    for (name, key), tally in found.items():
+        yield name, key, tally
 
 
 def _grouping(included: Iterable[str], columns: Collection[str]) -> int:

@@ -32,7 +32,7 @@ from backend.types import AuthenticatedHttpRequest
 from bookings.forms import SiteForm
 
 from . import periods
-from .charts import DECIMALS, GENDER_MEASURES, PERCENT, charts, hidden, number, plain, show
+from .charts import DECIMALS, GENDER_MEASURES, NOT_SHOWN, PERCENT, charts, hidden, number, plain, show
 from .definitions import DEFINITIONS_VERSION, definitions, english_active
 from .measures import round_half_up
 from .periods import MAX_YEARS, PRESET_MONTHS, last_complete, previous_period, reported_period, years_later
@@ -218,6 +218,23 @@ def table_rows(rows: list[dict], measures: tuple[str, ...]) -> list[dict]:
     return [{"label": r["label"], "cells": [show(m, r[m]) for m in measures]} for r in rows]
 
 
+def needs_rows(report: dict) -> list[dict]:
+    """Per kind of need: its bookings, the sessions held, and the bookings
+    where it could not be met (the same kinds, in the same order)."""
+    not_met = {r["key"]: r for r in report["by_need_not_met"]}
+    return [
+        {
+            "label": r["label"],
+            "cells": [
+                show("bookings", r["bookings"]),
+                show("sessions_held", r["sessions_held"]),
+                show("bookings", not_met[r["key"]]["bookings"]) if r["key"] in not_met else NOT_SHOWN,
+            ],
+        }
+        for r in report["by_need"]
+    ]
+
+
 # --- Views ------------------------------------------------------------------------------------
 
 
@@ -291,6 +308,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                 for m in GENDER_MEASURES
             ],
             "gender_columns": [r["label"] for r in report["by_gender"]],
+            "needs_rows": needs_rows(report),
+            "needs_columns": [names["bookings"], names["sessions_held"], names["by_need_not_met"]],
             "follow_up": follow_up_rows(report["follow_up"]),
             "csv_url": f"{api}?{urlencode({**period, 'format': 'csv', 'dialect': 'excel'})}",
             "xlsx_url": f"{api}?{urlencode({**period, 'format': 'xlsx'})}",

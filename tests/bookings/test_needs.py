@@ -242,3 +242,77 @@ def test_the_move_page_offers_a_booking_with_an_interpreter_only_times_after_the
 
     assert "2027-03-02T" not in offered and "2027-03-09T" in offered
     assert "2027-03-02T" in other
+
+
+# --- Needs that could not be met ----------------------------------------------------------
+
+AFTER_THE_SESSION = datetime(2027, 3, 9, 9, 30, tzinfo=UTC)
+
+
+def outcome(user, uid, **body):
+    return client_for(user).post(
+        f"/api/v1/bookings/{uid}/outcome/", {"outcome": "attended", **body}, format="json"
+    )
+
+
+def test_the_advisor_records_which_needs_could_not_be_met(sara, anna, frozen_clock):
+    uid = book(sara, anna, start=TUESDAY_9_0900, needs={**ARABIC, "step_free": True}).json()["uid"]
+    frozen_clock.move_to(AFTER_THE_SESSION)
+
+    recorded = outcome(anna.user, uid, needs_not_met=["interpreter"])
+    kept = outcome(anna.user, uid)  # left out: as it was
+    emptied = outcome(anna.user, uid, needs_not_met=[])
+
+    assert recorded.status_code == 200 and recorded.json()["needs_not_met"] == ["interpreter"]
+    assert kept.json()["needs_not_met"] == ["interpreter"]
+    assert emptied.json()["needs_not_met"] == []
+    entry = AuditEntry.objects.filter(action="booking.outcome").order_by("pk").first()
+    assert entry.data["needs_not_met"] == ["interpreter"]
+
+
+@pytest.mark.parametrize(
+    ("not_met", "reason"),
+    [
+        (["hearing_loop"], "inget behov av slaget"),  # a need the booking does not have
+        (["teleport"], None),  # not a kind of need at all
+        ("interpreter", None),  # not a list
+    ],
+)
+def test_a_need_not_met_that_the_booking_does_not_have_is_a_400_and_changes_nothing(
+    sara, anna, frozen_clock, not_met, reason
+):
+    uid = book(sara, anna, start=TUESDAY_9_0900, needs=ARABIC).json()["uid"]
+    frozen_clock.move_to(AFTER_THE_SESSION)
+
+    response = outcome(anna.user, uid, needs_not_met=not_met)
+
+    assert response.status_code == 400, response.content
+    assert "needs_not_met" in response.json()
+    if reason:
+        assert reason in str(response.json()["needs_not_met"]), response.json()
+    booking = Booking.objects.get(uid=uid)
+    assert (booking.status, booking.needs_not_met) == ("confirmed", [])
+
+
+def test_needs_not_met_outlive_erasure_and_count_in_the_statistics(sara, anna, frozen_clock):
+    from reporting.selectors import region_figures
+
+    uid = book(sara, anna, start=TUESDAY_9_0900, needs={**ARABIC, "easy_read": True}).json()["uid"]
+    frozen_clock.move_to(AFTER_THE_SESSION)
+    outcome(anna.user, uid, needs_not_met=["interpreter"])
+    person_bookings_erase(user=sara, now=AFTER_THE_SESSION)
+
+    booking = Booking.objects.get(uid=uid)
+    assert booking.needs == {} and booking.needs_not_met == ["interpreter"]
+    figures = region_figures(region=anna.region, start=date(2027, 3, 1), end=date(2027, 3, 31))
+    by_need = {r["key"]: r["sessions_held"] for r in figures["by_need"]}
+    not_met = {r["key"]: r["sessions_held"] for r in figures["by_need_not_met"]}
+    assert by_need == {
+        "interpreter": 1,
+        "step_free": 0,
+        "hearing_loop": 0,
+        "companion": 0,
+        "easy_read": 1,
+        "other": 0,
+    }
+    assert not_met == {**dict.fromkeys(needs.KINDS, 0), "interpreter": 1}

@@ -152,3 +152,51 @@ def test_the_advisor_sets_the_lead_time_in_the_settings(client, advisor):
     assert "errorlist" in refused.content.decode()
     advisor.refresh_from_db()
     assert advisor.interpreter_lead_days == 8
+
+
+def test_the_outcome_form_asks_which_of_the_bookings_own_needs_could_not_be_met(
+    sara, advisor, client, frozen
+):
+    sara.post(
+        "/bookings/new/",
+        describe(advisor, WEDNESDAY_10_NEXT, interpreter_language="ar", step_free="on", step="confirm"),
+    )
+    booking = Booking.objects.get()
+    frozen.move_to(WEDNESDAY_10_NEXT.astimezone(UTC).replace(hour=11))
+    client.force_login(advisor.user)
+    url = f"/bookings/{booking.uid}/outcome/"
+    prefix = f"b{booking.pk}"
+
+    page = client.get(url).content.decode()
+    # The booking's two needs, in words; not the needs it does not have.
+    assert f'name="{prefix}-needs_not_met" value="interpreter"' in page
+    assert f'name="{prefix}-needs_not_met" value="step_free"' in page
+    assert 'value="hearing_loop"' not in page
+    assert "Tolk: arabiska" in visible(client.get(url)) and "Behov som inte kunde tillgodoses" in page
+
+    saved = client.post(url, {f"{prefix}-outcome": "attended", f"{prefix}-needs_not_met": ["interpreter"]})
+    booking.refresh_from_db()
+    assert saved.status_code == 302 and booking.needs_not_met == ["interpreter"]
+    # Ticked as it is saved, and unticking every box clears it.
+    assert re.search(
+        rf'<input[^>]*name="{prefix}-needs_not_met" value="interpreter"[^>]*checked',
+        client.get(url).content.decode(),
+    )
+    client.post(url, {f"{prefix}-outcome": "attended"})
+    booking.refresh_from_db()
+    assert booking.needs_not_met == []
+    # A kind the booking does not have is a form error, and nothing changes.
+    refused = client.post(url, {f"{prefix}-outcome": "no_show", f"{prefix}-needs_not_met": ["hearing_loop"]})
+    booking.refresh_from_db()
+    assert refused.status_code == 400 and booking.status == "completed"
+
+
+def test_a_booking_without_needs_has_no_question_about_them(sara, advisor, client, frozen):
+    sara.post("/bookings/new/", describe(advisor, WEDNESDAY_10, step="confirm"))
+    booking = Booking.objects.get()
+    frozen.move_to(WEDNESDAY_10.astimezone(UTC).replace(hour=11))
+    client.force_login(advisor.user)
+
+    page = client.get(f"/bookings/{booking.uid}/outcome/").content.decode()
+
+    assert "needs_not_met" not in page

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from advisors.availability import is_public_holiday
 from advisors.models import Advisor, WeeklyHours
+from bookings import needs
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -248,9 +249,10 @@ def test_history_bookings_adds_exactly_n_in_bulk(db, django_assert_max_num_queri
     with CaptureQueriesContext(connection) as plain:
         seed()  # the accounts' upserts, the same in both runs
 
-    # Bulk inserts: on SQLite, Django puts 32 bookings in an INSERT (999
-    # variables at most), so 2,000 take 63; on PostgreSQL one takes 5,000.
-    with django_assert_max_num_queries(len(plain) + 100):
+    # Bulk inserts: on SQLite, Django puts 999 variables at most in an
+    # INSERT, 25 bookings of 39 columns, so 2,000 take 80 (and their feedback
+    # some more); on PostgreSQL one takes 5,000.
+    with django_assert_max_num_queries(len(plain) + 120):
         out, err = seed(history_bookings=2000)
 
     added = Booking.objects.exclude(pk__in=before)
@@ -260,6 +262,12 @@ def test_history_bookings_adds_exactly_n_in_bulk(db, django_assert_max_num_queri
     assert set(added.values_list("stat_region", flat=True)) == {"20", "07"}
     assert set(added.values_list("status", flat=True)) >= {"completed", "no_show", "cancelled"}
     assert Feedback.objects.filter(booking__in=added).count() > 500
+    # About one in twelve needs something to take part; now and then it was not met.
+    with_needs = list(added.exclude(stat_needs=[]))
+    assert 80 < len(with_needs) < 250
+    assert all(b.stat_needs == needs.kinds_of(b.needs) for b in with_needs)
+    assert all(set(b.needs_not_met) <= set(b.stat_needs) for b in with_needs)
+    assert any(b.needs_not_met for b in with_needs)
     # Generated advisors hold them, out of the directory.
     assert not Advisor.objects.filter(bookings__in=added, is_active=True).exists()
     assert Advisor.objects.filter(is_active=True).count() == 6

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from advisors.models import Advisor, MeetingMode, Municipality, Region, Topic
+from bookings import needs
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -110,6 +111,8 @@ def make_bookings(
     topics = list(Topic.objects.filter(is_active=True).order_by("position")[:5])
     taken = set() if taken is None else taken
     days = (last - first).days + 1
+    # Needs from a generator of their own, so the rest of the history is as it was without them.
+    needs_rng = random.Random(f"needs {count} {first}")
     made = []
     for _ in range(count):
         advisor, person = rng.choice(advisors), rng.choice(people)
@@ -130,6 +133,11 @@ def make_bookings(
                 waiting=rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 15, 21, 30, 45)),
             )
         )
+        # About a third need something, some more than one; some needs were not met.
+        if needs_rng.random() < 0.35:
+            kinds = needs_rng.sample(needs.KINDS, needs_rng.choice((1, 1, 2, 3)))
+            made[-1].stat_needs = [k for k in needs.KINDS if k in kinds]
+            made[-1].needs_not_met = [k for k in made[-1].stat_needs if needs_rng.random() < 0.3]
     return save_bookings(made, rng=rng)
 
 
@@ -410,6 +418,8 @@ def expected_report(region: Region, first: date, last: date) -> dict:
             "stat_enterprise_key",
             "stat_person_key",
             "stat_advisor_organisation",
+            "stat_needs",
+            "needs_not_met",
             "feedback__rating",
         )
         if r["stat_region"] == region.code and first <= r["start"].astimezone(STOCKHOLM).date() <= last
@@ -443,6 +453,9 @@ def expected_report(region: Region, first: date, last: date) -> dict:
         "by_gender": (lambda r: gender_key(r["stat_gender"]), lambda e: gender_key(e["stat_gender"])),
         "by_mode": (lambda r: r["mode"], None),
         "by_advisor_organisation": (lambda r: r["stat_advisor_organisation"], None),
+        # A booking in the row of each of its kinds of need.
+        "by_need": (lambda r: r["stat_needs"], None),
+        "by_need_not_met": (lambda r: r["needs_not_met"], None),
     }
     first_ones = first_bookings()
     # Unmet demand: people, each once (in a row, once per row).
@@ -462,7 +475,9 @@ def expected_report(region: Region, first: date, last: date) -> dict:
     for name, (key_of, entry_key_of) in dimensions.items():
         groups, waiting = defaultdict(list), defaultdict(set)
         for r in rows:
-            groups[key_of(r)].append(r)
+            keys = key_of(r)
+            for key in keys if isinstance(keys, list) else [keys]:
+                groups[key].append(r)
         for e in entries if entry_key_of else ():
             waiting[entry_key_of(e)].add(e["stat_person_key"])
         unmet = {key: len(people) for key, people in waiting.items()}
@@ -517,6 +532,9 @@ def test_every_figure_equals_the_same_figure_worked_out_from_the_raw_rows(histor
     assert figures["region"] == {"code": "20", "name": history.region.name}
     assert (figures["start"], figures["end"]) == ("2026-01-01", "2026-06-30")
     assert figures["totals"]["bookings"] > 200
+    # Every kind of need has bookings, and some needs were not met: those rows are compared too.
+    assert all(row["bookings"] > 0 for row in figures["by_need"])
+    assert sum(row["bookings"] for row in figures["by_need_not_met"]) > 5
     assert_same_figures(figures["totals"], expected["totals"])
     for name in BREAKDOWNS:
         rows = {row["key"]: row for row in figures[name]}
@@ -717,15 +735,16 @@ def test_the_report_takes_a_fixed_number_of_queries(db, django_assert_max_num_qu
         settings.STATISTICS_MONTHLY_ROLLUPS = True
     # Read from the months: eight (municipalities, topics, the advisors and
     # their hours, the waitlist, the months' fingerprints, the months, the
-    # follow-up); building them takes six more. From the bookings: seven, and
-    # on PostgreSQL one more that sets up the big query (no JIT).
+    # follow-up); building them takes six more. From the bookings: eight (the
+    # groupings by needs are a query of their own), and on PostgreSQL one
+    # more that sets up the big queries (no JIT).
     assert warm[0] == warm[1] == 8
     # 15: a stale month's keys are read before its rows, so that the rows can stream.
     assert cold[0] == cold[1] <= 15
     # The whole months from the rollups, the rest of the last month from its
     # bookings: their keys, the region's numbers, the rows.
     assert not_whole[0] == not_whole[1] == 8 + 3
-    assert from_bookings[0] == from_bookings[1] <= 8
+    assert from_bookings[0] == from_bookings[1] <= 9
     with django_assert_max_num_queries(20):
         region_report(region=region, start=FIRST, end=LAST)
 

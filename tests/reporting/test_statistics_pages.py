@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 
 from advisors.models import Region
 from backend.models import AuditEntry
+from bookings import needs
 from bookings.models import EnterpriseKind, Gender
 from notifications import sending
 from notifications.models import MessageKind, MessageState, OutboxMessage
@@ -109,7 +110,7 @@ def test_the_coordinator_sees_the_figures_of_region_report(client, history, coor
 def test_every_chart_is_an_svg_image_with_its_data_table(client, history, coordinator):
     response = signed_in(client, coordinator.user).get(URL, {"period": "half_year"})
     figures = re.findall(r"<figure.*?</figure>", response.content.decode(), flags=re.DOTALL)
-    assert len(figures) == 4
+    assert len(figures) == 5
     for figure in figures:
         assert "<figcaption>" in figure
         assert re.search(r'<svg[^>]*role="img"[^>]*aria-label="[^"]+"', figure)
@@ -122,6 +123,27 @@ def test_every_chart_is_an_svg_image_with_its_data_table(client, history, coordi
         assert row["label"] in municipalities
     if any(isinstance(r["unique_enterprises"], str) for r in report["by_municipality"]):
         assert "<5" in municipalities
+
+
+def test_the_needs_figure_shows_each_kind_with_its_bookings_sessions_and_those_not_met(
+    client, history, coordinator
+):
+    response = signed_in(client, coordinator.user).get(URL, {"period": "half_year"})
+    figures = re.findall(r"<figure.*?</figure>", text_of(response), flags=re.DOTALL)
+    needs_figure = next(f for f in figures if "Bookings by need to take part" in f)
+    assert "Needs that could not be met" in needs_figure  # the third column
+    report = report_for(FIRST, LAST)
+    not_met = {r["key"]: r for r in report["by_need_not_met"]}
+    assert [r["key"] for r in report["by_need"]] == list(needs.KINDS)
+    for row in report["by_need"]:
+        cells = [
+            charts.show("bookings", row["bookings"]),
+            charts.show("sessions_held", row["sessions_held"]),
+            charts.show("bookings", not_met[row["key"]]["bookings"]),
+        ]
+        assert (
+            f'<th scope="row">{row["label"]}</th>' + "".join(f"<td>{c}</td>" for c in cells) in needs_figure
+        )
 
 
 def test_the_download_links_give_the_same_period_and_the_session_is_enough(client, history, coordinator):
