@@ -48,9 +48,19 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=email)
 
 
+# The domain of the addresses given to accounts of people without email (an
+# advisor booked for a caller who gave only a phone number). `.invalid` is
+# reserved (RFC 2606): no mail can ever reach it, and none is sent.
+NO_MAILBOX_DOMAIN = "no-mailbox.invalid"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Advisors and coordinators are bound to one
-    region by their records in the advisors app; staff is `is_staff`."""
+    region by their records in the advisors app; staff is `is_staff`.
+
+    An account made by an advisor booking for someone (bookings.callers) has
+    no usable password: no one signs in to it until the person proves the
+    address is theirs by choosing a password through a reset link."""
 
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("name"), max_length=150, blank=True)
@@ -94,6 +104,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]
+
+    @property
+    def has_mailbox(self) -> bool:
+        """Whether mail can reach this person (not an account without email)."""
+        return bool(self.email) and not self.email.endswith("@" + NO_MAILBOX_DOMAIN)
 
     @property
     def is_entrepreneur(self) -> bool:

@@ -10,7 +10,7 @@ into: failures on either lock both, and a code used on one is spent on both.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.mfa import signals
@@ -92,3 +92,25 @@ def second_factor_check(request: HttpRequest, *, user: User, code: str) -> str |
         passwordless=False,
     )
     return None
+
+
+def confirm_address_on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """A password chosen through a reset link proves the address the link was
+    mailed to (allauth's password_reset signal, before it signs the person
+    in): mark it confirmed, as a confirmation link would. This is how an
+    account an advisor made when booking for someone (bookings.callers)
+    becomes its owner's. Only for an account with that one address: with
+    several, the link may have gone to another."""
+    from allauth.account.models import EmailAddress
+
+    addresses = list(EmailAddress.objects.filter(user=user))
+    if len(addresses) > 1 or (addresses and addresses[0].email.lower() != user.email.lower()):
+        return
+    if not user.has_mailbox:
+        return
+    if addresses:
+        if not addresses[0].verified:
+            addresses[0].verified = True
+            addresses[0].save(update_fields=["verified"])
+    else:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from backend import throttling
+from backend.errors import ErrorKind
 from backend.openapi import CONFLICT
 
-from . import selectors, services
+from . import callers, selectors, services
 from .serializers import (
     AdvisorBookingSerializer,
     BookingCreateSerializer,
@@ -19,6 +23,41 @@ from .serializers import (
     OutcomeSerializer,
     RescheduleSerializer,
 )
+
+
+def _book_for(by, person: dict, data: dict):
+    """An advisor's booking for `person` (on_behalf_of): bookings.callers,
+    its refusals about the person under on_behalf_of, as the serializer's are."""
+    data.pop("enterprise", None)  # the person's enterprise is in on_behalf_of
+    phone = data.pop("phone", "") or person["phone"]
+    enterprise = person["enterprise"]
+    try:
+        return callers.booking_create_for(
+            by=by,
+            caller=callers.Caller(name=person["name"], email=person["email"], phone=phone),
+            enterprise=callers.CallerEnterprise(
+                name=enterprise["name"],
+                org_number=enterprise["org_number"],
+                municipality=enterprise["municipality"],
+                kind=enterprise["kind"],
+            ),
+            **data,
+        )
+    except services.BookingError as error:
+        if error.kind is not ErrorKind.INVALID or error.field not in callers.CALLER_FIELDS:
+            raise
+        about_enterprise = {
+            "enterprise_name": "name",
+            "org_number": "org_number",
+            "municipality": "municipality",
+            "kind": "kind",
+        }
+        detail: dict[str, Any]
+        if error.field in about_enterprise:
+            detail = {"enterprise": {about_enterprise[error.field]: [error.message]}}
+        else:
+            detail = {error.field: [error.message]}
+        raise ValidationError({"on_behalf_of": detail}) from None
 
 
 class BookingViewSet(viewsets.GenericViewSet):
@@ -65,7 +104,12 @@ class BookingViewSet(viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         body = BookingCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        booking = services.booking_create(entrepreneur=request.user, **body.validated_data)
+        data = dict(body.validated_data)
+        person = data.pop("on_behalf_of", None)
+        if person is None:
+            booking = services.booking_create(entrepreneur=request.user, **data)
+        else:
+            booking = _book_for(request.user, person, data)
         return self.show(selectors.booking_for(request.user, booking.uid), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelSerializer, responses={200: BookingSerializer, 409: CONFLICT})

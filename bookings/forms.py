@@ -209,6 +209,108 @@ class DescribeForm(SiteForm):
         return next(iter(self.enterprises.values()))
 
 
+class ForSomeoneForm(DescribeForm):
+    """An advisor books for a caller (bookings.callers): who they are and
+    their enterprise, then what the session is about, as step one asks an
+    entrepreneur, in words for the advisor."""
+
+    person_name = forms.CharField(
+        label=_("The person's name"),
+        max_length=150,
+        error_messages={"required": _("Write the person's name.")},
+    )
+    email = forms.EmailField(
+        label=_("Their email address"),
+        help_text=_(
+            "The confirmation, the calendar invite and the links to move or cancel go here. If the address "
+            "already has an account, the booking is theirs there."
+        ),
+        required=False,
+        error_messages={"invalid": _("Write an email address such as namn@example.se.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    person_phone = PhoneField(
+        label=_("Their phone number"),
+        help_text=_(
+            "An email address, a phone number or both. For a session by phone, you call this number."
+        ),
+    )
+    enterprise_name = forms.CharField(
+        label=_("Name of their enterprise or idea"),
+        max_length=200,
+        error_messages={"required": _("Write the name of the enterprise or idea.")},
+    )
+    org_number = forms.CharField(
+        label=_("Organisation number (optional)"),
+        help_text=_("NNNNNN-NNNN. Leave it empty for an idea or a sole trader."),
+        max_length=20,
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of enterprise"),
+        choices=EnterpriseKind.choices,
+        initial=EnterpriseKind.OTHER,
+        error_messages={"invalid_choice": _("Choose one of the kinds of enterprise.")},
+    )
+    municipality = forms.ChoiceField(
+        label=_("Municipality (optional)"),
+        help_text=_("Where the enterprise works. The region's statistics count it."),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a municipality from the list.")},
+    )
+
+    field_order = [
+        "person_name",
+        "email",
+        "person_phone",
+        "enterprise_name",
+        "org_number",
+        "kind",
+        "municipality",
+    ]
+
+    def __init__(
+        self,
+        *args: Any,
+        topics: Sequence[Topic],
+        modes: Sequence[str],
+        regions: Iterable[Region],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, topics=topics, modes=modes, enterprises=(), **kwargs)
+        # The person's number is asked above, whatever the mode.
+        self.fields.pop("phone", None)
+        self.fields["topic"].label = _("What is the session about?")
+        self.fields["mode"].label = _("How will you meet?")
+        self.fields["message"].label = _("What they would like help with (optional)")
+        self.fields["needs_other"].label = _("Anything else they need to take part? (optional)")
+        self.municipalities: dict[str, Municipality] = {}
+        groups = []
+        for region in regions:
+            municipalities = list(region.municipalities.all())
+            self.municipalities.update((m.code, m) for m in municipalities)
+            groups.append((region.name, [(m.code, m.name) for m in municipalities]))
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [("", _("Not stated")), *groups]
+
+    def clean_person_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["person_phone"])
+
+    def clean_org_number(self) -> str:
+        value = self.cleaned_data["org_number"].strip()
+        return normalise_org_number(value) if value else ""
+
+    def clean_municipality(self) -> Municipality | None:
+        code = self.cleaned_data["municipality"]
+        return self.municipalities[code] if code else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = data.get("email") or data.get("person_phone")
+        if not given and not self.has_error("email") and not self.has_error("person_phone"):
+            self.add_error("email", _("Give the person's email address, phone number or both."))
+        return data
+
+
 # --- Enterprise and profile -------------------------------------------------------------
 
 

@@ -102,7 +102,9 @@ def _decode(token: str, action: Action, now: datetime) -> tuple[Booking, int]:
         raise LinkError("expired")
     booking = (
         Booking.objects.filter(uid=uid)
-        .select_related("advisor__user", "advisor__region", "topic", "entrepreneur", "enterprise")
+        .select_related(
+            "advisor__user", "advisor__region", "topic", "entrepreneur", "enterprise", "booked_by"
+        )
         .first()
     )
     if booking is None:

@@ -59,8 +59,15 @@ class Enterprise(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EnterpriseKind.choices)
     legal_form = models.CharField(_("legal form"), max_length=30, choices=LegalForm.choices, blank=True)
+    # Unknown only for an enterprise an advisor entered for a caller who did
+    # not say (bookings.callers); the enterprise's own form asks for it.
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("municipality")
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("municipality"),
     )
     women_led = models.CharField(
         _("led by women"),
@@ -123,6 +130,16 @@ class Booking(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
+    # The advisor who booked it for the person (bookings.callers); None when
+    # the person booked it themselves. stat_booked_by_advisor keeps the fact.
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings_made",
+        verbose_name=_("booked by"),
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     duration = models.PositiveSmallIntegerField(_("minutes"))
@@ -174,6 +191,7 @@ class Booking(models.Model):
     # The kinds of stat_needs the advisor recorded as not met, with the
     # outcome: kinds only, so it outlives erasure like the facts above.
     needs_not_met = models.JSONField(default=list, blank=True, editable=False)
+    stat_booked_by_advisor = models.BooleanField(default=False, editable=False)
     # Raised by every save: with the count and the ids it tells the monthly
     # statistics rollups (reporting.rollups) that a month changed.
     stat_version = models.PositiveIntegerField(default=0, editable=False)

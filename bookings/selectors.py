@@ -67,13 +67,16 @@ def upcoming_count(advisor_id: int, now: datetime) -> int:
 
 
 def bookings_visible_to(user: User) -> QuerySet[Booking]:
-    """The bookings `user` may see: their own as entrepreneur or as advisor
-    (staff use the admin). Everyone else's are not there (invariant 7)."""
+    """The bookings `user` may see: their own as entrepreneur or as advisor,
+    and those they booked for someone else (staff use the admin). Everyone
+    else's are not there (invariant 7)."""
     if not user.is_authenticated:
         return Booking.objects.none()
     return (
-        Booking.objects.filter(Q(entrepreneur=user) | Q(advisor__user=user))
-        .select_related("advisor__user", "advisor__region", "topic", "enterprise", "entrepreneur")
+        Booking.objects.filter(Q(entrepreneur=user) | Q(advisor__user=user) | Q(booked_by=user))
+        .select_related(
+            "advisor__user", "advisor__region", "topic", "enterprise", "entrepreneur", "booked_by"
+        )
         .order_by("start", "pk")
     )
 

@@ -5,12 +5,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from advisors.models import MeetingMode, Topic
+from advisors.models import MeetingMode, Municipality, Topic
 from advisors.selectors import bookable_advisors
 from backend.fields import InstantField
 
 from . import needs, rules
-from .models import Booking, Enterprise
+from .models import Booking, Enterprise, EnterpriseKind
 from .services import OUTCOME_NOTE_MAX
 
 
@@ -60,6 +60,9 @@ class BookingSerializer(serializers.ModelSerializer):
         help_text="The advisor's summary of what the session covered and agreed; empty if none.",
     )
     needs = serializers.SerializerMethodField()
+    booked_by = serializers.SerializerMethodField(
+        help_text="The advisor who booked it for the person ({id, name}); null when the person booked it."
+    )
     needs_not_met = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -90,6 +93,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "needs",
             "needs_not_met",
             "feedback",
+            "booked_by",
             "created",
         ]
         read_only_fields = fields
@@ -102,6 +106,17 @@ class BookingSerializer(serializers.ModelSerializer):
 
     def get_end(self, booking: Booking) -> str:
         return self._local(booking, booking.end)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        }
+    )
+    def get_booked_by(self, booking: Booking) -> dict | None:
+        by = booking.booked_by
+        return {"id": by.pk, "name": by.get_full_name()} if by else None
 
     def get_enterprise(self, booking: Booking) -> dict | None:
         e = booking.enterprise
@@ -121,7 +136,9 @@ class AdvisorBookingSerializer(BookingSerializer):
     """What the booking's advisor sees in addition: who booked, and their own notes."""
 
     entrepreneur_name = serializers.CharField(source="entrepreneur.full_name", read_only=True, default=None)
-    entrepreneur_email = serializers.EmailField(source="entrepreneur.email", read_only=True, default=None)
+    entrepreneur_email = serializers.SerializerMethodField(
+        help_text="Where mail reaches the person; null when they have no email (or were erased)."
+    )
     entrepreneur_phone = serializers.SerializerMethodField(
         help_text="For a session by phone: the number to call."
     )
@@ -135,6 +152,10 @@ class AdvisorBookingSerializer(BookingSerializer):
             "private_notes",
         ]
         read_only_fields = fields
+
+    def get_entrepreneur_email(self, booking: Booking) -> str | None:
+        person = booking.entrepreneur
+        return person.email if person and person.has_mailbox else None
 
     def get_entrepreneur_phone(self, booking: Booking) -> str:
         return rules.phone_to_call(booking)
@@ -159,7 +180,41 @@ class OwnEnterpriseField(serializers.PrimaryKeyRelatedField):
         return Enterprise.objects.filter(members=user)
 
 
+class OnBehalfEnterpriseSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, help_text="The enterprise's name, or the idea's.")
+    org_number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", help_text="NNNNNN-NNNN, if registered."
+    )
+    municipality = serializers.PrimaryKeyRelatedField(
+        queryset=Municipality.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Its municipality's four-digit code; default: not stated.",
+    )
+    kind = serializers.ChoiceField(
+        choices=EnterpriseKind.choices,
+        required=False,
+        default=EnterpriseKind.OTHER,
+        help_text="Default: other.",
+    )
+
+
+class OnBehalfSerializer(serializers.Serializer):
+    """The person an advisor books for (bookings.callers): an email address,
+    a phone number or both."""
+
+    name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    enterprise = OnBehalfEnterpriseSerializer()
+
+
 class BookingCreateSerializer(serializers.Serializer):
+    on_behalf_of = OnBehalfSerializer(
+        required=False,
+        help_text="Advisors only: book one of your own or a colleague's free times for this person.",
+    )
     needs = NeedsSerializer(required=False, help_text="What the person needs to take part; default: nothing.")
     advisor = serializers.PrimaryKeyRelatedField(queryset=bookable_advisors())
     start = InstantField(help_text="ISO 8601 with offset, one of the advisor's free slots.")

@@ -164,12 +164,17 @@ def booking_create(
     enterprise: Enterprise | None = None,
     phone: str = "",
     needs: Mapping[str, Any] | None = None,
+    booked_by: User | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Book `start` (aware) for `duration` minutes with `advisor`.
 
     `needs` (bookings.needs) are what the person needs to take part; an
     interpreter needs the advisor's lead time (check_needs).
+
+    `booked_by` is the advisor who books for the person (bookings.callers,
+    which checks that they may); the booking records them, and they are the
+    actor of its audit entry and of the signal.
 
     A session by phone needs a number to call (phone_for_session): the one
     given is kept on the person's account, where the advisor reads it
@@ -192,6 +197,14 @@ def booking_create(
         # count and the insert are one step for them (fair access).
         User.objects.select_for_update().filter(pk=entrepreneur.pk).first()
         if upcoming_count(entrepreneur, now) >= settings.BOOKING_MAX_UPCOMING:
+            if booked_by is not None:
+                raise BookingError(
+                    _(
+                        "This person already has %(count)s upcoming sessions, the most one person may have "
+                        "at once. One of them must be cancelled or take place first."
+                    )
+                    % {"count": settings.BOOKING_MAX_UPCOMING}
+                )
             raise BookingError(
                 _(
                     "You already have %(count)s upcoming sessions, the most one person may have at once, so "
@@ -227,6 +240,7 @@ def booking_create(
             advisor=advisor,
             entrepreneur=entrepreneur,
             enterprise=enterprise,
+            booked_by=booked_by,
             start=start,
             end=end,
             duration=duration,
@@ -241,7 +255,7 @@ def booking_create(
             needs=needs if kinds_of(needs) else {},  # no need: nothing to keep or clear
             stat_needs=kinds_of(needs),
             stat_region=advisor.region_id,
-            stat_municipality=enterprise.municipality_id,
+            stat_municipality=enterprise.municipality_id or "",
             stat_enterprise_kind=enterprise.kind,
             stat_gender=profile.gender if profile else Gender.NOT_STATED,
             stat_first_time=not Booking.objects.filter(stat_enterprise_key=enterprise_key)
@@ -252,15 +266,22 @@ def booking_create(
             stat_person_key=person_key,
             stat_advisor_organisation=advisor.organisation,
             stat_women_led=enterprise.women_led == WomenLed.YES,
+            stat_booked_by_advisor=booked_by is not None,
         )
         _save_guarded(booking)
         if number and number != entrepreneur.phone:
             entrepreneur.phone = number
             entrepreneur.save(update_fields=["phone"])
+        by = booked_by or entrepreneur
         audit(
-            "booking.created", subject=booking, actor=entrepreneur, start=start.isoformat(), duration=duration
+            "booking.created",
+            subject=booking,
+            actor=by,
+            start=start.isoformat(),
+            duration=duration,
+            **({"for_person": True} if booked_by else {}),
         )
-        signals.booking_created.send(sender=Booking, booking=booking, by=entrepreneur)
+        signals.booking_created.send(sender=Booking, booking=booking, by=by)
     return booking
 
 

@@ -3,13 +3,14 @@ bookings, enterprises, and the signed links from emails."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_for_someone
 
 app_name = "bookings"
 
 urlpatterns = [
     path("bookings/", views.booking_list, name="list"),
     path("bookings/new/", views.booking_new, name="new"),
+    path("bookings/for-someone/", views_for_someone.booking_for_someone, name="for_someone"),
     path("bookings/advisor/", views.advisor_bookings, name="advisor"),
     path("bookings/enterprise/", views.enterprise_list, name="enterprises"),
     path("bookings/enterprise/new/", views.enterprise_edit, name="enterprise_new"),

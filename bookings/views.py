@@ -68,6 +68,22 @@ PAST_PER_PAGE = 20
 # --- Shared helpers ---------------------------------------------------------------
 
 
+def advisors_book_for_someone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The entrepreneur's booking flow, for an advisor, is booking for
+    someone else (bookings.views_for_someone): the same chosen time, on the
+    advisor's page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and Advisor.objects.filter(user=user, is_active=True).exists():
+            query = request.GET.urlencode()
+            return redirect(reverse("bookings:for_someone") + (f"?{query}" if query else ""))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def entrepreneur_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed in as an entrepreneur, or a page saying that booking is for them (403)."""
 
@@ -98,13 +114,18 @@ def _by_day(items: Iterable[Any], zone: ZoneInfo, key: Callable[[Any], datetime]
     return list(days.items())
 
 
-def _own_booking(request: AuthenticatedHttpRequest, uid: Any) -> Booking:
-    """A booking the signed-in person is a party to; everyone else's is not
-    there (404, invariant 7)."""
+def _own_booking(request: AuthenticatedHttpRequest, uid: Any, *, party: bool = True) -> Booking:
+    """A booking the signed-in person is a party to (or, with party=False,
+    also one they booked for someone else: to see, not to change); everyone
+    else's is not there (404, invariant 7)."""
     booking = selectors.booking_for(request.user, uid)
-    if booking is None:
+    if booking is None or (party and not _is_party(booking, request.user)):
         raise Http404
     return booking
+
+
+def _is_party(booking: Booking, user: User) -> bool:
+    return booking.entrepreneur_id == user.pk or booking.advisor.user_id == user.pk
 
 
 def _is_advisor_of(booking: Booking, user: User) -> bool:
@@ -171,7 +192,7 @@ def _slot_query(advisor_pk: int, start: datetime, duration: int) -> str:
     return urlencode({"advisor": advisor_pk, "start": start.isoformat(), "duration": duration})
 
 
-def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetime) -> str | None:
+def slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetime) -> str | None:
     """Why `start` cannot be booked, said before the person writes anything;
     None when it can, "taken" when it was free but is no longer. The service
     checks all of it again when booking."""
@@ -184,7 +205,7 @@ def _slot_refusal(advisor: Advisor, start: datetime, duration: int, now: datetim
     return None
 
 
-def _topics_of(advisor: Advisor) -> list:
+def topics_of(advisor: Advisor) -> list:
     # An advisor who lists no topic advises on all of them (as the service agrees).
     topics = [t for t in advisor.topics.all() if t.is_active]
     return topics or list(topic_list())
@@ -201,6 +222,7 @@ def _flow_response(
     return response
 
 
+@advisors_book_for_someone
 @entrepreneur_required
 @require_http_methods(["GET", "POST"])
 def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -252,12 +274,12 @@ def booking_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         + urlencode({"next": f"{reverse('bookings:new')}?{query}"}),
     }
     describe_kwargs = {
-        "topics": _topics_of(advisor),
+        "topics": topics_of(advisor),
         "modes": advisor.meeting_modes,
         "enterprises": enterprises,
     }
 
-    refusal = _slot_refusal(advisor, start, duration, now)
+    refusal = slot_refusal(advisor, start, duration, now)
     if refusal == "taken":
         return _taken(request, context, now)
     if refusal:
@@ -366,18 +388,20 @@ def _taken(request: AuthenticatedHttpRequest, context: dict[str, Any], now: date
 @login_required
 @require_http_methods(["GET"])
 def booking_detail(request: AuthenticatedHttpRequest, uid: Any) -> HttpResponse:
-    booking = _own_booking(request, uid)
+    booking = _own_booking(request, uid, party=False)
     now = timezone.now()
     as_advisor = _is_advisor_of(booking, request.user)
+    # The advisor who booked it for the person sees it, and changes nothing.
+    as_entrepreneur = booking.entrepreneur_id == request.user.pk
     feedback = selectors.feedback_of(booking)
     context = {
         "booking": booking,
         "advisor": booking.advisor,
         "as_advisor": as_advisor,
-        "changeable": rules.can_cancel(booking, now),
+        "changeable": (as_advisor or as_entrepreneur) and rules.can_cancel(booking, now),
         "feedback": feedback,
         "feedback_form": FeedbackForm()
-        if not as_advisor and rules.can_give_feedback(booking, now) and feedback is None
+        if as_entrepreneur and rules.can_give_feedback(booking, now) and feedback is None
         else None,
         "outcome_form": _outcome_form(booking)
         if as_advisor and rules.can_record_outcome(booking, now)

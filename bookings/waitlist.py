@@ -302,7 +302,7 @@ def waitlist_join(
             # Without an advisor a region is required (checked above).
             stat_region=advisor.region_id if advisor is not None else cast(Region, region).pk,
             stat_topic=topic.slug if topic is not None else "",
-            stat_municipality=enterprise.municipality_id,
+            stat_municipality=enterprise.municipality_id or "",
             stat_gender=profile.gender if profile else Gender.NOT_STATED,
             stat_enterprise_kind=enterprise.kind,
             stat_person_key=KeyMaker().person(entrepreneur.pk),

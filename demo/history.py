@@ -526,7 +526,7 @@ def create_people(rng: random.Random, plans: Sequence[PersonPlan], now: datetime
         Client(
             u.pk,
             e.pk,
-            e.municipality_id,
+            e.municipality_id or "",  # demo enterprises all have one
             e.kind,
             p.gender,
             keys.enterprise(enterprise_ref(org_number=e.org_number, pk=e.pk)),

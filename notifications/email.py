@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from advisors.services_coordinator import invitation_url
 from backend.models import User
 from bookings import needs, rules
 from bookings.links import cancel_url, feedback_url, follow_up_url, reschedule_url
@@ -86,7 +87,7 @@ def _headers(message: OutboxMessage) -> dict[str, str]:
 
 
 def _reachable(person: User | None) -> TypeGuard[User]:
-    return person is not None and bool(person.email) and person.is_active
+    return person is not None and person.has_mailbox and person.is_active
 
 
 def _people(booking: Booking, recipient: str):
@@ -136,6 +137,19 @@ def _subject_and_intro(message: OutboxMessage, other_name: str) -> tuple[str, st
     )
 
 
+def _booked_for(booking: Booking, person: User, *, for_advisor: bool) -> dict[str, Any]:
+    """A booking an advisor made for the person (bookings.callers) says who
+    made it; the person, while their account has no password, also gets the
+    link to choose one, which proves the address and opens the account."""
+    by = booking.booked_by
+    if by is None or by.pk == person.pk:
+        return {}
+    found: dict[str, Any] = {"booked_by_name": by.get_full_name()}
+    if not for_advisor and not person.has_usable_password():
+        found["account_url"] = invitation_url(person)
+    return found
+
+
 def _what_changed(message: OutboxMessage, booking: Booking, zone: ZoneInfo) -> dict[str, Any]:
     """A move names the time it was moved from; a cancellation gives the
     other one the reason written (the one who wrote it knows it)."""
@@ -163,7 +177,7 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
     if booking is None:  # every other kind is about a booking; gone, nobody to tell
         return None
     person, other = _people(booking, message.recipient)
-    if person is None or not person.email:
+    if person is None or not person.has_mailbox:
         return None
     other_name = other.get_full_name() if other else _("an entrepreneur")
     zone = ZoneInfo(person.timezone or settings.TIME_ZONE)
@@ -194,6 +208,7 @@ def build_email(message: OutboxMessage) -> EmailMessage | None:
             else None,
             "kind": message.kind,
             "kinds": MessageKind,
+            **_booked_for(booking, person, for_advisor=message.recipient == Recipient.ADVISOR),
             **_what_changed(message, booking, zone),
         }
         text = render_to_string("notifications/email/message.txt", context)
@@ -266,7 +281,6 @@ def advisor_invitation_email(message: OutboxMessage) -> EmailMessage | None:
     from the moment the mail leaves, however long the mail server was down.
     None when the account is gone, inactive or no advisor's."""
     from advisors.models import Advisor, Coordinator
-    from advisors.services_coordinator import invitation_url
 
     person = message.user
     if not _reachable(person):

@@ -286,6 +286,15 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "sv": "Organisationen som rådgivaren arbetade för när bokningen gjordes.",
         "en": "The organisation the advisor worked for when the booking was made.",
     },
+    "by_booked_by": {
+        "kind": "breakdown",
+        "name_sv": "Per vem som bokade",
+        "name_en": "By who booked",
+        "sv": "Bokat av personen själv, eller av en rådgivare åt personen (till exempel när hen ringde eller kom "
+        "förbi), vilken rådgivares tid det än gällde.",
+        "en": "Booked by the person themselves, or by an advisor for them (for example when they called or "
+        "walked in), whichever advisor's time it was.",
+    },
     "by_need": {
         "kind": "breakdown",
         "name_sv": "Per behov för att delta",
@@ -359,6 +368,9 @@ LABELS = {
     "men": ("Män", "Men"),
     "other_or_not_stated": ("Annat eller ej angivet", "Other or not stated"),
     "any_topic": ("Inget ämne (väntar på en viss rådgivare)", "No topic (waiting for a particular advisor)"),
+    "booked_by_person": ("Bokat av personen själv", "Booked by the person"),
+    "booked_by_advisor": ("Bokat av en rådgivare åt personen", "Booked by an advisor for the person"),
+    "municipality_not_stated": ("Kommun ej angiven", "Municipality not stated"),
 }
 
 

@@ -16,6 +16,7 @@ BREAKDOWNS = (
     "by_gender",
     "by_mode",
     "by_advisor_organisation",
+    "by_booked_by",
     "by_need",
     "by_need_not_met",
 )

@@ -65,7 +65,7 @@ ENTERPRISE_STATES: dict[str, int] = {NO_SHOW: 2, CONFIRMED: 3, CANCELLED: 4}
 ENTERPRISE_RATED = 5
 # The layout of a month's data (`_write`), part of its fingerprint: months
 # stored in an older layout are stale, so built again when next read.
-ROLLUP_FORMAT = 3
+ROLLUP_FORMAT = 4
 # A list of kinds of need without any, as the database drivers give it (JSON text).
 NO_NEEDS = "[]"
 # The rows of by_gender, as reporting.tallies.GROUPINGS names them; the rest is "other_or_not_stated".
@@ -223,6 +223,7 @@ def _slots_of(
             "stat_first_time",
             "stat_waiting_days",
             "duration",
+            "stat_booked_by_advisor",
             "fact_rating",
             "stat_needs",
             "needs_not_met",
@@ -238,6 +239,7 @@ def _slots_of(
         "by_gender",
         "by_mode",
         "by_advisor_organisation",
+        "by_booked_by",
     )
     # The groupings by a list of kinds of need (reporting.tallies.LISTED), in
     # the order of the row's last two values.
@@ -268,6 +270,7 @@ def _slots_of(
         first_time,
         waiting_days,
         minutes,
+        booked_by_advisor,
         rating,
         needs,
         not_met,
@@ -308,6 +311,7 @@ def _slots_of(
                 GENDER_ROWS.get(gender, "other_or_not_stated"),
                 mode,
                 organisation,
+                "advisor" if booked_by_advisor else "person",
             ),
             strict=True,
         )

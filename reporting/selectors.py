@@ -277,6 +277,8 @@ def _keys_and_labels(
     if name == "by_municipality":
 
         def label(code: str) -> str:
+            if not code:  # an enterprise an advisor entered for a caller who did not say
+                return label_text("municipality_not_stated")
             return municipalities[code][0] if code in municipalities else code
 
         own = sorted(in_region, key=lambda c: (label(c), c))
@@ -296,6 +298,9 @@ def _keys_and_labels(
     if name == "by_advisor_organisation":
         keys = sorted(seen | set(offered["by_advisor_organisation"]))
         return keys, {k: k for k in keys}
+    if name == "by_booked_by":
+        keys = ["person", "advisor"]
+        return keys, {k: label_text(f"booked_by_{k}") for k in keys}
     if name in ("by_need", "by_need_not_met"):
         keys = list(needs.KINDS) + sorted(k for k in seen if k not in needs.KINDS)
         return keys, {k: str(needs.KIND_LABELS.get(k, k)) for k in keys}

@@ -33,6 +33,7 @@ GROUPINGS = {
     ),
     "by_mode": F("mode"),
     "by_advisor_organisation": F("stat_advisor_organisation"),
+    "by_booked_by": Case(When(stat_booked_by_advisor=True, then=Value("advisor")), default=Value("person")),
     "by_need": "stat_needs",
     "by_need_not_met": "needs_not_met",
 }

@@ -465,12 +465,27 @@ def test_the_services_refusal_shows_as_a_form_error(sara, advisor, entrepreneur,
     assert Booking.objects.count() == 1
 
 
-def test_advisors_cannot_book_and_are_told_why(anna, advisor):
+def test_an_advisor_in_the_booking_flow_is_led_to_booking_for_someone_else(anna, advisor):
     response = anna.get(new_url(advisor))
+
+    # The same chosen time, on the advisor's page; the flow itself books nothing for them.
+    assert response.status_code == 302
+    assert response.url.startswith("/bookings/for-someone/?advisor=")
+    assert anna.get(response.url).status_code == 200
+    assert anna.post("/bookings/new/", {**describe(advisor), "step": "confirm"}).status_code == 302
+    assert not Booking.objects.exists()
+
+
+def test_coordinators_cannot_book_and_are_told_why(client, advisor):
+    from tests import factories
+
+    client.force_login(factories.CoordinatorFactory(user__email="karin@example.se", region_id="20").user)
+    client.cookies["django_language"] = "en"
+    response = client.get(new_url(advisor))
 
     assert response.status_code == 403
     assert "Booking is for entrepreneurs" in text(response)
-    assert anna.post("/bookings/new/", {**describe(advisor), "step": "confirm"}).status_code == 403
+    assert client.post("/bookings/new/", {**describe(advisor), "step": "confirm"}).status_code == 403
     assert not Booking.objects.exists()
 
 

@@ -133,6 +133,8 @@ def make_bookings(
                 waiting=rng.choice((0, 1, 2, 3, 5, 7, 10, 14, 15, 21, 30, 45)),
             )
         )
+        # One in five was booked by an advisor for the person (a caller).
+        made[-1].stat_booked_by_advisor = needs_rng.random() < 0.2
         # About a third need something, some more than one; some needs were not met.
         if needs_rng.random() < 0.35:
             kinds = needs_rng.sample(needs.KINDS, needs_rng.choice((1, 1, 2, 3)))
@@ -420,6 +422,7 @@ def expected_report(region: Region, first: date, last: date) -> dict:
             "stat_advisor_organisation",
             "stat_needs",
             "needs_not_met",
+            "stat_booked_by_advisor",
             "feedback__rating",
         )
         if r["stat_region"] == region.code and first <= r["start"].astimezone(STOCKHOLM).date() <= last
@@ -453,6 +456,7 @@ def expected_report(region: Region, first: date, last: date) -> dict:
         "by_gender": (lambda r: gender_key(r["stat_gender"]), lambda e: gender_key(e["stat_gender"])),
         "by_mode": (lambda r: r["mode"], None),
         "by_advisor_organisation": (lambda r: r["stat_advisor_organisation"], None),
+        "by_booked_by": (lambda r: "advisor" if r["stat_booked_by_advisor"] else "person", None),
         # A booking in the row of each of its kinds of need.
         "by_need": (lambda r: r["stat_needs"], None),
         "by_need_not_met": (lambda r: r["needs_not_met"], None),

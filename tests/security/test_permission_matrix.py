@@ -440,8 +440,17 @@ MATRIX: dict[str, Row] = {
         lambda w, a: (
             f"/bookings/new/?advisor={w.advisor.pk}&start={FREE_START.replace('+', '%2B')}&duration=60"
         ),
-        # Staff have no enterprise yet: first to describing one.
-        signed_in(200, **ENTREPRENEURS_PAGE, staff=302),
+        # Staff have no enterprise yet: first to describing one. Advisors are
+        # led to booking the same time for someone else.
+        signed_in(200, **{**ENTREPRENEURS_PAGE, "advisor": 302, "other_advisor": 302}, staff=302),
+    ),
+    # Booking for someone else (a caller): advisors alone.
+    "bookings:for_someone": Row(
+        "GET",
+        lambda w, a: (
+            f"/bookings/for-someone/?advisor={w.advisor.pk}&start={FREE_START.replace('+', '%2B')}&duration=60"
+        ),
+        signed_in(403, advisor=200, other_advisor=200),
     ),
     "bookings:advisor": Row("GET", fixed("/bookings/advisor/"), signed_in(200, **ADVISORS_PAGE_STAFF)),
     "bookings:enterprises": Row("GET", fixed("/bookings/enterprise/"), signed_in(200, **ENTREPRENEURS_PAGE)),
